@@ -1,0 +1,137 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { parse } from 'yaml';
+import type { Config, HttpConfig, ModelConfig, ModelTarget, ProviderConfig } from './config.types.js';
+
+export type AppName = 'ingress' | 'scheduler' | 'adapters';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const MiB = 1024 * 1024;
+
+export const defaultConfig: Config = {
+  nats: { url: 'nats://127.0.0.1:4222', replicas: 1, prefix: 'rr' },
+  http: {
+    ingress: { host: '0.0.0.0', port: 8080, body_limit: 4 * MiB },
+    scheduler: { host: '0.0.0.0', port: 8081, body_limit: MiB },
+    adapters: { host: '0.0.0.0', port: 8082, body_limit: MiB },
+  },
+  log: { level: 'info' },
+  wait: { default_s: 30, max_s: 600, sync_s: 600 },
+  idempotency: { ttl_s: 86_400 },
+  windows: {
+    asap: { price: 1.0, target_s: 0 },
+    standard: { price: 0.5, target_s: 300 },
+    batch: { price: 0.5, target_s: 86_400 },
+  },
+  providers: [],
+  models: {},
+  retry: { max_attempts: 5, base_delay_ms: 500, max_delay_ms: 60_000 },
+};
+
+const providerDefaults = { concurrency: 64, timeout_ms: 600_000 };
+
+export interface LoadOptions {
+  app?: AppName;
+  /** Path of the YAML file; defaults to REQRUN_CONFIG, then ./reqrun.yaml when it exists. */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Reads YAML + env into a complete, checked Config. Throws ConfigError with a message that names the bad field. */
+export function loadConfig(o: LoadOptions = {}): Config {
+  const env = o.env ?? process.env;
+  const file = o.file ?? env.REQRUN_CONFIG ?? (existsSync('reqrun.yaml') ? 'reqrun.yaml' : undefined);
+  let raw: Record<string, any> = {};
+  if (file) {
+    try {
+      raw = (parse(readFileSync(file, 'utf8')) as Record<string, any>) ?? {};
+    } catch (e) {
+      throw new ConfigError(`cannot read config file ${file}: ${(e as Error).message}`);
+    }
+  }
+  return buildConfig(raw, env, o.app);
+}
+
+export function buildConfig(raw: Record<string, any>, env: NodeJS.ProcessEnv = {}, app?: AppName): Config {
+  const d = defaultConfig;
+  const http = {
+    ingress: { ...d.http.ingress, ...raw.http?.ingress } as HttpConfig,
+    scheduler: { ...d.http.scheduler, ...raw.http?.scheduler } as HttpConfig,
+    adapters: { ...d.http.adapters, ...raw.http?.adapters } as HttpConfig,
+  };
+  if (app && env.REQRUN_HTTP_PORT) http[app].port = int(env.REQRUN_HTTP_PORT, 'REQRUN_HTTP_PORT');
+
+  const providers = (raw.providers ?? []).map((p: Partial<ProviderConfig>, i: number) => provider(p, i));
+  if (providers.length === 0) providers.push({ name: 'mock', type: 'mock', ...providerDefaults });
+  const providerNames = new Set(providers.map((p: ProviderConfig) => p.name));
+
+  const rawModels: Record<string, any> = raw.models ?? (providerNames.has('mock') ? { 'mock-1': { targets: [{ provider: 'mock' }] } } : {});
+  const models: Record<string, ModelConfig> = {};
+  for (const [name, m] of Object.entries(rawModels)) models[name] = model(name, m, providerNames);
+
+  const config: Config = {
+    nats: { ...d.nats, ...raw.nats, ...(env.NATS_URL ? { url: env.NATS_URL } : {}), ...(env.REQRUN_NATS_PREFIX ? { prefix: env.REQRUN_NATS_PREFIX } : {}) },
+    http,
+    log: { ...d.log, ...raw.log, ...(env.REQRUN_LOG_LEVEL ? { level: env.REQRUN_LOG_LEVEL } : {}) },
+    wait: { ...d.wait, ...raw.wait },
+    idempotency: { ...d.idempotency, ...raw.idempotency },
+    windows: {
+      asap: { ...d.windows.asap, ...raw.windows?.asap },
+      standard: { ...d.windows.standard, ...raw.windows?.standard },
+      batch: { ...d.windows.batch, ...raw.windows?.batch },
+    },
+    providers,
+    models,
+    retry: { ...d.retry, ...raw.retry },
+  };
+  check(config);
+  return config;
+}
+
+function provider(p: Partial<ProviderConfig>, i: number): ProviderConfig {
+  if (!p || typeof p.name !== 'string' || !/^[a-z0-9_-]+$/i.test(p.name)) {
+    throw new ConfigError(`providers[${i}].name must be letters, digits, '-' or '_'`);
+  }
+  if (!['mock', 'openai', 'anthropic'].includes(p.type as string)) {
+    throw new ConfigError(`providers[${i}].type must be mock, openai or anthropic (got ${String(p.type)})`);
+  }
+  return { ...providerDefaults, ...p } as ProviderConfig;
+}
+
+function model(name: string, m: any, providers: Set<string>): ModelConfig {
+  const targets: ModelTarget[] = (m?.targets ?? []).map((t: Partial<ModelTarget>, i: number) => {
+    if (!t?.provider || !providers.has(t.provider)) {
+      throw new ConfigError(`models.${name}.targets[${i}].provider '${t?.provider}' is not a configured provider`);
+    }
+    return { provider: t.provider, model: t.model ?? name, weight: t.weight ?? 1, fallback: t.fallback ?? false };
+  });
+  if (targets.length === 0) throw new ConfigError(`models.${name} needs at least one target`);
+  return { targets, ...(m.price ? { price: m.price } : {}) };
+}
+
+function check(c: Config): void {
+  const positive = (v: unknown, field: string) => {
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new ConfigError(`${field} must be a positive number`);
+  };
+  positive(c.wait.default_s, 'wait.default_s');
+  positive(c.wait.max_s, 'wait.max_s');
+  positive(c.wait.sync_s, 'wait.sync_s');
+  positive(c.idempotency.ttl_s, 'idempotency.ttl_s');
+  positive(c.retry.max_attempts, 'retry.max_attempts');
+  positive(c.retry.base_delay_ms, 'retry.base_delay_ms');
+  positive(c.retry.max_delay_ms, 'retry.max_delay_ms');
+  positive(c.nats.replicas, 'nats.replicas');
+  for (const [app, h] of Object.entries(c.http)) {
+    if (!Number.isInteger(h.port) || h.port < 0 || h.port > 65535) throw new ConfigError(`http.${app}.port must be 0-65535`);
+    positive(h.body_limit, `http.${app}.body_limit`);
+  }
+  if (!/^[a-z][a-z0-9_-]*$/i.test(c.nats.prefix)) throw new ConfigError('nats.prefix must start with a letter and hold letters, digits, - or _');
+}
+
+function int(v: string, name: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new ConfigError(`${name} must be an integer (got '${v}')`);
+  return n;
+}

@@ -1,0 +1,6 @@
+export * from './ids.js';
+export * from './subjects.js';
+export * from './errors.js';
+export * from './request-state.js';
+export * from './messages.js';
+export * from './canonical.js';

@@ -1,0 +1,145 @@
+/**
+ * The request state machine: statuses, the record they live in, and the only legal moves.
+ * Nothing else writes `status`; every writer calls `decide` inside a compare-and-set loop.
+ */
+export const Status = {
+  Queued: 'queued',
+  InProgress: 'in_progress',
+  Completed: 'completed',
+  Failed: 'failed',
+  Cancelled: 'cancelled',
+  Expired: 'expired',
+} as const;
+export type Status = (typeof Status)[keyof typeof Status];
+
+const terminal: ReadonlySet<Status> = new Set([Status.Completed, Status.Failed, Status.Cancelled, Status.Expired]);
+export const isTerminal = (s: Status): boolean => terminal.has(s);
+
+export const Api = { Chat: 'chat', Responses: 'responses', Messages: 'messages' } as const;
+export type Api = (typeof Api)[keyof typeof Api];
+
+export const Window = { Asap: 'asap', Standard: 'standard', Batch: 'batch' } as const;
+export type Window = (typeof Window)[keyof typeof Window];
+export const windowAliases: Readonly<Record<string, Window>> = { asap: 'asap', now: 'asap', standard: 'standard', batch: 'batch' };
+
+export interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+  total_tokens: number;
+}
+
+/** What went wrong, as the caller may see it: never a secret, never a stack. */
+export interface RecordError {
+  code: string;
+  message: string;
+  /** HTTP status to answer a waiting caller with. */
+  status: number;
+  retryable: boolean;
+}
+
+export type AttemptOutcome = 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface AttemptRecord {
+  attempt: number;
+  provider: string;
+  provider_model: string;
+  started_at: number;
+  ended_at?: number;
+  latency_ms?: number;
+  outcome: AttemptOutcome;
+  error?: RecordError;
+}
+
+export interface RequestRecord {
+  id: string;
+  tenant: string;
+  api: Api;
+  /** The public model name the caller asked for. */
+  model: string;
+  window: Window;
+  status: Status;
+  /** The API request as the caller sent it, less ReqRun's own extension fields. */
+  body: Record<string, unknown>;
+  created_at: number;
+  updated_at: number;
+  started_at?: number;
+  ended_at?: number;
+  /** Earliest time the next attempt may start (retry backoff). */
+  not_before?: number;
+  attempts: number;
+  history: AttemptRecord[];
+  usage?: Usage;
+  /** The finished answer in the shape of `api`. */
+  result?: unknown;
+  error?: RecordError;
+}
+
+export type RequestEvent =
+  | { type: 'start'; attempt: number; provider: string; provider_model: string }
+  | { type: 'succeed'; attempt: number; result: unknown; usage: Usage }
+  /** `retry_in_ms` null = terminal failure; the caller applies the retry policy. */
+  | { type: 'fail'; attempt: number; error: RecordError; retry_in_ms: number | null }
+  | { type: 'cancel' }
+  | { type: 'expire' };
+
+/** The next record, or null when the event is not a legal move from this state (the caller then does nothing). */
+export function decide(r: RequestRecord, ev: RequestEvent, now: number): RequestRecord | null {
+  switch (ev.type) {
+    case 'start':
+      if (r.status !== Status.Queued || r.attempts !== ev.attempt - 1) return null;
+      return {
+        ...r,
+        status: Status.InProgress,
+        attempts: ev.attempt,
+        started_at: r.started_at ?? now,
+        updated_at: now,
+        not_before: undefined,
+        history: [...r.history, { attempt: ev.attempt, provider: ev.provider, provider_model: ev.provider_model, started_at: now, outcome: 'running' }],
+      };
+    case 'succeed':
+      if (r.status !== Status.InProgress || r.attempts !== ev.attempt) return null;
+      return {
+        ...r,
+        status: Status.Completed,
+        result: ev.result,
+        usage: ev.usage,
+        error: undefined,
+        ended_at: now,
+        updated_at: now,
+        history: closeLast(r.history, 'completed', now),
+      };
+    case 'fail': {
+      if (r.status !== Status.InProgress || r.attempts !== ev.attempt) return null;
+      const history = closeLast(r.history, 'failed', now, ev.error);
+      if (ev.retry_in_ms === null) {
+        return { ...r, status: Status.Failed, error: ev.error, ended_at: now, updated_at: now, history };
+      }
+      return { ...r, status: Status.Queued, error: ev.error, not_before: now + ev.retry_in_ms, updated_at: now, history };
+    }
+    case 'cancel':
+      if (isTerminal(r.status)) return null;
+      return {
+        ...r,
+        status: Status.Cancelled,
+        ended_at: now,
+        updated_at: now,
+        history: r.status === Status.InProgress ? closeLast(r.history, 'cancelled', now) : r.history,
+      };
+    case 'expire':
+      if (r.status !== Status.Queued) return null;
+      return {
+        ...r,
+        status: Status.Expired,
+        error: { code: 'request_expired', message: `The request was not started within its '${r.window}' window.`, status: 408, retryable: false },
+        ended_at: now,
+        updated_at: now,
+      };
+  }
+}
+
+function closeLast(history: AttemptRecord[], outcome: AttemptOutcome, now: number, error?: RecordError): AttemptRecord[] {
+  const last = history.at(-1);
+  if (!last) return history;
+  const closed: AttemptRecord = { ...last, outcome, ended_at: now, latency_ms: now - last.started_at, ...(error ? { error } : {}) };
+  return [...history.slice(0, -1), closed];
+}
