@@ -63,9 +63,9 @@ export function buildConfig(raw: Record<string, any>, env: NodeJS.ProcessEnv = {
   };
   if (app && env.REQRUN_HTTP_PORT) http[app].port = int(env.REQRUN_HTTP_PORT, 'REQRUN_HTTP_PORT');
 
-  const providers = (raw.providers ?? []).map((p: Partial<ProviderConfig>, i: number) => provider(p, i));
+  const providers: ProviderConfig[] = (raw.providers ?? []).map((p: Partial<ProviderConfig>, i: number) => provider(p, i));
   if (providers.length === 0) providers.push({ name: 'mock', type: 'mock', ...providerDefaults });
-  const providerNames = new Set(providers.map((p: ProviderConfig) => p.name));
+  const providerNames = new Set(providers.map((p) => p.name));
 
   const rawModels: Record<string, any> = raw.models ?? (providerNames.has('mock') ? { 'mock-1': { targets: [{ provider: 'mock' }] } } : {});
   const models: Record<string, ModelConfig> = {};
