@@ -1,3 +1,5 @@
+import type { RetryPolicy } from '@reqrun/contracts';
+
 /** The typed shape of reqrun.yaml after defaults are applied. */
 export interface NatsConfig {
   url: string;
@@ -36,11 +38,6 @@ export interface ModelConfig {
   price?: { input_per_mtok: number; output_per_mtok: number };
 }
 
-export interface RetryPolicy {
-  max_attempts: number;
-  base_delay_ms: number;
-  max_delay_ms: number;
-}
 
 export interface HttpConfig {
   host: string;

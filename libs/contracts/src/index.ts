@@ -4,3 +4,4 @@ export * from './errors.js';
 export * from './request-state.js';
 export * from './messages.js';
 export * from './canonical.js';
+export * from './retry.js';

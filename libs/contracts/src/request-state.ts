@@ -79,6 +79,8 @@ export type RequestEvent =
   | { type: 'succeed'; attempt: number; result: unknown; usage: Usage }
   /** `retry_in_ms` null = terminal failure; the caller applies the retry policy. */
   | { type: 'fail'; attempt: number; error: RecordError; retry_in_ms: number | null }
+  /** The scheduler cannot run a queued request at all (e.g. its model is gone from the config). */
+  | { type: 'reject'; error: RecordError }
   | { type: 'cancel' }
   | { type: 'expire' };
 
@@ -116,6 +118,9 @@ export function decide(r: RequestRecord, ev: RequestEvent, now: number): Request
       }
       return { ...r, status: Status.Queued, error: ev.error, not_before: now + ev.retry_in_ms, updated_at: now, history };
     }
+    case 'reject':
+      if (r.status !== Status.Queued) return null;
+      return { ...r, status: Status.Failed, error: ev.error, ended_at: now, updated_at: now };
     case 'cancel':
       if (isTerminal(r.status)) return null;
       return {

@@ -1,0 +1,5 @@
+export * from './nats-connection.js';
+export * from './nats-errors.js';
+export * from './provision.js';
+export * from './work-consumer.js';
+export * from './bus.js';

@@ -1,0 +1,129 @@
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+
+/** What a handler decided; only this module turns it into ack / nak / term. */
+export type Outcome = { kind: 'ack' } | { kind: 'retry'; delayMs: number } | { kind: 'drop'; reason: string };
+export const ack: Outcome = { kind: 'ack' };
+export const retryIn = (delayMs: number): Outcome => ({ kind: 'retry', delayMs: Math.max(0, Math.round(delayMs)) });
+export const drop = (reason: string): Outcome => ({ kind: 'drop', reason });
+
+export interface Delivery {
+  /** How many times this message has been delivered (1 = first). */
+  deliveryCount: number;
+  signal: AbortSignal;
+}
+
+export type Handler<T> = (item: T, d: Delivery) => Promise<Outcome>;
+
+export interface ConsumerOptions<T> {
+  stream: string;
+  durable: string;
+  filter: string;
+  /** Messages handled at once by this process. */
+  concurrency: number;
+  /** Redelivery after this long without an ack or a heartbeat. */
+  ackWaitMs?: number;
+  /** Stop extending the ack after this long: a stuck handler must not hold a message for ever. */
+  maxWorkingMs?: number;
+  handler: Handler<T>;
+  onError?: (e: unknown, raw: string) => void;
+}
+
+export interface RunningConsumer {
+  /** Stop pulling, wait (bounded) for in-flight handlers, then return. Safe to call twice. */
+  stop(graceMs?: number): Promise<void>;
+  inFlight(): number;
+}
+
+/**
+ * Pulls only as many messages as there are free handler slots, so nothing waits in a client buffer
+ * while its ack timer runs; heartbeats (`working`) keep long handlers' messages from being redelivered.
+ */
+export async function runConsumer<T>(nc: NatsConnection, o: ConsumerOptions<T>): Promise<RunningConsumer> {
+  const ackWaitMs = o.ackWaitMs ?? 30_000;
+  const maxWorkingMs = o.maxWorkingMs ?? 15 * 60_000;
+  const jsm = await jetstreamManager(nc);
+  await jsm.consumers.add(o.stream, {
+    durable_name: o.durable,
+    filter_subject: o.filter,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: ackWaitMs * 1_000_000,
+    max_ack_pending: -1,
+    max_deliver: -1,
+  });
+  const consumer = await jetstream(nc).consumers.get(o.stream, o.durable);
+  const abort = new AbortController();
+  const running = new Set<Promise<void>>();
+  let slotFreed: () => void = () => {};
+  let stopping: Promise<void> | undefined;
+
+  const handle = async (m: JsMsg): Promise<void> => {
+    const startedAt = Date.now();
+    const beat = setInterval(() => {
+      if (Date.now() - startedAt < maxWorkingMs) m.working();
+    }, Math.max(1000, Math.floor(ackWaitMs / 3)));
+    try {
+      const outcome = await o.handler(m.json<T>(), { deliveryCount: m.info.deliveryCount, signal: abort.signal });
+      settle(m, outcome);
+    } catch (e) {
+      o.onError?.(e, m.string());
+      m.nak(1000); // our own fault (e.g. NATS briefly away): try again shortly
+    } finally {
+      clearInterval(beat);
+    }
+  };
+
+  const loop = async () => {
+    while (!abort.signal.aborted) {
+      const free = o.concurrency - running.size;
+      if (free <= 0) {
+        await new Promise<void>((r) => (slotFreed = r));
+        continue;
+      }
+      try {
+        const batch = await consumer.fetch({ max_messages: free, expires: 2000 });
+        for await (const m of batch) {
+          const p = handle(m).finally(() => {
+            running.delete(p);
+            slotFreed();
+          });
+          running.add(p);
+          if (abort.signal.aborted) break;
+        }
+      } catch (e) {
+        if (abort.signal.aborted) break;
+        o.onError?.(e, '');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  };
+  const looping = loop();
+
+  return {
+    inFlight: () => running.size,
+    stop(graceMs = 10_000) {
+      stopping ??= (async () => {
+        abort.abort();
+        slotFreed();
+        await looping.catch(() => {});
+        await Promise.race([Promise.allSettled([...running]), new Promise((r) => setTimeout(r, graceMs))]);
+      })();
+      return stopping;
+    },
+  };
+}
+
+function settle(m: JsMsg, outcome: Outcome): void {
+  switch (outcome.kind) {
+    case 'ack':
+      m.ack();
+      return;
+    case 'retry':
+      m.nak(outcome.delayMs);
+      return;
+    case 'drop':
+      m.term(outcome.reason);
+      return;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './request.store.js';
+export * from './idempotency.store.js';
