@@ -1,0 +1,3 @@
+export * from './chat.translate.js';
+export * from './mock-answer.js';
+export * from './api-shapes.js';

@@ -1,0 +1,20 @@
+import type { CanonicalRequest, CanonicalResult } from '@reqrun/contracts';
+
+/** Rough token count (4 characters a token), the same everywhere ReqRun estimates. */
+export const estimateTokens = (text: string): number => Math.max(1, Math.ceil(text.length / 4));
+
+/**
+ * The built-in mock provider's answer: built from the request alone, so it is the same for the same request.
+ * It echoes the last user message, cut to `max_tokens` (then finish_reason is 'length').
+ */
+export function mockAnswer(req: CanonicalRequest): CanonicalResult {
+  const lastUser = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+  let text = `Mock reply to: ${lastUser}`;
+  let finish: CanonicalResult['finish_reason'] = 'stop';
+  if (req.max_tokens !== undefined && estimateTokens(text) > req.max_tokens) {
+    text = text.slice(0, req.max_tokens * 4);
+    finish = 'length';
+  }
+  const input = estimateTokens(req.messages.map((m) => m.content).join('\n'));
+  return { model: req.model, text, finish_reason: finish, usage: { input_tokens: input, output_tokens: estimateTokens(text) } };
+}
