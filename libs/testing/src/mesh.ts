@@ -1,0 +1,73 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AppName } from '@reqrun/config';
+import { stringify } from 'yaml';
+import { startApp, type AppProcess } from './app-process.js';
+import { startNats, type NatsServer } from './nats-server.js';
+
+export interface MeshOptions {
+  /** Written as YAML to a temp file, passed as REQRUN_CONFIG to every app. */
+  config?: Record<string, unknown>;
+  /** Use this server (left running by `stop()`); else one is started and stopped with the mesh. */
+  nats?: NatsServer;
+  /** Replicas per app; default 1 each. */
+  apps?: Partial<Record<AppName, number>>;
+  /** Extra env for every app. */
+  env?: Record<string, string>;
+}
+
+export interface Mesh extends AsyncDisposable {
+  nats: NatsServer;
+  configFile: string;
+  /** The first ingress. */
+  ingress: AppProcess;
+  /** = ingress.url */
+  url: string;
+  /** Every app process, in start order. */
+  apps: AppProcess[];
+  /** Stop the apps, then nats if the mesh started it. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** nats-server (unless given), then adapters and scheduler, then ingress; replicas start in parallel. */
+export async function startMesh(o: MeshOptions = {}): Promise<Mesh> {
+  const replicas = { ingress: 1, scheduler: 1, adapters: 1, ...o.apps };
+  if (!(replicas.ingress >= 1)) throw new Error('startMesh: apps.ingress must be at least 1');
+  const dir = await mkdtemp(join(tmpdir(), 'reqrun-mesh-'));
+  const configFile = join(dir, 'reqrun.yaml');
+  const apps: AppProcess[] = [];
+  let nats: NatsServer | undefined;
+
+  const stopApps = async () => {
+    await Promise.allSettled(apps.map((a) => a.stop()));
+  };
+  const cleanup = async () => {
+    await stopApps();
+    if (!o.nats) await nats?.stop();
+    await rm(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await writeFile(configFile, stringify(o.config ?? {}));
+    nats = o.nats ?? (await startNats());
+    const natsUrl = nats.url;
+    const startAll = async (names: AppName[]) => {
+      const starts = names.flatMap((app) => Array.from({ length: replicas[app] }, () => startApp({ app, natsUrl, configFile, env: o.env })));
+      const results = await Promise.allSettled(starts);
+      for (const r of results) if (r.status === 'fulfilled') apps.push(r.value);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    };
+    await startAll(['adapters', 'scheduler']);
+    await startAll(['ingress']);
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+
+  const ingress = apps.find((a) => a.app === 'ingress')!;
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= cleanup());
+  return { nats, configFile, ingress, url: ingress.url, apps, stop, [Symbol.asyncDispose]: stop };
+}
