@@ -22,6 +22,8 @@ export interface StartAppOptions {
   onExit?: (e: ExitInfo, expected: boolean) => void;
   /** Run in its own process group (a terminal's Ctrl-C then reaches only the parent). */
   detached?: boolean;
+  /** Aborting it while the app is still starting kills it and rejects. */
+  signal?: AbortSignal;
 }
 
 export interface AppProcess {
@@ -76,7 +78,7 @@ export async function startApp(o: StartAppOptions): Promise<AppProcess> {
         timeoutMs: o.readyTimeoutMs ?? 20_000,
         intervalMs: 50,
         what: `${o.app} (pid ${p.pid}) ${url}/readyz`,
-        giveUp: () => (p.exited ? describeExit(p.exitInfo!) : undefined),
+        giveUp: () => (p.exited ? describeExit(p.exitInfo!) : o.signal?.aborted ? 'start aborted' : undefined),
       });
     } catch (e) {
       expected = true;
