@@ -22,7 +22,8 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export class ReqRunError extends Error {
   constructor(
-    readonly code: ErrorCode,
+    /** One of ErrorCode, or a provider's own code passed on. */
+    readonly code: ErrorCode | (string & {}),
     message: string,
     readonly status: number,
     readonly param: string | null = null,

@@ -1,0 +1,121 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Config, ProviderConfig } from '@reqrun/config';
+import {
+  isTerminal, msgId, retryDelay, Status, type DispatchItem, type RecordError, type RequestRecord, type SubmitItem,
+} from '@reqrun/contracts';
+import { ack, drop, runConsumer, type Delivery, type Outcome, type RunningConsumer } from '@reqrun/messaging';
+import { CONFIG, Lifecycle, LOGGER, Nats, type Logger } from '@reqrun/runtime';
+import { RequestStore } from '@reqrun/store';
+import { toApiResult, toCanonical } from '@reqrun/translate';
+import { Counter } from 'prom-client';
+import { InFlightCalls } from './in-flight.calls.js';
+import { adapterFor } from './providers/provider.registry.js';
+import { ProviderError, type ProviderAdapter } from './providers/provider.js';
+
+const upstreamCalls = new Counter({ name: 'reqrun_upstream_calls_total', help: 'Calls made to providers, by provider and outcome', labelNames: ['provider', 'outcome'] });
+
+/** One consumer per configured provider: runs attempts, stores their outcome, hands retries back to the scheduler. */
+@Injectable()
+export class DispatchWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly consumers: RunningConsumer[] = [];
+
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(LOGGER) private readonly log: Logger,
+    private readonly nats: Nats,
+    private readonly store: RequestStore,
+    private readonly lifecycle: Lifecycle,
+    private readonly inFlight: InFlightCalls,
+  ) {}
+
+  async onApplicationBootstrap() {
+    const n = this.nats.names;
+    for (const p of this.config.providers) {
+      const adapter = adapterFor(p);
+      if (!adapter) {
+        this.log.error({ provider: p.name, type: p.type }, `provider type '${p.type}' is not supported yet; its requests stay queued`);
+        continue;
+      }
+      this.consumers.push(
+        await runConsumer<DispatchItem>(this.nats.nc, {
+          stream: n.dispatchStream,
+          durable: n.adapterConsumer(p.name),
+          filter: n.dispatch(p.name),
+          concurrency: p.concurrency,
+          handler: (item, d) => this.handle(p, adapter, item, d),
+          onError: (err, raw) => this.log.error({ err, provider: p.name, raw: raw.slice(0, 200) }, 'dispatch handling failed'),
+        }),
+      );
+    }
+  }
+
+  async beforeApplicationShutdown() {
+    await Promise.all(this.consumers.map((c) => c.stop()));
+  }
+
+  async handle(p: ProviderConfig, adapter: ProviderAdapter, item: DispatchItem, d: Delivery): Promise<Outcome> {
+    const started = await this.store.transition(item.tenant, item.id, { type: 'start', attempt: item.attempt, provider: p.name, provider_model: item.provider_model });
+    if (!started) return drop('no such request');
+    if (!started.changed) return this.recover(started.record, item, d);
+    this.lifecycle.changed(started.record);
+    const record = started.record;
+
+    const call = this.inFlight.open(item.id, p.timeout_ms);
+    try {
+      const req = { ...toCanonical(record.api, record.body), model: item.provider_model };
+      const result = await adapter.call(req, { signal: call.signal, attempt: item.attempt });
+      upstreamCalls.inc({ provider: p.name, outcome: 'ok' });
+      const usage = { input_tokens: result.usage.input_tokens, output_tokens: result.usage.output_tokens, total_tokens: result.usage.input_tokens + result.usage.output_tokens };
+      const done = await this.store.transition(item.tenant, item.id, {
+        type: 'succeed', attempt: item.attempt, usage,
+        result: toApiResult(record.api, { ...result, model: record.model }, { id: record.id, created: Math.floor(record.created_at / 1000) }),
+      });
+      if (done?.changed) this.lifecycle.changed(done.record);
+    } catch (e) {
+      upstreamCalls.inc({ provider: p.name, outcome: 'error' });
+      if (call.cancelled) return ack; // the record is already cancelled; nothing to write
+      const error = describe(e, call.timedOut, p.timeout_ms);
+      await this.fail(item, error, e instanceof ProviderError ? e.retryAfterMs : 0);
+    } finally {
+      call.close();
+    }
+    return ack;
+  }
+
+  /** The start was not a legal move: find out why and finish whatever an earlier delivery left undone. */
+  private async recover(r: RequestRecord, item: DispatchItem, d: Delivery): Promise<Outcome> {
+    if (isTerminal(r.status)) {
+      this.lifecycle.changed(r); // a crash may have come between the write and the wake-up
+      return ack;
+    }
+    if (r.status === Status.Queued && r.attempts >= item.attempt) {
+      await this.requeue(r); // outcome stored, re-submission maybe not sent
+      return ack;
+    }
+    if (r.status === Status.InProgress && r.attempts === item.attempt && d.deliveryCount > 1) {
+      // Redelivered while the record says running: the worker that had it died mid-call. That attempt counts.
+      await this.fail(item, { code: 'worker_lost', message: 'The adapter running this attempt stopped before it finished.', status: 502, retryable: true }, 0);
+      return ack;
+    }
+    return ack; // a stale duplicate of an attempt already handled
+  }
+
+  private async fail(item: DispatchItem, error: RecordError, retryAfterMs: number): Promise<void> {
+    const delay = error.retryable ? retryDelay(item.attempt, this.config.retry, Math.random, retryAfterMs) : null;
+    const t = await this.store.transition(item.tenant, item.id, { type: 'fail', attempt: item.attempt, error, retry_in_ms: delay });
+    if (!t?.changed) return;
+    this.lifecycle.changed(t.record);
+    if (t.record.status === Status.Queued) await this.requeue(t.record);
+  }
+
+  private async requeue(r: RequestRecord): Promise<void> {
+    const next: SubmitItem = { id: r.id, tenant: r.tenant, attempt: r.attempts + 1, model: r.model, window: r.window, api: r.api, not_before: r.not_before };
+    await this.nats.bus.persist(this.nats.names.submit(r.window), next, msgId(next));
+  }
+}
+
+function describe(e: unknown, timedOut: boolean, timeoutMs: number): RecordError {
+  if (timedOut) return { code: 'upstream_timeout', message: `The provider did not answer within ${timeoutMs} ms.`, status: 504, retryable: true };
+  if (e instanceof ProviderError) return { code: e.code, message: e.message, status: e.status, retryable: e.retryable };
+  return { code: 'upstream_error', message: `The provider call failed: ${(e as Error)?.message ?? String(e)}`, status: 502, retryable: true };
+}

@@ -1,0 +1,4 @@
+import { bootstrap } from '@reqrun/runtime';
+import { AdaptersModule } from './adapters.module.js';
+
+await bootstrap('adapters', AdaptersModule);

@@ -1,0 +1,20 @@
+import { ErrorCode, ReqRunError } from '@reqrun/contracts';
+import type { Booted } from '@reqrun/runtime';
+import { ApiErrorFilter } from './api-error.filter.js';
+import { sendError } from './send-error.js';
+
+/**
+ * Body-parser errors (bad JSON, too large) happen in Fastify before Nest sees the request, so Fastify's error handler
+ * renders them too, through the same function as Nest's filter. Bodies that are not JSON are refused up front.
+ */
+export function installErrorHandlers({ app, log }: Booted): void {
+  app.useGlobalFilters(new ApiErrorFilter(log));
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (req, reply) => {
+    const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0' || req.headers['transfer-encoding'] !== undefined;
+    if (hasBody && !/^application\/(.+\+)?json\b/i.test(req.headers['content-type'] ?? '')) {
+      sendError(new ReqRunError(ErrorCode.UnsupportedMediaType, "Send the body as JSON with 'Content-Type: application/json'.", 415), req, reply, log);
+      return reply;
+    }
+  });
+}

@@ -1,0 +1,4 @@
+import { bootstrap } from '@reqrun/runtime';
+import { SchedulerModule } from './scheduler.module.js';
+
+await bootstrap('scheduler', SchedulerModule);

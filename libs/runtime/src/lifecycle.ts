@@ -1,0 +1,26 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { isTerminal, Status, type RequestRecord } from '@reqrun/contracts';
+import { Nats } from './nats.handles.js';
+
+const kindOf = (r: RequestRecord): string => {
+  switch (r.status) {
+    case Status.Queued: return r.attempts === 0 ? 'accepted' : 'retrying';
+    case Status.InProgress: return 'started';
+    default: return r.status;
+  }
+};
+
+/**
+ * Tells the world a record changed, after the change is stored: a lifecycle event on `rr.event.<kind>.<id>`
+ * and, for a terminal state, the wake-up on `rr.done.<id>` carrying the final record.
+ */
+@Injectable()
+export class Lifecycle {
+  constructor(@Inject(Nats) private readonly nats: Nats) {}
+
+  changed(r: RequestRecord): void {
+    const n = this.nats.names;
+    this.nats.bus.notify(n.event(kindOf(r), r.id), { id: r.id, tenant: r.tenant, status: r.status, attempts: r.attempts, at: r.updated_at });
+    if (isTerminal(r.status)) this.nats.bus.notify(n.done(r.id), r);
+  }
+}

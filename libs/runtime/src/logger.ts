@@ -1,0 +1,19 @@
+import type { LoggerService } from '@nestjs/common';
+import { pino, type Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/** JSON lines on stdout; `npm start` pipes them through pino-pretty. */
+export function createLogger(app: string, level: string): Logger {
+  return pino({ level, base: { app }, timestamp: pino.stdTimeFunctions.isoTime });
+}
+
+/** Lets Nest's own messages go through the same logger. */
+export class NestPinoLogger implements LoggerService {
+  constructor(private readonly pino: Logger) {}
+  log(message: unknown, context?: string) { this.pino.debug({ context }, String(message)); }
+  error(message: unknown, trace?: string, context?: string) { this.pino.error({ context, trace }, String(message)); }
+  warn(message: unknown, context?: string) { this.pino.warn({ context }, String(message)); }
+  debug(message: unknown, context?: string) { this.pino.debug({ context }, String(message)); }
+  verbose(message: unknown, context?: string) { this.pino.trace({ context }, String(message)); }
+}

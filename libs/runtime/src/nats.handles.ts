@@ -1,0 +1,42 @@
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { Config } from '@reqrun/config';
+import { names, type Names } from '@reqrun/contracts';
+import { Bus, connectNats, ensureLayout, type Buckets } from '@reqrun/messaging';
+import type { Logger } from 'pino';
+
+/** One NATS connection per process, with the names, buckets and publisher built on it. */
+export class Nats {
+  private up = true;
+
+  private constructor(readonly nc: NatsConnection, readonly bus: Bus, readonly names: Names, readonly buckets: Buckets) {}
+
+  static async open(config: Config, app: string, log: Logger): Promise<Nats> {
+    const nc = await connectNats({ url: config.nats.url, name: `reqrun-${app}` });
+    const n = names(config.nats.prefix);
+    const buckets = await ensureLayout(nc, n, {
+      replicas: config.nats.replicas,
+      idempotencyTtlMs: config.idempotency.ttl_s * 1000,
+      eventsMaxAgeMs: 7 * 86_400_000,
+    });
+    const self = new Nats(nc, new Bus(nc), n, buckets);
+    void self.watch(log);
+    log.info({ server: nc.getServer(), max_payload: nc.info?.max_payload }, 'connected to NATS');
+    return self;
+  }
+
+  /** Connected right now (false while reconnecting). */
+  get connected(): boolean {
+    return this.up && !this.nc.isClosed();
+  }
+
+  private async watch(log: Logger): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === 'disconnect') { this.up = false; log.warn('NATS disconnected; reconnecting'); }
+      if (s.type === 'reconnect') { this.up = true; log.info('NATS reconnected'); }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
+  }
+}
