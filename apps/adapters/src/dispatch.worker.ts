@@ -1,7 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Config, ProviderConfig } from '@reqrun/config';
 import {
-  isTerminal, msgId, retryDelay, Status, type DispatchItem, type RecordError, type RequestRecord, type SubmitItem,
+  isTerminal, msgId, ReqRunError, retryDelay, Status, type CanonicalResult, type DispatchItem, type Usage, type RecordError, type RequestRecord, type SubmitItem,
 } from '@reqrun/contracts';
 import { ack, drop, runConsumer, type Delivery, type Outcome, type RunningConsumer } from '@reqrun/messaging';
 import { CONFIG, Lifecycle, LOGGER, Nats, type Logger } from '@reqrun/runtime';
@@ -61,24 +61,20 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     const record = started.record;
 
     const call = this.inFlight.open(item.id, p.timeout_ms);
+    let result: CanonicalResult;
     try {
-      const req = { ...toCanonical(record.api, record.body), model: item.provider_model };
-      const result = await adapter.call(req, { signal: call.signal, attempt: item.attempt });
+      result = await adapter.call({ ...toCanonical(record.api, record.body), model: item.provider_model }, { signal: call.signal, attempt: item.attempt });
       upstreamCalls.inc({ provider: p.name, outcome: 'ok' });
-      const usage = { input_tokens: result.usage.input_tokens, output_tokens: result.usage.output_tokens, total_tokens: result.usage.input_tokens + result.usage.output_tokens };
-      const done = await this.store.transition(item.tenant, item.id, {
-        type: 'succeed', attempt: item.attempt, usage,
-        result: toApiResult(record.api, { ...result, model: record.model }, { id: record.id, created: Math.floor(record.created_at / 1000) }),
-      });
-      if (done?.changed) this.lifecycle.changed(done.record);
     } catch (e) {
       upstreamCalls.inc({ provider: p.name, outcome: 'error' });
-      if (call.cancelled) return ack; // the record is already cancelled; nothing to write
-      const error = describe(e, call.timedOut, p.timeout_ms);
-      await this.fail(item, error, e instanceof ProviderError ? e.retryAfterMs : 0);
+      if (!call.cancelled) await this.fail(item, describe(e, call.timedOut, p.timeout_ms), e instanceof ProviderError ? e.retryAfterMs : 0);
+      return ack; // when cancelled, the record already says so
     } finally {
       call.close();
     }
+    const usage = { ...result.usage, total_tokens: result.usage.input_tokens + result.usage.output_tokens };
+    const created = Math.floor(record.created_at / 1000);
+    await this.succeed(item, usage, toApiResult(record.api, { ...result, model: record.model }, { id: record.id, created }));
     return ack;
   }
 
@@ -98,6 +94,16 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
       return ack;
     }
     return ack; // a stale duplicate of an attempt already handled
+  }
+
+  private async succeed(item: DispatchItem, usage: Usage, result: unknown): Promise<void> {
+    try {
+      const done = await this.store.transition(item.tenant, item.id, { type: 'succeed', attempt: item.attempt, usage, result });
+      if (done?.changed) this.lifecycle.changed(done.record);
+    } catch (e) {
+      if (!(e instanceof ReqRunError && e.status === 413)) throw e;
+      await this.fail(item, { code: 'result_too_large', message: 'The provider answered with more than ReqRun can store.', status: 502, retryable: false }, 0);
+    }
   }
 
   private async fail(item: DispatchItem, error: RecordError, retryAfterMs: number): Promise<void> {

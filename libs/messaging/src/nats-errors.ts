@@ -10,5 +10,5 @@ export function isWrongLastSequence(e: unknown): boolean {
 
 /** The value was bigger than the server's max_payload. */
 export function isPayloadTooLarge(e: unknown): boolean {
-  return e instanceof Error && /maximum payload exceeded|MAX_PAYLOAD_EXCEEDED/i.test(`${e.message} ${(e as { code?: string }).code ?? ''}`);
+  return e instanceof Error && /max_payload size exceeded|maximum payload exceeded|MAX_PAYLOAD_EXCEEDED/i.test(`${e.message} ${(e as { code?: string }).code ?? ''}`);
 }

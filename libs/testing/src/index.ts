@@ -6,3 +6,4 @@ export * from './repo-root.js';
 export * from './nats-server.js';
 export * from './app-process.js';
 export * from './mesh.js';
+export * from './metrics.js';

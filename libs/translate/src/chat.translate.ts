@@ -50,7 +50,6 @@ export function canonicalToChatCompletion(r: CanonicalResult, o: ResultIdentity)
       total_tokens: r.usage.input_tokens + r.usage.output_tokens,
     },
     service_tier: 'default' as const,
-    system_fingerprint: null,
   };
 }
 

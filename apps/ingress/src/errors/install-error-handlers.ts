@@ -7,10 +7,16 @@ import { sendError } from './send-error.js';
  * Body-parser errors (bad JSON, too large) happen in Fastify before Nest sees the request, so Fastify's error handler
  * renders them too, through the same function as Nest's filter. Bodies that are not JSON are refused up front.
  */
-export function installErrorHandlers({ app, log }: Booted): void {
+export function installErrorHandlers({ app, config, log }: Booted): void {
+  const limit = config.http.ingress.body_limit;
   app.useGlobalFilters(new ApiErrorFilter(log));
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (req, reply) => {
+    // Answered before the body is read; Node then drains the body so the client can read the 413 (not a reset).
+    if (Number(req.headers['content-length']) > limit) {
+      sendError(new ReqRunError(ErrorCode.BodyTooLarge, `The request body is larger than this server accepts (${limit} bytes).`, 413), req, reply, log);
+      return reply;
+    }
     const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0' || req.headers['transfer-encoding'] !== undefined;
     if (hasBody && !/^application\/(.+\+)?json\b/i.test(req.headers['content-type'] ?? '')) {
       sendError(new ReqRunError(ErrorCode.UnsupportedMediaType, "Send the body as JSON with 'Content-Type: application/json'.", 415), req, reply, log);

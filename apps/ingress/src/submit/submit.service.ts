@@ -27,6 +27,7 @@ export class SubmitService {
       id: systemIds.requestId(), tenant: plan.tenant, api: plan.api, model: plan.model, window: plan.window,
       status: Status.Queued, body: plan.body, created_at: now, updated_at: now, attempts: 0, history: [],
     };
+    this.checkSize(record);
     if (plan.idempotencyKey !== undefined) record = await this.claimKey(plan, record);
 
     const watch = this.waiter.watch(plan.tenant, record.id);
@@ -60,6 +61,14 @@ export class SubmitService {
   private async publish(r: RequestRecord): Promise<void> {
     const item: SubmitItem = { id: r.id, tenant: r.tenant, attempt: 1, model: r.model, window: r.window, api: r.api };
     await this.nats.bus.persist(this.nats.names.submit(r.window), item, msgId(item));
+  }
+
+  /** The record must fit a NATS message with room left for the answer, or nothing is written at all. */
+  private checkSize(r: RequestRecord): void {
+    const max = this.nats.nc.info?.max_payload ?? 1024 * 1024;
+    if (Buffer.byteLength(JSON.stringify(r)) > max / 2) {
+      throw new ReqRunError(ErrorCode.BodyTooLarge, `The request is too large: ReqRun stores requests up to ${Math.floor(max / 2 / 1024)} KiB.`, 413);
+    }
   }
 
   private checkModel(model: string): void {
