@@ -41,6 +41,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
           stream: n.dispatchStream,
           durable: n.adapterConsumer(p.name),
           filter: n.dispatch(p.name),
+          ackWaitMs: this.config.nats.ack_wait_ms,
           concurrency: p.concurrency,
           handler: (item, d) => this.handle(p, adapter, item, d),
           onError: (err, raw) => this.log.error({ err, provider: p.name, raw: raw.slice(0, 200) }, 'dispatch handling failed'),

@@ -25,6 +25,7 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       stream: n.submitStream,
       durable: n.schedulerConsumer,
       filter: n.submitAll(),
+      ackWaitMs: this.config.nats.ack_wait_ms,
       concurrency: 256,
       handler: (item) => this.handle(item),
       onError: (err, raw) => this.log.error({ err, raw: raw.slice(0, 200) }, 'submission handling failed'),

@@ -7,6 +7,8 @@ export interface NatsConfig {
   replicas: number;
   /** Prefix of every subject, stream and bucket. */
   prefix: string;
+  /** A work item not acked (nor heartbeated) for this long is redelivered: how fast a crashed worker's work moves on. */
+  ack_wait_ms: number;
 }
 
 export interface WindowConfig {

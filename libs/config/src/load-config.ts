@@ -11,7 +11,7 @@ export class ConfigError extends Error {
 const MiB = 1024 * 1024;
 
 export const defaultConfig: Config = {
-  nats: { url: 'nats://127.0.0.1:4222', replicas: 1, prefix: 'rr' },
+  nats: { url: 'nats://127.0.0.1:4222', replicas: 1, prefix: 'rr', ack_wait_ms: 30_000 },
   http: {
     ingress: { host: '0.0.0.0', port: 8080, body_limit: 4 * MiB },
     scheduler: { host: '0.0.0.0', port: 8081, body_limit: MiB },
@@ -123,6 +123,7 @@ function check(c: Config): void {
   positive(c.retry.base_delay_ms, 'retry.base_delay_ms');
   positive(c.retry.max_delay_ms, 'retry.max_delay_ms');
   positive(c.nats.replicas, 'nats.replicas');
+  positive(c.nats.ack_wait_ms, 'nats.ack_wait_ms');
   for (const [app, h] of Object.entries(c.http)) {
     if (!Number.isInteger(h.port) || h.port < 0 || h.port > 65535) throw new ConfigError(`http.${app}.port must be 0-65535`);
     positive(h.body_limit, `http.${app}.body_limit`);

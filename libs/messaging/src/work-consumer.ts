@@ -43,7 +43,7 @@ export async function runConsumer<T>(nc: NatsConnection, o: ConsumerOptions<T>):
   const ackWaitMs = o.ackWaitMs ?? 30_000;
   const maxWorkingMs = o.maxWorkingMs ?? 15 * 60_000;
   const jsm = await jetstreamManager(nc);
-  await jsm.consumers.add(o.stream, {
+  const wanted = {
     durable_name: o.durable,
     filter_subject: o.filter,
     ack_policy: AckPolicy.Explicit,
@@ -51,7 +51,13 @@ export async function runConsumer<T>(nc: NatsConnection, o: ConsumerOptions<T>):
     ack_wait: ackWaitMs * 1_000_000,
     max_ack_pending: -1,
     max_deliver: -1,
-  });
+  };
+  try {
+    await jsm.consumers.add(o.stream, wanted);
+  } catch {
+    // It exists with other settings (say a new ack_wait): update what may change.
+    await jsm.consumers.update(o.stream, o.durable, { ack_wait: wanted.ack_wait, max_ack_pending: -1, max_deliver: -1 });
+  }
   const consumer = await jetstream(nc).consumers.get(o.stream, o.durable);
   const abort = new AbortController();
   const running = new Set<Promise<void>>();

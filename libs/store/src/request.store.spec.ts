@@ -1,0 +1,91 @@
+import { connect } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { names, Status, type RequestRecord } from '@reqrun/contracts';
+import { ensureLayout, type Buckets } from '@reqrun/messaging';
+import { startNats, type NatsServer } from '@reqrun/testing';
+import { IdempotencyStore } from './idempotency.store.js';
+import { RequestStore } from './request.store.js';
+
+let nats: NatsServer;
+let nc: NatsConnection;
+let buckets: Buckets;
+let clock = 1000;
+const record = (id: string, tenant = 'a'): RequestRecord => ({
+  id, tenant, api: 'chat', model: 'm', window: 'asap', status: Status.Queued, body: { model: 'm' },
+  created_at: 0, updated_at: 0, attempts: 0, history: [],
+});
+const id = (n: number) => `rr_01J0000000000000000000000${n}`;
+
+beforeAll(async () => {
+  nats = await startNats();
+  nc = await connect({ servers: nats.url });
+  buckets = await ensureLayout(nc, names('t'), { replicas: 1, idempotencyTtlMs: 60_000, eventsMaxAgeMs: 60_000 });
+});
+afterAll(async () => {
+  await nc?.close();
+  await nats?.stop();
+});
+
+describe('RequestStore', () => {
+  const sut = () => new RequestStore(buckets.requests, { now: () => clock++ });
+
+  it('creates a record once; a second create of the same id is refused', async () => {
+    expect(await sut().create(record(id(1)))).toBe(true);
+    expect(await sut().create({ ...record(id(1)), model: 'other' })).toBe(false);
+    expect((await sut().get('a', id(1)))!.model).toBe('m');
+  });
+
+  it("hides another tenant's record", async () => {
+    await sut().create(record(id(2), 'a'));
+    expect(await sut().get('b', id(2))).toBeNull();
+    expect(await sut().transition('b', id(2), { type: 'cancel' })).toBeNull();
+  });
+
+  it('lets exactly one of 20 racing starts win; the losers see the winner\'s state', async () => {
+    await sut().create(record(id(3)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => sut().transition('a', id(3), { type: 'start', attempt: 1, provider: `p${i}`, provider_model: 'm' })),
+    );
+    expect(results.filter((r) => r!.changed)).toHaveLength(1);
+    const stored = await sut().get('a', id(3));
+    expect(stored).toMatchObject({ status: 'in_progress', attempts: 1 });
+    expect(stored!.history).toHaveLength(1);
+    for (const r of results) expect(r!.record.status).toBe('in_progress');
+  });
+
+  it('applies concurrent cancel and success so that exactly one terminal state sticks', async () => {
+    await sut().create(record(id(4)));
+    await sut().transition('a', id(4), { type: 'start', attempt: 1, provider: 'p', provider_model: 'm' });
+    const usage = { input_tokens: 1, output_tokens: 1, total_tokens: 2 };
+    const [a, b] = await Promise.all([
+      sut().transition('a', id(4), { type: 'cancel' }),
+      sut().transition('a', id(4), { type: 'succeed', attempt: 1, result: {}, usage }),
+    ]);
+    expect([a!.changed, b!.changed].filter(Boolean)).toHaveLength(1);
+    const final = (await sut().get('a', id(4)))!;
+    expect(final.status).toBe(a!.changed ? 'cancelled' : 'completed');
+  });
+
+  it('refuses a record larger than NATS max_payload with a 413, writing nothing', async () => {
+    const big = { ...record(id(5)), body: { text: 'x'.repeat(9 * 1024 * 1024) } };
+    await expect(sut().create(big)).rejects.toMatchObject({ status: 413, code: 'request_too_large' });
+    expect(await sut().get('a', id(5))).toBeNull();
+  });
+});
+
+describe('IdempotencyStore', () => {
+  it('gives a key to the first of many concurrent claimers and tells the rest whose it is', async () => {
+    const sut = new IdempotencyStore(buckets.idempotency);
+    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => sut.claim('a', 'key-1', { id: `rr_${i}`, fingerprint: 'f' })));
+    const winners = results.filter((r) => r.won);
+    expect(winners).toHaveLength(1);
+    const owner = new Set(results.flatMap((r) => (r.won ? [] : [r.existing.id])));
+    expect(owner.size).toBe(1);
+  });
+
+  it('scopes keys by tenant', async () => {
+    const sut = new IdempotencyStore(buckets.idempotency);
+    expect((await sut.claim('a', 'shared', { id: 'rr_a', fingerprint: 'f' })).won).toBe(true);
+    expect((await sut.claim('b', 'shared', { id: 'rr_b', fingerprint: 'f' })).won).toBe(true);
+  });
+});
