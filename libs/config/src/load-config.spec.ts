@@ -18,6 +18,7 @@ describe('buildConfig', () => {
 
   it.each([
     [{ providers: [{ name: 'x', type: 'nope' }] }, /providers\[0\].type/],
+    [{ providers: [{ name: 'x', type: 'openai' }] }, /not supported by this version yet/],
     [{ models: { m: { targets: [{ provider: 'ghost' }] } } }, /models.m.targets\[0\].provider 'ghost'/],
     [{ models: { m: { targets: [] } } }, /models.m needs at least one target/],
     [{ wait: { default_s: -1 } }, /wait.default_s/],

@@ -97,6 +97,10 @@ function provider(p: Partial<ProviderConfig>, i: number): ProviderConfig {
   if (!['mock', 'openai', 'anthropic'].includes(p.type as string)) {
     throw new ConfigError(`providers[${i}].type must be mock, openai or anthropic (got ${String(p.type)})`);
   }
+  if (p.type !== 'mock') {
+    // Better to refuse at start than to accept requests that would wait for an adapter that does not exist.
+    throw new ConfigError(`providers[${i}]: type '${p.type}' is not supported by this version yet (only 'mock')`);
+  }
   return { ...providerDefaults, ...p } as ProviderConfig;
 }
 
