@@ -1,0 +1,495 @@
+// ReqRun load benchmark: the same chat-completion load on a bare Fastify mock upstream (baseline) and through the
+// mesh (sync, and async acceptance), in one invocation so the ratios are comparable on a noisy machine.
+// Usage: npm run bench [-- --duration S --connections N --warmup S --only baseline,sync,async --json path]
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import autocannon from 'autocannon';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { metricValue, startMesh } from '../dist/libs/testing/src/index.js';
+import { isTerminal, names } from '../dist/libs/contracts/src/index.js';
+import { startMockUpstream } from './mock-upstream.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SCENARIOS = ['baseline', 'sync', 'async'];
+const chatBody = { model: 'mock-1', messages: [{ role: 'user', content: 'hello' }] };
+const drainTimeoutMs = 60_000;
+const settleTimeoutMs = 60_000;
+
+// ---------- arguments ----------
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '64' },
+    warmup: { type: 'string', default: '2' },
+    only: { type: 'string' },
+    json: { type: 'string', default: resolve(here, 'results', 'latest.json') },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (args.help) {
+  console.log(`npm run bench -- [--duration S=10] [--connections N=64] [--warmup S=2] [--only ${SCENARIOS.join(',')}] [--json path=bench/results/latest.json]`);
+  process.exit(0);
+}
+const positive = (name, v, allowZero = false) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
+    console.error(`--${name}: expected a ${allowZero ? 'non-negative' : 'positive'} number, got '${v}'`);
+    process.exit(2);
+  }
+  return n;
+};
+const opts = {
+  duration: positive('duration', args.duration),
+  connections: Math.round(positive('connections', args.connections)),
+  warmup: positive('warmup', args.warmup, true),
+  only: args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : SCENARIOS,
+  json: resolve(args.json),
+};
+for (const s of opts.only) {
+  if (!SCENARIOS.includes(s)) {
+    console.error(`--only: unknown scenario '${s}' (known: ${SCENARIOS.join(', ')})`);
+    process.exit(2);
+  }
+}
+const wanted = (s) => opts.only.includes(s);
+
+// ---------- small helpers ----------
+const log = (msg) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
+const round = (n, d = 2) => (n === null || n === undefined || Number.isNaN(n) ? null : Math.round(n * 10 ** d) / 10 ** d);
+const clkTck = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** VmHWM / VmRSS in MiB from /proc/<pid>/status; null when the process is gone. */
+async function memOf(pid) {
+  try {
+    const text = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN);
+    return { peak_rss_mib: round(kb('VmHWM') / 1024, 1), rss_mib: round(kb('VmRSS') / 1024, 1) };
+  } catch {
+    return null;
+  }
+}
+
+/** User+system CPU seconds a process has used so far; null when it is gone. */
+async function cpuOf(pid) {
+  if (pid === process.pid) {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  }
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from #3 (state) on
+    return (Number(f[11]) + Number(f[12])) / clkTck; // utime (#14), stime (#15)
+  } catch {
+    return null;
+  }
+}
+
+async function postJson(url, body) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, text };
+}
+
+// ---------- what is running (all stopped in cleanup) ----------
+const state = { upstream: undefined, mesh: undefined, nc: undefined, cannon: undefined, interrupted: false, starting: [] };
+
+function processes() {
+  const list = [];
+  if (state.upstream) list.push({ name: 'mock-upstream', pid: state.upstream.pid });
+  if (state.mesh) {
+    list.push({ name: 'nats-server', pid: state.mesh.nats.pid });
+    const seen = {};
+    for (const a of state.mesh.apps) {
+      seen[a.app] = (seen[a.app] ?? 0) + 1;
+      const n = state.mesh.apps.filter((x) => x.app === a.app).length;
+      list.push({ name: n > 1 ? `${a.app}#${seen[a.app]}` : a.app, pid: a.pid });
+    }
+  }
+  list.push({ name: 'bench (load generator)', pid: process.pid });
+  return list;
+}
+
+async function cpuSnapshot() {
+  const snap = {};
+  for (const p of processes()) snap[p.name] = await cpuOf(p.pid);
+  return snap;
+}
+
+function cpuPercent(before, after, seconds) {
+  const out = {};
+  for (const [k, v] of Object.entries(after)) {
+    if (v === null || before[k] === null || before[k] === undefined) continue;
+    out[k] = round(((v - before[k]) / seconds) * 100, 0);
+  }
+  return out;
+}
+
+let cleaning;
+function cleanup() {
+  return (cleaning ??= (async () => {
+    state.cannon?.stop();
+    await Promise.allSettled(state.starting); // a Ctrl-C during start-up still stops what was starting
+    await state.nc?.close().catch(() => {});
+    await state.mesh?.stop().catch((e) => console.error(`mesh stop: ${e.message}`));
+    await state.upstream?.close().catch((e) => console.error(`upstream stop: ${e.message}`));
+  })());
+}
+
+let signalled = 0;
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    signalled++;
+    state.interrupted = true;
+    if (signalled > 1) {
+      console.error(`\n${sig} again: exiting without waiting for the cleanup`);
+      process.exit(1);
+    }
+    console.error(`\n${sig}: stopping the load and every process the bench started...`);
+    cleanup().finally(() => process.exit(sig === 'SIGINT' ? 130 : 143));
+  });
+}
+
+// ---------- load ----------
+function cannon(url, body, duration, connections) {
+  return new Promise((resolve, reject) => {
+    const inst = autocannon(
+      { url, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), connections, duration, timeout: 30 },
+      (err, result) => {
+        state.cannon = undefined;
+        if (state.interrupted) reject(new Error('interrupted'));
+        else if (err) reject(err);
+        else resolve(result);
+      },
+    );
+    state.cannon = inst;
+  });
+}
+
+function summarize(r, expect) {
+  const statusCounts = Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, v.count]));
+  const responses = Object.values(statusCounts).reduce((a, b) => a + b, 0);
+  const expected = statusCounts[String(expect)] ?? 0;
+  return {
+    requests_per_s: round(r.requests.average, 1),
+    requests_total: r.requests.total,
+    duration_s: r.duration,
+    latency_ms: { p50: r.latency.p50, p90: r.latency.p90, p99: r.latency.p99, mean: round(r.latency.average), max: r.latency.max },
+    expected_status: expect,
+    responses,
+    expected_responses: expected,
+    unexpected_status: responses - expected,
+    non_2xx: r.non2xx,
+    errors: r.errors, // connection errors, including timeouts
+    timeouts: r.timeouts,
+    status_counts: statusCounts,
+    throughput_mib_s: round(r.throughput.average / 1024 / 1024),
+  };
+}
+
+// ---------- the mesh's queues ----------
+async function queueDepth() {
+  const jsm = await jetstreamManager(state.nc);
+  const n = names('rr');
+  const depth = {};
+  for (const s of [n.submitStream, n.dispatchStream]) depth[s] = (await jsm.streams.info(s)).state.messages;
+  return depth;
+}
+const total = (d) => Object.values(d).reduce((a, b) => a + b, 0);
+
+/** Request records in the KV bucket (history 1 and no deletes: one message per record). */
+async function recordCount() {
+  const jsm = await jetstreamManager(state.nc);
+  return (await jsm.streams.info(`KV_${names('rr').requestsBucket}`)).state.messages;
+}
+
+/** Waits (bounded) until the submit and dispatch streams are empty and, when given, request `id` is terminal. */
+async function waitIdle(timeoutMs, id) {
+  const t0 = Date.now();
+  let last = { depth: undefined, status: undefined };
+  for (;;) {
+    if (state.interrupted) throw new Error('interrupted');
+    const depth = await queueDepth();
+    let status;
+    if (id) status = (await (await fetch(`${state.mesh.url}/v1/requests/${id}`)).json()).status;
+    last = { depth, status };
+    if (total(depth) === 0 && (!id || isTerminal(status))) return { idle: true, ms: Date.now() - t0, ...last };
+    if (Date.now() - t0 > timeoutMs) return { idle: false, ms: Date.now() - t0, ...last };
+    await sleep(100);
+  }
+}
+
+const adaptersUrl = () => state.mesh.apps.find((a) => a.app === 'adapters').url;
+const mockCalls = () => metricValue(`${adaptersUrl()}/metrics`, 'reqrun_upstream_calls_total', { provider: 'mock' });
+
+/** The apps' log tails now, to diff against later (at log level warn only warnings and errors reach them). */
+function meshLogMarks() {
+  return Object.fromEntries(state.mesh.apps.map((a, i) => [i, a.logs()]));
+}
+function newMeshLogLines(marks) {
+  const out = [];
+  state.mesh.apps.forEach((a, i) => {
+    const before = (marks[i] ?? '').split('\n');
+    const now = a.logs().split('\n');
+    // The tail keeps the last 200 lines: find where the old tail ends in the new one (all of it is new when nothing overlaps).
+    let k = Math.min(before.length, now.length);
+    while (k > 0 && !now.slice(0, k).every((l, j) => l === before[before.length - k + j])) k--;
+    for (const line of now.slice(k).filter((l) => l.trim())) out.push(`${a.app}[${a.pid}]: ${line}`);
+  });
+  return out;
+}
+
+// ---------- scenarios ----------
+const defs = {
+  baseline: { title: 'bare upstream', body: chatBody, expect: 200, url: () => `${state.upstream.url}/v1/chat/completions` },
+  sync: { title: 'mesh, sync', body: chatBody, expect: 200, url: () => `${state.mesh.url}/v1/chat/completions` },
+  async: { title: 'mesh, wait:false', body: { ...chatBody, wait: false }, expect: 202, url: () => `${state.mesh.url}/v1/chat/completions` },
+};
+
+/** One request by hand: the right status and shape, or stop here (a benchmark of error answers means nothing). */
+async function preflight(name, d) {
+  const r = await postJson(d.url(), d.body);
+  const ok =
+    r.status === d.expect &&
+    (d.expect === 202
+      ? r.json?.object === 'chat.completion.async' && typeof r.json?.id === 'string'
+      : r.json?.object === 'chat.completion' && r.json?.choices?.[0]?.message?.content === 'Mock reply to: hello');
+  if (!ok) throw new Error(`${name}: preflight request answered ${r.status} ${r.text.slice(0, 500)} (expected ${d.expect})`);
+  return r.json;
+}
+
+async function runScenario(name) {
+  const d = defs[name];
+  const mesh = name !== 'baseline';
+  const out = { name, title: d.title, url: d.url(), body: d.body };
+  const marks = mesh ? meshLogMarks() : undefined;
+  const callsBefore = mesh ? await mockCalls() : undefined;
+  const recordsBefore = mesh ? await recordCount() : undefined;
+  await preflight(name, d);
+
+  if (opts.warmup > 0) {
+    log(`${name}: warm-up ${opts.warmup} s (not recorded)`);
+    const w = summarize(await cannon(d.url(), d.body, opts.warmup, opts.connections), d.expect);
+    out.warmup = { requests_total: w.requests_total, unexpected_status: w.unexpected_status, errors: w.errors, accepted: name === 'async' ? w.expected_responses : undefined };
+  }
+  if (mesh) {
+    const s = await waitIdle(settleTimeoutMs);
+    out.settle_before_ms = s.ms;
+    if (!s.idle) log(`${name}: WARNING the mesh still had ${JSON.stringify(s.depth)} queued after ${s.ms} ms; measuring anyway`);
+  }
+
+  log(`${name}: measuring ${opts.duration} s with ${opts.connections} connections`);
+  const cpu0 = await cpuSnapshot();
+  const t0 = Date.now();
+  const raw = await cannon(d.url(), d.body, opts.duration, opts.connections);
+  const tEnd = Date.now();
+  const seconds = (tEnd - t0) / 1000;
+  const cpu1 = await cpuSnapshot();
+  Object.assign(out, summarize(raw, d.expect));
+  out.cpu_percent = cpuPercent(cpu0, cpu1, seconds);
+
+  if (name === 'async') {
+    // The mesh keeps working on what it accepted: a sentinel goes in last (first come, first served) and the
+    // backlog counts as drained once it is done and both work queues are empty.
+    const backlog = await queueDepth();
+    const sentinel = await postJson(d.url(), d.body);
+    const w = await waitIdle(drainTimeoutMs, sentinel.json?.id);
+    out.drain = {
+      backlog_at_end: total(backlog),
+      drained: w.idle,
+      drain_ms: Date.now() - tEnd, // from the end of the measured run (polled every 100 ms)
+      sentinel_id: sentinel.json?.id,
+      sentinel_status: w.status,
+      queue_depth: w.depth,
+    };
+    if (!w.idle) log(`async: WARNING backlog not drained after ${w.ms} ms: ${JSON.stringify(w.depth)}, sentinel ${w.status}`);
+  }
+  if (mesh) {
+    if (name !== 'async') await waitIdle(settleTimeoutMs); // requests cut off when the load stopped still finish
+    out.provider_calls = (await mockCalls()) - callsBefore;
+    out.records_created = (await recordCount()) - recordsBefore;
+    if (name === 'async') {
+      // preflight + warm-up + measured 202s + sentinel; requests cut off when autocannon stops may add a few more.
+      out.drain.accepted_counted = 1 + (out.warmup?.accepted ?? 0) + out.expected_responses + 1;
+      out.drain.processed = out.provider_calls;
+      out.drain.records_created = out.records_created;
+    }
+    out.mesh_log = newMeshLogLines(marks);
+  }
+  return out;
+}
+
+// ---------- report ----------
+function pad(s, n, left = false) {
+  s = String(s ?? '—');
+  return left ? s.padEnd(n) : s.padStart(n);
+}
+
+function printReport(report) {
+  const cols = [
+    ['scenario', 26, true], ['req/s', 9], ['p50 ms', 7], ['p99 ms', 7], ['avg ms', 7], ['responses', 10],
+    ['bad status', 11], ['errors', 7], ['+p50 vs base', 13], ['x base req/s', 13],
+  ];
+  const line = (vals) => cols.map(([, w, l], i) => pad(vals[i], w, l)).join(' ');
+  console.log('');
+  console.log(`ReqRun bench — ${report.config.connections} connections, ${report.config.duration_s} s per scenario (+${report.config.warmup_s} s warm-up), ${report.machine.cores} × ${report.machine.cpu}, node ${report.machine.node}`);
+  console.log(line(cols.map((c) => c[0])));
+  console.log(line(cols.map(([, w]) => '-'.repeat(w))));
+  for (const s of report.scenarios) {
+    console.log(
+      line([
+        `${s.name} (${s.title})`, s.requests_per_s, s.latency_ms.p50, s.latency_ms.p99, s.latency_ms.mean, s.responses,
+        s.unexpected_status, s.errors,
+        s.vs_baseline ? `+${s.vs_baseline.added_p50_ms} ms` : s.name === 'baseline' ? '' : 'n/a',
+        s.vs_baseline ? `${s.vs_baseline.throughput_ratio}x` : s.name === 'baseline' ? '1x' : 'n/a',
+      ]),
+    );
+  }
+  console.log(`(bad status = answers other than ${report.scenarios.map((s) => `${s.expected_status} for ${s.name}`).join(', ')}; errors = connection errors and timeouts;`);
+  console.log(' +p50 vs base = scenario p50 - baseline p50; x base req/s = scenario req/s / baseline req/s)');
+  for (const s of report.scenarios) {
+    const other = Object.keys(s.status_counts).filter((k) => k !== String(s.expected_status));
+    if (other.length || s.errors) {
+      console.log(`  ! ${s.name}: statuses ${JSON.stringify(s.status_counts)}, ${s.errors} errors (${s.timeouts} timeouts)`);
+    }
+  }
+  console.log('');
+  console.log('CPU during the measured run (% of one core):');
+  for (const s of report.scenarios) {
+    console.log(`  ${pad(s.name, 9, true)} ${Object.entries(s.cpu_percent).map(([k, v]) => `${k} ${v}%`).join(', ')}`);
+  }
+  const a = report.scenarios.find((s) => s.name === 'async');
+  if (a?.drain) {
+    console.log('');
+    console.log(
+      `async backlog: ${a.drain.backlog_at_end} queued when the load stopped; ${a.drain.drained ? `drained in ${(a.drain.drain_ms / 1000).toFixed(1)} s` : `NOT drained after ${(a.drain.drain_ms / 1000).toFixed(1)} s`}` +
+        `; ${a.drain.records_created} records created, ${a.drain.processed} provider calls, ${a.drain.accepted_counted} 202s counted (incl. warm-up, preflight, sentinel)`,
+    );
+  }
+  for (const s of report.scenarios) {
+    if (s.provider_calls !== undefined && s.provider_calls !== s.records_created) {
+      console.log(`  ! ${s.name}: ${s.provider_calls} provider calls for ${s.records_created} request records (expected one call each)`);
+    }
+  }
+  console.log('');
+  console.log('Peak RSS (VmHWM) at the end:');
+  for (const p of report.processes) console.log(`  ${pad(p.name, 24, true)} pid ${pad(p.pid, 7, true)} ${p.peak_rss_mib === null ? 'gone' : `${p.peak_rss_mib} MiB`}`);
+  const meshTotal = report.processes.filter((p) => !['mock-upstream', 'bench (load generator)'].includes(p.name)).reduce((s, p) => s + (p.peak_rss_mib ?? 0), 0);
+  if (report.processes.some((p) => p.name === 'nats-server')) console.log(`  ${pad('mesh total (sum of peaks)', 24, true)}             ${round(meshTotal, 1)} MiB`);
+  for (const s of report.scenarios) {
+    if (s.mesh_log?.length) {
+      console.log('');
+      console.log(`Mesh log lines (warn and worse) during ${s.name}: ${s.mesh_log.length}; last ones:`);
+      for (const l of s.mesh_log.slice(-15)) console.log(`  ${l.slice(0, 400)}`);
+    }
+  }
+}
+
+// ---------- main ----------
+/** Records what `p` starts as soon as it is up (so cleanup can stop it), and gives up when interrupted meanwhile. */
+async function starting(p, keep) {
+  const kept = p.then(keep);
+  state.starting.push(kept);
+  await kept;
+  if (state.interrupted) throw new Error('interrupted');
+}
+
+async function main() {
+  const startedAt = new Date();
+  const machine = {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    total_mem_mib: Math.round(os.totalmem() / 1024 / 1024),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    loadavg_at_start: os.loadavg().map((x) => round(x)),
+    date: startedAt.toISOString(),
+  };
+  log(`scenarios: ${opts.only.join(', ')}; ${opts.connections} connections, ${opts.duration} s each (+${opts.warmup} s warm-up); load average ${machine.loadavg_at_start.join(' ')}`);
+
+  if (wanted('baseline')) {
+    await starting(startMockUpstream(), (u) => (state.upstream = u));
+    log(`mock upstream ${state.upstream.url} (pid ${state.upstream.pid})`);
+  }
+  if (wanted('sync') || wanted('async')) {
+    log('starting the mesh (nats-server, adapters, scheduler, ingress)...');
+    const loopback = { host: '127.0.0.1' };
+    await starting(
+      startMesh({
+        config: { log: { level: 'warn' }, http: { ingress: loopback, scheduler: loopback, adapters: loopback } },
+        env: { REQRUN_LOG_LEVEL: 'warn' },
+      }),
+      (m) => (state.mesh = m),
+    );
+    await starting(connect({ servers: state.mesh.nats.url }), (nc) => (state.nc = nc));
+    log(`mesh up: ingress ${state.mesh.url}; ${state.mesh.apps.map((a) => `${a.app} pid ${a.pid}`).join(', ')}; nats pid ${state.mesh.nats.pid}`);
+  }
+
+  const scenarios = [];
+  for (const name of SCENARIOS.filter(wanted)) {
+    if (state.interrupted) break;
+    const s = await runScenario(name);
+    scenarios.push(s);
+    log(`${name}: ${s.requests_per_s} req/s, p50 ${s.latency_ms.p50} ms, p99 ${s.latency_ms.p99} ms, ${s.unexpected_status} unexpected statuses, ${s.errors} errors`);
+  }
+  const base = scenarios.find((s) => s.name === 'baseline');
+  for (const s of scenarios) {
+    if (s.name === 'baseline' || !base) continue;
+    s.vs_baseline = {
+      added_p50_ms: round(s.latency_ms.p50 - base.latency_ms.p50, 2),
+      added_p99_ms: round(s.latency_ms.p99 - base.latency_ms.p99, 2),
+      throughput_ratio: round(s.requests_per_s / base.requests_per_s, 3),
+    };
+  }
+
+  const procs = [];
+  for (const p of processes()) procs.push({ ...p, ...((await memOf(p.pid)) ?? { peak_rss_mib: null, rss_mib: null }) });
+
+  const report = {
+    machine,
+    config: { connections: opts.connections, duration_s: opts.duration, warmup_s: opts.warmup, only: opts.only },
+    scenarios,
+    processes: procs,
+    finished_at: new Date().toISOString(),
+    loadavg_at_end: os.loadavg().map((x) => round(x)),
+  };
+  printReport(report);
+  await mkdir(dirname(opts.json), { recursive: true });
+  await writeFile(opts.json, JSON.stringify(report, null, 2) + '\n');
+  console.log(`\nJSON: ${opts.json}`);
+  const bad = scenarios.filter((s) => s.unexpected_status || s.errors || (s.drain && !s.drain.drained));
+  return bad.length ? 1 : 0;
+}
+
+let code = 1;
+try {
+  code = await main();
+} catch (e) {
+  if (!state.interrupted) {
+    console.error(`\nbench failed: ${e.stack ?? e}`);
+    if (state.mesh) for (const a of state.mesh.apps) console.error(`--- ${a.app} (pid ${a.pid}) log tail ---\n${a.logs().split('\n').slice(-30).join('\n')}`);
+  }
+} finally {
+  if (!state.interrupted) {
+    log('stopping everything...');
+    await cleanup();
+    process.exit(code);
+  }
+}
