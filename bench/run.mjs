@@ -127,6 +127,22 @@ function processes() {
   return list;
 }
 
+/** Machine-wide jiffies from /proc/stat's cpu line: total, idle (+iowait) and steal (time the hypervisor gave to others). */
+async function machineTicks() {
+  try {
+    const f = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: f.reduce((a, b) => a + b, 0), idle: f[3] + f[4], steal: f[7] };
+  } catch {
+    return null;
+  }
+}
+
+function machineShare(a, b) {
+  if (!a || !b || b.total === a.total) return null;
+  const t = b.total - a.total;
+  return { busy_pct: round(100 - ((b.idle - a.idle) / t) * 100, 0), steal_pct: round(((b.steal - a.steal) / t) * 100, 1) };
+}
+
 async function cpuSnapshot() {
   const snap = {};
   for (const p of processes()) snap[p.name] = await cpuOf(p.pid);
@@ -297,13 +313,16 @@ async function runScenario(name) {
 
   log(`${name}: measuring ${opts.duration} s with ${opts.connections} connections`);
   const cpu0 = await cpuSnapshot();
+  const m0 = await machineTicks();
   const t0 = Date.now();
   const raw = await cannon(d.url(), d.body, opts.duration, opts.connections);
   const tEnd = Date.now();
   const seconds = (tEnd - t0) / 1000;
   const cpu1 = await cpuSnapshot();
+  const m1 = await machineTicks();
   Object.assign(out, summarize(raw, d.expect));
   out.cpu_percent = cpuPercent(cpu0, cpu1, seconds);
+  out.machine_cpu = machineShare(m0, m1); // all cores: how busy, and how much the hypervisor took (noise)
 
   if (name === 'async') {
     // The mesh keeps working on what it accepted: a sentinel goes in last (first come, first served) and the
@@ -371,9 +390,10 @@ function printReport(report) {
     }
   }
   console.log('');
-  console.log('CPU during the measured run (% of one core):');
+  console.log('CPU during the measured run (per process: % of one core; machine: % of all cores):');
   for (const s of report.scenarios) {
-    console.log(`  ${pad(s.name, 9, true)} ${Object.entries(s.cpu_percent).map(([k, v]) => `${k} ${v}%`).join(', ')}`);
+    const m = s.machine_cpu ? ` | machine ${s.machine_cpu.busy_pct}% busy, ${s.machine_cpu.steal_pct}% steal` : '';
+    console.log(`  ${pad(s.name, 9, true)} ${Object.entries(s.cpu_percent).map(([k, v]) => `${k} ${v}%`).join(', ')}${m}`);
   }
   const a = report.scenarios.find((s) => s.name === 'async');
   if (a?.drain) {
