@@ -5,7 +5,7 @@ import {
 } from '@reqrun/contracts';
 import { ack, drop, runConsumer, type Delivery, type Outcome, type RunningConsumer } from '@reqrun/messaging';
 import { CONFIG, Lifecycle, LOGGER, Nats, type Logger } from '@reqrun/runtime';
-import { RequestStore } from '@reqrun/store';
+import { RequestStore, type Versioned } from '@reqrun/store';
 import { toApiResult, toCanonical } from '@reqrun/translate';
 import { Counter } from 'prom-client';
 import { InFlightCalls } from './in-flight.calls.js';
@@ -68,14 +68,14 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
       upstreamCalls.inc({ provider: p.name, outcome: 'ok' });
     } catch (e) {
       upstreamCalls.inc({ provider: p.name, outcome: 'error' });
-      if (!call.cancelled) await this.fail(item, describe(e, call.timedOut, p.timeout_ms), e instanceof ProviderError ? e.retryAfterMs : 0);
+      if (!call.cancelled) await this.fail(item, describe(e, call.timedOut, p.timeout_ms), e instanceof ProviderError ? e.retryAfterMs : 0, started);
       return ack; // when cancelled, the record already says so
     } finally {
       call.close();
     }
     const usage = { ...result.usage, total_tokens: result.usage.input_tokens + result.usage.output_tokens };
     const created = Math.floor(record.created_at / 1000);
-    await this.succeed(item, usage, toApiResult(record.api, { ...result, model: record.model }, { id: record.id, created }));
+    await this.succeed(item, usage, toApiResult(record.api, { ...result, model: record.model }, { id: record.id, created }), started);
     return ack;
   }
 
@@ -97,9 +97,9 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     return ack; // a stale duplicate of an attempt already handled
   }
 
-  private async succeed(item: DispatchItem, usage: Usage, result: unknown): Promise<void> {
+  private async succeed(item: DispatchItem, usage: Usage, result: unknown, known: Versioned): Promise<void> {
     try {
-      const done = await this.store.transition(item.tenant, item.id, { type: 'succeed', attempt: item.attempt, usage, result });
+      const done = await this.store.transition(item.tenant, item.id, { type: 'succeed', attempt: item.attempt, usage, result }, known);
       if (done?.changed) this.lifecycle.changed(done.record);
     } catch (e) {
       if (!(e instanceof ReqRunError && e.status === 413)) throw e;
@@ -107,9 +107,9 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  private async fail(item: DispatchItem, error: RecordError, retryAfterMs: number): Promise<void> {
+  private async fail(item: DispatchItem, error: RecordError, retryAfterMs: number, known?: Versioned): Promise<void> {
     const delay = error.retryable ? retryDelay(item.attempt, this.config.retry, Math.random, retryAfterMs) : null;
-    const t = await this.store.transition(item.tenant, item.id, { type: 'fail', attempt: item.attempt, error, retry_in_ms: delay });
+    const t = await this.store.transition(item.tenant, item.id, { type: 'fail', attempt: item.attempt, error, retry_in_ms: delay }, known);
     if (!t?.changed) return;
     this.lifecycle.changed(t.record);
     if (t.record.status === Status.Queued) await this.requeue(t.record);

@@ -13,7 +13,8 @@ export interface Names {
   adapterConsumer(provider: string): string;
   done(id: string): string;
   event(kind: string, id: string): string;
-  eventAll(): string;
+  /** The event subjects kept in the events stream: terminal kinds only (webhooks, audit); the rest are live-only. */
+  eventsStored(): string[];
 }
 
 export function names(prefix = 'rr'): Names {
@@ -32,6 +33,6 @@ export function names(prefix = 'rr'): Names {
     adapterConsumer: (provider) => `${prefix}-adapter-${provider}`,
     done: (id) => `${prefix}.done.${id}`,
     event: (kind, id) => `${prefix}.event.${kind}.${id}`,
-    eventAll: () => `${prefix}.event.>`,
+    eventsStored: () => ['completed', 'failed', 'cancelled', 'expired'].map((k) => `${prefix}.event.${k}.*`),
   };
 }

@@ -16,5 +16,7 @@ export function connectNats(o: ConnectOptions): Promise<NatsConnection> {
     reconnectTimeWait: 250,
     waitOnFirstConnect: false,
     pingInterval: 10_000,
+    // Capturing a stack for every request/publish ack costs ~10% of CPU on the hot path; our errors carry context anyway.
+    noAsyncTraces: true,
   });
 }

@@ -29,7 +29,7 @@ export async function ensureLayout(nc: NatsConnection, n: Names, o: LayoutOption
     num_replicas: o.replicas, duplicate_window: ms(120_000),
   });
   await ensureStream(jsm, {
-    name: n.eventsStream, subjects: [n.eventAll()], retention: RetentionPolicy.Limits, storage,
+    name: n.eventsStream, subjects: n.eventsStored(), retention: RetentionPolicy.Limits, storage,
     num_replicas: o.replicas, max_age: ms(o.eventsMaxAgeMs),
   });
   const kvm = new Kvm(nc);

@@ -2,8 +2,13 @@ import type { KV } from '@nats-io/kv';
 import { decide, ErrorCode, ReqRunError, type Clock, type RequestEvent, type RequestRecord } from '@reqrun/contracts';
 import { isPayloadTooLarge, isWrongLastSequence } from '@reqrun/messaging';
 
-export interface Transition {
+export interface Versioned {
   record: RequestRecord;
+  /** KV revision the record was read or written at. */
+  revision: number;
+}
+
+export interface Transition extends Versioned {
   /** False when the event was not a legal move: `record` is then the current, unchanged state. */
   changed: boolean;
 }
@@ -29,24 +34,28 @@ export class RequestStore {
     return (await this.read(tenant, id))?.record ?? null;
   }
 
-  /** Applies one event with compare-and-set, re-reading and deciding again on a lost race. Null when no such record. */
-  async transition(tenant: string, id: string, ev: RequestEvent): Promise<Transition | null> {
+  /**
+   * Applies one event with compare-and-set, re-reading and deciding again on a lost race. Null when no such record.
+   * `known` (what this process last read or wrote) saves the first read; a stale one only costs the lost race.
+   */
+  async transition(tenant: string, id: string, ev: RequestEvent, known?: Versioned): Promise<Transition | null> {
+    let current = known ?? (await this.read(tenant, id));
     for (;;) {
-      const current = await this.read(tenant, id);
       if (!current) return null;
       const next = decide(current.record, ev, this.clock.now());
-      if (!next) return { record: current.record, changed: false };
+      if (!next) return { ...current, changed: false };
       try {
-        await this.kv.update(id, JSON.stringify(next), current.revision);
-        return { record: next, changed: true };
+        const revision = await this.kv.update(id, JSON.stringify(next), current.revision);
+        return { record: next, revision, changed: true };
       } catch (e) {
         if (isPayloadTooLarge(e)) throw tooLarge();
         if (!isWrongLastSequence(e)) throw e;
       }
+      current = await this.read(tenant, id);
     }
   }
 
-  private async read(tenant: string, id: string): Promise<{ record: RequestRecord; revision: number } | null> {
+  private async read(tenant: string, id: string): Promise<Versioned | null> {
     const e = await this.kv.get(id);
     if (!e || e.operation !== 'PUT') return null;
     const record = e.json<RequestRecord>();
