@@ -4,7 +4,7 @@ import {
   isTerminal, msgId, ReqRunError, retryDelay, Status, type CanonicalResult, type DispatchItem, type Usage, type RecordError, type RequestRecord, type SubmitItem,
 } from '@reqrun/contracts';
 import { ack, drop, runConsumer, type Delivery, type Outcome, type RunningConsumer } from '@reqrun/messaging';
-import { CONFIG, Lifecycle, LOGGER, Nats, type Logger } from '@reqrun/runtime';
+import { CONFIG, Lifecycle, LOGGER, logConsumerError, Nats, type Logger } from '@reqrun/runtime';
 import { RequestStore, type Versioned } from '@reqrun/store';
 import { toApiResult, toCanonical } from '@reqrun/translate';
 import { Counter } from 'prom-client';
@@ -44,7 +44,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
           ackWaitMs: this.config.nats.ack_wait_ms,
           concurrency: p.concurrency,
           handler: (item, d) => this.handle(p, adapter, item, d),
-          onError: (err, raw) => this.log.error({ err, provider: p.name, raw: raw.slice(0, 200) }, 'dispatch handling failed'),
+          onError: (err, where, raw) => logConsumerError(this.log, err, where, raw, { provider: p.name }),
         }),
       );
     }

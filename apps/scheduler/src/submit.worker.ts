@@ -2,7 +2,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import type { Config } from '@reqrun/config';
 import { ErrorCode, msgId, type DispatchItem, type SubmitItem } from '@reqrun/contracts';
 import { ack, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
-import { CONFIG, Lifecycle, LOGGER, Nats, type Logger } from '@reqrun/runtime';
+import { CONFIG, Lifecycle, LOGGER, logConsumerError, Nats, type Logger } from '@reqrun/runtime';
 import { RequestStore } from '@reqrun/store';
 import { pickTarget } from './router.js';
 
@@ -28,7 +28,7 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       ackWaitMs: this.config.nats.ack_wait_ms,
       concurrency: 256,
       handler: (item) => this.handle(item),
-      onError: (err, raw) => this.log.error({ err, raw: raw.slice(0, 200) }, 'submission handling failed'),
+      onError: (err, where, raw) => logConsumerError(this.log, err, where, raw),
     });
   }
 

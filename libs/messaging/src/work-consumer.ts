@@ -26,7 +26,8 @@ export interface ConsumerOptions<T> {
   /** Stop extending the ack after this long: a stuck handler must not hold a message for ever. */
   maxWorkingMs?: number;
   handler: Handler<T>;
-  onError?: (e: unknown, raw: string) => void;
+  /** `pull`: fetching failed (NATS away, heartbeats missed under load) and is retried; `handle`: a handler threw and its message is redelivered. */
+  onError?: (e: unknown, where: 'pull' | 'handle', raw: string) => void;
 }
 
 export interface RunningConsumer {
@@ -73,7 +74,7 @@ export async function runConsumer<T>(nc: NatsConnection, o: ConsumerOptions<T>):
       const outcome = await o.handler(m.json<T>(), { deliveryCount: m.info.deliveryCount, signal: abort.signal });
       settle(m, outcome);
     } catch (e) {
-      o.onError?.(e, m.string());
+      o.onError?.(e, 'handle', m.string());
       m.nak(1000); // our own fault (e.g. NATS briefly away): try again shortly
     } finally {
       clearInterval(beat);
@@ -99,7 +100,7 @@ export async function runConsumer<T>(nc: NatsConnection, o: ConsumerOptions<T>):
         }
       } catch (e) {
         if (abort.signal.aborted) break;
-        o.onError?.(e, '');
+        o.onError?.(e, 'pull', '');
         await new Promise((r) => setTimeout(r, 250));
       }
     }

@@ -17,3 +17,9 @@ export class NestPinoLogger implements LoggerService {
   debug(message: unknown, context?: string) { this.pino.debug({ context }, String(message)); }
   verbose(message: unknown, context?: string) { this.pino.trace({ context }, String(message)); }
 }
+
+/** How a work consumer's trouble is logged: a failed pull is retried (warn); a handler that threw is a bug or an outage (error). */
+export function logConsumerError(log: Logger, err: unknown, where: 'pull' | 'handle', raw: string, ctx: Record<string, unknown> = {}): void {
+  if (where === 'pull') log.warn({ err, ...ctx }, 'pulling work failed; retrying');
+  else log.error({ err, ...ctx, item: raw.slice(0, 200) }, 'handling a work item failed; it will be redelivered');
+}
