@@ -1,4 +1,4 @@
-import type { RetryPolicy } from '@reqrun/contracts';
+import type { BreakerPolicy, RetryPolicy } from '@reqrun/contracts';
 
 /** The typed shape of reqrun.yaml after defaults are applied. */
 export interface NatsConfig {
@@ -20,10 +20,23 @@ export interface WindowConfig {
 export interface ProviderConfig {
   name: string;
   type: 'mock' | 'openai' | 'anthropic';
+  /** Required for openai and anthropic; no trailing slash (`https://api.openai.com/v1`, `https://api.anthropic.com`). */
   base_url?: string;
+  /** Name of the env var holding the API key (read by the adapters only); none for local servers without auth. */
   api_key_env?: string;
+  /** Header the key goes in: `authorization` (default for openai, as `Bearer <key>`), `x-api-key` (anthropic), `api-key` (Azure). */
+  api_key_header?: string;
+  /** Extra headers on every call (e.g. `OpenAI-Organization`). */
+  headers?: Record<string, string>;
+  /** Extra query parameters on every call (e.g. Azure's `api-version`). */
+  query?: Record<string, string>;
+  /** openai only: send Responses API requests to the provider's `/responses` instead of translating them to chat. */
+  responses_api?: boolean;
+  /** anthropic only: the `anthropic-version` header. */
+  anthropic_version?: string;
   /** Concurrent calls one adapter process makes to this provider. */
   concurrency: number;
+  /** Per-attempt timeout of one provider call, ms. */
   timeout_ms: number;
 }
 
@@ -67,6 +80,8 @@ export interface Config {
   providers: ProviderConfig[];
   models: Record<string, ModelConfig>;
   retry: RetryPolicy;
+  /** Per provider: failures in a row that make the scheduler route around it, and for how long. */
+  breaker: BreakerPolicy;
 }
 
 /** What a YAML file may say: every field optional, defaults fill the rest. */

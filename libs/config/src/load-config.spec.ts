@@ -16,9 +16,30 @@ describe('buildConfig', () => {
     expect(sut.http.ingress.port).toBe(8080);
   });
 
+  it('takes openai and anthropic providers, without a trailing slash, the key only by env var name', () => {
+    const sut = buildConfig({
+      providers: [
+        { name: 'oai', type: 'openai', base_url: 'https://api.openai.com/v1/', api_key_env: 'OPENAI_API_KEY', responses_api: true },
+        { name: 'local', type: 'openai', base_url: 'http://127.0.0.1:11434/v1' },
+        { name: 'claude', type: 'anthropic', base_url: 'https://api.anthropic.com' },
+      ],
+      models: { m: { targets: [{ provider: 'oai' }, { provider: 'claude', model: 'claude-haiku-4-5', fallback: true }] } },
+    });
+    expect(sut.providers.map((p) => [p.name, p.base_url])).toEqual([['oai', 'https://api.openai.com/v1'], ['local', 'http://127.0.0.1:11434/v1'], ['claude', 'https://api.anthropic.com']]);
+    expect(sut.providers[0]).toMatchObject({ api_key_env: 'OPENAI_API_KEY', responses_api: true, concurrency: 64, timeout_ms: 600_000 });
+    expect(sut.models.m.targets[1]).toEqual({ provider: 'claude', model: 'claude-haiku-4-5', weight: 1, fallback: true });
+    expect(sut.breaker).toEqual({ failures: 5, cooldown_ms: 30_000 });
+  });
+
   it.each([
     [{ providers: [{ name: 'x', type: 'nope' }] }, /providers\[0\].type/],
-    [{ providers: [{ name: 'x', type: 'openai' }] }, /not supported by this version yet/],
+    [{ providers: [{ name: 'x', type: 'openai' }] }, /providers\[0\] \(x\).base_url must be an http\(s\) URL/],
+    [{ providers: [{ name: 'x', type: 'anthropic', base_url: 'ftp://h' }] }, /base_url must be http or https/],
+    [{ providers: [{ name: 'x', type: 'openai', base_url: 'http://h/v1?api-version=1' }] }, /must not carry a query/],
+    [{ providers: [{ name: 'x', type: 'openai', base_url: 'http://h', api_key_env: 'sk-123' }] }, /api_key_env must name an environment variable/],
+    [{ providers: [{ name: 'x', type: 'anthropic', base_url: 'http://h', responses_api: true }] }, /responses_api is a boolean for type openai only/],
+    [{ providers: [{ name: 'x', type: 'openai', base_url: 'http://h', timeout_ms: 0 }] }, /providers\[0\].timeout_ms/],
+    [{ breaker: { cooldown_ms: -5 } }, /breaker.cooldown_ms/],
     [{ models: { m: { targets: [{ provider: 'ghost' }] } } }, /models.m.targets\[0\].provider 'ghost'/],
     [{ models: { m: { targets: [] } } }, /models.m needs at least one target/],
     [{ wait: { default_s: -1 } }, /wait.default_s/],

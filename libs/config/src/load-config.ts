@@ -28,6 +28,7 @@ export const defaultConfig: Config = {
   providers: [],
   models: {},
   retry: { max_attempts: 5, base_delay_ms: 500, max_delay_ms: 60_000 },
+  breaker: { failures: 5, cooldown_ms: 30_000 },
 };
 
 const providerDefaults = { concurrency: 64, timeout_ms: 600_000 };
@@ -85,6 +86,7 @@ export function buildConfig(raw: Record<string, any>, env: NodeJS.ProcessEnv = {
     providers,
     models,
     retry: { ...d.retry, ...raw.retry },
+    breaker: { ...d.breaker, ...raw.breaker },
   };
   check(config);
   return config;
@@ -97,12 +99,32 @@ function provider(p: Partial<ProviderConfig>, i: number): ProviderConfig {
   if (!['mock', 'openai', 'anthropic'].includes(p.type as string)) {
     throw new ConfigError(`providers[${i}].type must be mock, openai or anthropic (got ${String(p.type)})`);
   }
-  if (p.type !== 'mock') {
-    // Better to refuse at start than to accept requests that would wait for an adapter that does not exist.
-    throw new ConfigError(`providers[${i}]: type '${p.type}' is not supported by this version yet (only 'mock')`);
+  const at = `providers[${i}] (${p.name})`;
+  if (p.type === 'mock') return { ...providerDefaults, ...p } as ProviderConfig;
+  let url: URL;
+  try {
+    url = new URL(String(p.base_url));
+  } catch {
+    throw new ConfigError(`${at}.base_url must be an http(s) URL, e.g. ${exampleUrl[p.type!]} (got ${String(p.base_url)})`);
   }
-  return { ...providerDefaults, ...p } as ProviderConfig;
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(`${at}.base_url must be http or https`);
+  if (url.search) throw new ConfigError(`${at}.base_url must not carry a query; put parameters in ${at}.query`);
+  if (p.api_key_env !== undefined && (typeof p.api_key_env !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(p.api_key_env))) {
+    throw new ConfigError(`${at}.api_key_env must name an environment variable (got ${String(p.api_key_env)})`);
+  }
+  for (const f of ['headers', 'query'] as const) {
+    const v = p[f];
+    if (v !== undefined && (typeof v !== 'object' || v === null || Object.values(v).some((x) => typeof x !== 'string'))) {
+      throw new ConfigError(`${at}.${f} must map names to strings`);
+    }
+  }
+  if (p.responses_api !== undefined && (p.type !== 'openai' || typeof p.responses_api !== 'boolean')) {
+    throw new ConfigError(`${at}.responses_api is a boolean for type openai only`);
+  }
+  return { ...providerDefaults, ...p, base_url: String(p.base_url).replace(/\/+$/, '') } as ProviderConfig;
 }
+
+const exampleUrl: Record<string, string> = { openai: 'https://api.openai.com/v1', anthropic: 'https://api.anthropic.com' };
 
 function model(name: string, m: any, providers: Set<string>): ModelConfig {
   const targets: ModelTarget[] = (m?.targets ?? []).map((t: Partial<ModelTarget>, i: number) => {
@@ -126,6 +148,12 @@ function check(c: Config): void {
   positive(c.retry.max_attempts, 'retry.max_attempts');
   positive(c.retry.base_delay_ms, 'retry.base_delay_ms');
   positive(c.retry.max_delay_ms, 'retry.max_delay_ms');
+  positive(c.breaker.failures, 'breaker.failures');
+  positive(c.breaker.cooldown_ms, 'breaker.cooldown_ms');
+  for (const [i, p] of c.providers.entries()) {
+    positive(p.concurrency, `providers[${i}].concurrency`);
+    positive(p.timeout_ms, `providers[${i}].timeout_ms`);
+  }
   positive(c.nats.replicas, 'nats.replicas');
   positive(c.nats.ack_wait_ms, 'nats.ack_wait_ms');
   for (const [app, h] of Object.entries(c.http)) {

@@ -5,3 +5,4 @@ export * from './request-state.js';
 export * from './messages.js';
 export * from './canonical.js';
 export * from './retry.js';
+export * from './breaker.js';

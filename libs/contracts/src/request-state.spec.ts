@@ -42,6 +42,12 @@ describe('decide', () => {
     expect(decide(sut, start(2), 600)).toMatchObject({ status: 'in_progress', attempts: 2, not_before: undefined });
   });
 
+  it("records the provider call's status code and its own latency on the attempt", () => {
+    const running = decide(base, start(1), 10)!;
+    const sut = decide(running, { type: 'fail', attempt: 1, error: err, retry_in_ms: 5, call: { status_code: 429, latency_ms: 3 } }, 20)!;
+    expect(sut.history[0]).toMatchObject({ outcome: 'failed', status_code: 429, latency_ms: 3, ended_at: 20 });
+  });
+
   it('fails for good when no retry is left', () => {
     const running = decide(base, start(1), 10)!;
     expect(decide(running, { type: 'fail', attempt: 1, error: err, retry_in_ms: null }, 20)).toMatchObject({ status: 'failed', error: err, ended_at: 20 });

@@ -39,14 +39,22 @@ export interface RecordError {
 
 export type AttemptOutcome = 'running' | 'completed' | 'failed' | 'cancelled';
 
-export interface AttemptRecord {
+/** What the adapter saw of one provider call. */
+export interface CallFacts {
+  /** The provider's HTTP status; absent when no answer came (network error, timeout). */
+  status_code?: number;
+  /** How long the provider call took, ms. */
+  latency_ms?: number;
+}
+
+export interface AttemptRecord extends CallFacts {
   attempt: number;
   provider: string;
   provider_model: string;
   started_at: number;
   ended_at?: number;
-  latency_ms?: number;
   outcome: AttemptOutcome;
+  /** `error.code` is the failure's class (`upstream_rate_limited`, `upstream_timeout`, ...). */
   error?: RecordError;
 }
 
@@ -76,9 +84,9 @@ export interface RequestRecord {
 
 export type RequestEvent =
   | { type: 'start'; attempt: number; provider: string; provider_model: string }
-  | { type: 'succeed'; attempt: number; result: unknown; usage: Usage }
+  | { type: 'succeed'; attempt: number; result: unknown; usage: Usage; call?: CallFacts }
   /** `retry_in_ms` null = terminal failure; the caller applies the retry policy. */
-  | { type: 'fail'; attempt: number; error: RecordError; retry_in_ms: number | null }
+  | { type: 'fail'; attempt: number; error: RecordError; retry_in_ms: number | null; call?: CallFacts }
   /** The scheduler cannot run a queued request at all (e.g. its model is gone from the config). */
   | { type: 'reject'; error: RecordError }
   | { type: 'cancel' }
@@ -108,11 +116,11 @@ export function decide(r: RequestRecord, ev: RequestEvent, now: number): Request
         error: undefined,
         ended_at: now,
         updated_at: now,
-        history: closeLast(r.history, 'completed', now),
+        history: closeLast(r.history, 'completed', now, undefined, ev.call),
       };
     case 'fail': {
       if (r.status !== Status.InProgress || r.attempts !== ev.attempt) return null;
-      const history = closeLast(r.history, 'failed', now, ev.error);
+      const history = closeLast(r.history, 'failed', now, ev.error, ev.call);
       if (ev.retry_in_ms === null) {
         return { ...r, status: Status.Failed, error: ev.error, ended_at: now, updated_at: now, history };
       }
@@ -142,9 +150,9 @@ export function decide(r: RequestRecord, ev: RequestEvent, now: number): Request
   }
 }
 
-function closeLast(history: AttemptRecord[], outcome: AttemptOutcome, now: number, error?: RecordError): AttemptRecord[] {
+function closeLast(history: AttemptRecord[], outcome: AttemptOutcome, now: number, error?: RecordError, call: CallFacts = {}): AttemptRecord[] {
   const last = history.at(-1);
   if (!last) return history;
-  const closed: AttemptRecord = { ...last, outcome, ended_at: now, latency_ms: now - last.started_at, ...(error ? { error } : {}) };
+  const closed: AttemptRecord = { ...last, outcome, ended_at: now, latency_ms: now - last.started_at, ...call, ...(error ? { error } : {}) };
   return [...history.slice(0, -1), closed];
 }

@@ -5,6 +5,8 @@ export interface Names {
   readonly eventsStream: string;
   readonly requestsBucket: string;
   readonly idempotencyBucket: string;
+  /** Circuit-breaker state, one key per provider. */
+  readonly breakersBucket: string;
   readonly schedulerConsumer: string;
   submit(window: string): string;
   submitAll(): string;
@@ -25,6 +27,7 @@ export function names(prefix = 'rr'): Names {
     eventsStream: `${up}_EVENTS`,
     requestsBucket: `${prefix}-requests`,
     idempotencyBucket: `${prefix}-idempotency`,
+    breakersBucket: `${prefix}-breakers`,
     schedulerConsumer: `${prefix}-scheduler`,
     submit: (window) => `${prefix}.submit.${window}`,
     submitAll: () => `${prefix}.submit.>`,

@@ -12,6 +12,7 @@ export interface LayoutOptions {
 export interface Buckets {
   requests: KV;
   idempotency: KV;
+  breakers: KV;
 }
 
 const ms = (v: number) => v * 1_000_000; // JetStream durations are nanoseconds
@@ -35,7 +36,8 @@ export async function ensureLayout(nc: NatsConnection, n: Names, o: LayoutOption
   const kvm = new Kvm(nc);
   const requests = await kvm.create(n.requestsBucket, { history: 1, replicas: o.replicas, storage });
   const idempotency = await kvm.create(n.idempotencyBucket, { history: 1, replicas: o.replicas, storage, ttl: o.idempotencyTtlMs });
-  return { requests, idempotency };
+  const breakers = await kvm.create(n.breakersBucket, { history: 1, replicas: o.replicas, storage });
+  return { requests, idempotency, breakers };
 }
 
 async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string }): Promise<void> {
