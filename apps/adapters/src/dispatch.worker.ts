@@ -3,7 +3,7 @@ import type { Config, ProviderConfig } from '@reqrun/config';
 import {
   isTerminal, msgId, ReqRunError, retryDelay, Status, type CanonicalResult, type DispatchItem, type Usage, type RecordError, type RequestRecord, type SubmitItem,
 } from '@reqrun/contracts';
-import { ack, drop, runConsumer, type Delivery, type Outcome, type RunningConsumer } from '@reqrun/messaging';
+import { ack, drop, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
 import { CONFIG, Lifecycle, LOGGER, logConsumerError, Nats, type Logger } from '@reqrun/runtime';
 import { RequestStore, type Versioned } from '@reqrun/store';
 import { toApiResult, toCanonical } from '@reqrun/translate';
@@ -43,7 +43,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
           filter: n.dispatch(p.name),
           ackWaitMs: this.config.nats.ack_wait_ms,
           concurrency: p.concurrency,
-          handler: (item, d) => this.handle(p, adapter, item, d),
+          handler: (item) => this.handle(p, adapter, item),
           onError: (err, where, raw) => logConsumerError(this.log, err, where, raw, { provider: p.name }),
         }),
       );
@@ -54,33 +54,36 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     await Promise.all(this.consumers.map((c) => c.stop()));
   }
 
-  async handle(p: ProviderConfig, adapter: ProviderAdapter, item: DispatchItem, d: Delivery): Promise<Outcome> {
+  async handle(p: ProviderConfig, adapter: ProviderAdapter, item: DispatchItem): Promise<Outcome> {
     const started = await this.store.transition(item.tenant, item.id, { type: 'start', attempt: item.attempt, provider: p.name, provider_model: item.provider_model });
     if (!started) return drop('no such request');
-    if (!started.changed) return this.recover(started.record, item, d);
+    if (!started.changed) return this.recover(started.record, item);
     this.lifecycle.changed(started.record);
     const record = started.record;
 
+    // Open until the outcome is stored, so a duplicate delivery meanwhile is not taken for a lost worker.
     const call = this.inFlight.open(item.id, p.timeout_ms);
-    let result: CanonicalResult;
     try {
-      result = await adapter.call({ ...toCanonical(record.api, record.body), model: item.provider_model }, { signal: call.signal, attempt: item.attempt });
-      upstreamCalls.inc({ provider: p.name, outcome: 'ok' });
-    } catch (e) {
-      upstreamCalls.inc({ provider: p.name, outcome: 'error' });
-      if (!call.cancelled) await this.fail(item, describe(e, call.timedOut, p.timeout_ms), e instanceof ProviderError ? e.retryAfterMs : 0, started);
-      return ack; // when cancelled, the record already says so
+      let result: CanonicalResult;
+      try {
+        result = await adapter.call({ ...toCanonical(record.api, record.body), model: item.provider_model }, { signal: call.signal, attempt: item.attempt });
+        upstreamCalls.inc({ provider: p.name, outcome: 'ok' });
+      } catch (e) {
+        upstreamCalls.inc({ provider: p.name, outcome: 'error' });
+        if (!call.cancelled) await this.fail(item, describe(e, call.timedOut, p.timeout_ms), e instanceof ProviderError ? e.retryAfterMs : 0, started);
+        return ack; // when cancelled, the record already says so
+      }
+      const usage = { ...result.usage, total_tokens: result.usage.input_tokens + result.usage.output_tokens };
+      const created = Math.floor(record.created_at / 1000);
+      await this.succeed(item, usage, toApiResult(record.api, { ...result, model: record.model }, { id: record.id, created }), started);
+      return ack;
     } finally {
       call.close();
     }
-    const usage = { ...result.usage, total_tokens: result.usage.input_tokens + result.usage.output_tokens };
-    const created = Math.floor(record.created_at / 1000);
-    await this.succeed(item, usage, toApiResult(record.api, { ...result, model: record.model }, { id: record.id, created }), started);
-    return ack;
   }
 
   /** The start was not a legal move: find out why and finish whatever an earlier delivery left undone. */
-  private async recover(r: RequestRecord, item: DispatchItem, d: Delivery): Promise<Outcome> {
+  private async recover(r: RequestRecord, item: DispatchItem): Promise<Outcome> {
     if (isTerminal(r.status)) {
       this.lifecycle.changed(r); // a crash may have come between the write and the wake-up
       return ack;
@@ -89,8 +92,10 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
       await this.requeue(r); // outcome stored, re-submission maybe not sent
       return ack;
     }
-    if (r.status === Status.InProgress && r.attempts === item.attempt && d.deliveryCount > 1) {
-      // Redelivered while the record says running: the worker that had it died mid-call. That attempt counts.
+    if (r.status === Status.InProgress && r.attempts === item.attempt) {
+      // Delivered again while this process still runs it: keep the message alive until that run settles it.
+      if (this.inFlight.has(item.id)) return retryIn(this.config.nats.ack_wait_ms);
+      // Otherwise the worker that had it died mid-call (or NATS lost the delivery state in a restart). That attempt counts.
       await this.fail(item, { code: 'worker_lost', message: 'The adapter running this attempt stopped before it finished.', status: 502, retryable: true }, 0);
       return ack;
     }

@@ -27,6 +27,10 @@ export class InFlightCalls implements OnApplicationBootstrap, OnModuleDestroy {
     this.sub?.unsubscribe();
   }
 
+  has(id: string): boolean {
+    return this.calls.has(id);
+  }
+
   open(id: string, timeoutMs: number): Call {
     const ctl = new AbortController();
     const timer = setTimeout(() => ctl.abort('timeout'), timeoutMs);

@@ -1,4 +1,5 @@
 import { JetStreamApiError } from '@nats-io/jetstream';
+import { ClosedConnectionError, ConnectionError, NoRespondersError, RequestError, TimeoutError } from '@nats-io/nats-core';
 
 const WRONG_LAST_SEQUENCE = 10071;
 
@@ -11,4 +12,10 @@ export function isWrongLastSequence(e: unknown): boolean {
 /** The value was bigger than the server's max_payload. */
 export function isPayloadTooLarge(e: unknown): boolean {
   return e instanceof Error && /max_payload size exceeded|maximum payload exceeded|MAX_PAYLOAD_EXCEEDED/i.test(`${e.message} ${(e as { code?: string }).code ?? ''}`);
+}
+
+/** NATS (or JetStream) could not be reached in time: the caller should try again shortly, nothing is wrong with its request. */
+export function isNatsUnavailable(e: unknown): boolean {
+  return [TimeoutError, ConnectionError, ClosedConnectionError, NoRespondersError, RequestError].some((c) => e instanceof c)
+    || (e instanceof Error && /JetStream not enabled|no responders|disconnected/i.test(e.message));
 }

@@ -7,5 +7,6 @@ export function sendError(e: unknown, req: FastifyRequest, reply: FastifyReply, 
   const err = toReqRunError(e);
   if (err.status >= 500) log.error({ err: err.cause ?? e, url: req.url, method: req.method }, 'request failed');
   if (reply.sent) return;
+  if (err.status === 503) void reply.header('retry-after', '2');
   void reply.status(err.status).header('content-type', 'application/json').send(openAIEnvelope(err));
 }

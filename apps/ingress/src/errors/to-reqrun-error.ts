@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { ErrorCode, ReqRunError } from '@reqrun/contracts';
+import { isNatsUnavailable } from '@reqrun/messaging';
 
 /**
  * Every error a request can meet, as a ReqRunError: ours pass through; the framework's (body parsing, unknown
@@ -20,5 +21,9 @@ export function toReqRunError(e: unknown): ReqRunError {
       return new ReqRunError(ErrorCode.UnsupportedMediaType, "Send the body as JSON with 'Content-Type: application/json'.", 415);
   }
   if (typeof status === 'number' && status > 400 && status < 500) return new ReqRunError(ErrorCode.InvalidRequest, message, status);
+  if (isNatsUnavailable(e)) return unavailable(e);
   return new ReqRunError(ErrorCode.Internal, 'The server had an error while processing your request.', 500, null, { cause: e });
 }
+
+export const unavailable = (cause?: unknown) =>
+  new ReqRunError(ErrorCode.Unavailable, 'ReqRun cannot reach NATS right now. Try again in a few seconds (with the same Idempotency-Key, to be safe).', 503, null, { cause });

@@ -5,6 +5,7 @@ import {
 } from '@reqrun/contracts';
 import { CONFIG, Lifecycle, Nats } from '@reqrun/runtime';
 import { fingerprint, IdempotencyStore, RequestStore } from '@reqrun/store';
+import { unavailable } from '../errors/to-reqrun-error.js';
 import type { SubmitPlan } from './submit.plan.js';
 import { Waiter } from './waiter.js';
 
@@ -22,6 +23,7 @@ export class SubmitService {
 
   async submit(plan: SubmitPlan, signal?: AbortSignal): Promise<RequestRecord> {
     this.checkModel(plan.model);
+    if (!this.nats.connected) throw unavailable();
     const now = systemClock.now();
     let record: RequestRecord = {
       id: systemIds.requestId(), tenant: plan.tenant, api: plan.api, model: plan.model, window: plan.window,
@@ -37,7 +39,7 @@ export class SubmitService {
       if (!current) throw new ReqRunError(ErrorCode.Internal, 'The request record vanished while it was being created.', 500);
       if (current === record) this.lifecycle.changed(record);
       // A crash between create and publish would strand the request; re-publishing is a no-op (same msgID).
-      if (current.status === Status.Queued && current.attempts === 0) await this.publish(current);
+      if (current.status === Status.Queued && current.attempts === 0) await this.publish(current, current === record);
       return await watch.until(current, plan.waitMs, signal);
     } finally {
       watch.close();
@@ -58,9 +60,18 @@ export class SubmitService {
     return { ...record, id: claim.existing.id };
   }
 
-  private async publish(r: RequestRecord): Promise<void> {
+  /** When the submission cannot be queued, the record we just made must not wait for ever: it fails, visibly. */
+  private async publish(r: RequestRecord, createdHere: boolean): Promise<void> {
     const item: SubmitItem = { id: r.id, tenant: r.tenant, attempt: 1, model: r.model, window: r.window, api: r.api };
-    await this.nats.bus.persist(this.nats.names.submit(r.window), item, msgId(item));
+    try {
+      await this.nats.bus.persist(this.nats.names.submit(r.window), item, msgId(item));
+    } catch (e) {
+      if (createdHere) {
+        const error = { code: ErrorCode.Unavailable, message: 'The request could not be queued (NATS unreachable); send it again.', status: 503, retryable: false };
+        await this.store.transition(r.tenant, r.id, { type: 'reject', error }).catch(() => undefined);
+      }
+      throw e;
+    }
   }
 
   /** The record must fit a NATS message with room left for the answer, or nothing is written at all. */
