@@ -9,6 +9,11 @@ export interface CanonicalMessage {
 
 export interface CanonicalRequest {
   model: string;
+  /**
+   * The top-level system prompt (Anthropic `system`, Responses `instructions`). Chat keeps its system turns as
+   * `system` messages in `messages`; a translation to an API with a single system prompt folds the leading ones in.
+   */
+  system?: string;
   messages: CanonicalMessage[];
   max_tokens?: number;
   temperature?: number;
@@ -17,6 +22,10 @@ export interface CanonicalRequest {
   metadata?: Record<string, unknown>;
 }
 
+/**
+ * Why the answer ended, in OpenAI chat's words. Anthropic's map onto them: end_turn and stop_sequence = stop,
+ * max_tokens = length, tool_use = tool_calls, refusal = content_filter.
+ */
 export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls';
 
 export interface CanonicalResult {
@@ -24,5 +33,8 @@ export interface CanonicalResult {
   model: string;
   text: string;
   finish_reason: FinishReason;
+  /** The stop sequence that ended the answer (finish_reason 'stop'), when the provider says which one. */
+  stop_sequence?: string;
+  /** Every input token the provider counted (for Anthropic: uncached + cache reads + cache writes). */
   usage: { input_tokens: number; output_tokens: number };
 }

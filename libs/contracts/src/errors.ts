@@ -9,6 +9,8 @@ export const ErrorCode = {
   NotFound: 'not_found',
   IdempotencyKeyReused: 'idempotency_key_reused',
   NotCancellable: 'not_cancellable',
+  /** `previous_response_id` names a response that has not completed (yet): there is nothing to continue from. */
+  PreviousResponseNotCompleted: 'previous_response_not_completed',
   Unauthorized: 'invalid_api_key',
   QueueFull: 'queue_full',
   UpstreamError: 'upstream_error',
@@ -37,4 +39,5 @@ export class ReqRunError extends Error {
 export const badRequest = (message: string, param: string | null = null, code: ErrorCode = ErrorCode.InvalidRequest) =>
   new ReqRunError(code, message, 400, param);
 
-export const notFound = (what: string) => new ReqRunError(ErrorCode.NotFound, `No request found with id '${what}'.`, 404);
+export const notFound = (id: string, what = 'request', param: string | null = null) =>
+  new ReqRunError(ErrorCode.NotFound, `No ${what} found with id '${id}'.`, 404, param);

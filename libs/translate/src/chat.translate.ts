@@ -1,11 +1,38 @@
-import type { CanonicalMessage, CanonicalRequest, CanonicalResult, Role } from '@reqrun/contracts';
+import type { CanonicalMessage, CanonicalRequest, CanonicalResult, FinishReason, Role } from '@reqrun/contracts';
+import { contentText, num, type ResultIdentity, type TextContent } from './shape-parts.js';
 
-/** OpenAI Chat Completions <-> canonical. Pure: ids and times come in as arguments. */
+/** OpenAI Chat Completions <-> canonical, both directions of request and result. Pure. */
 
-type ChatContent = string | null | undefined | Array<{ type?: string; text?: string }>;
+export interface ChatMessage {
+  role: string;
+  content: TextContent;
+  name?: string;
+}
 
+/** The part of a chat completion request the translation reads and writes; providers accept more. */
+export interface ChatRequest {
+  model: string;
+  messages: ChatMessage[];
+  max_completion_tokens?: number;
+  temperature?: number;
+  top_p?: number;
+  stop?: string[];
+  metadata?: Record<string, unknown>;
+}
+
+export interface ChatCompletion {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: Array<{ index: number; message: { role: 'assistant'; content: string | null; refusal?: string | null }; logprobs?: unknown; finish_reason: string | null }>;
+  usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+  service_tier?: string | null;
+}
+
+/** A chat completion request body, as the caller sent it -> canonical. System turns stay in `messages`. */
 export function chatToCanonical(body: Record<string, unknown>): CanonicalRequest {
-  const messages = (body.messages as Array<{ role: string; content: ChatContent; name?: string }>).map(
+  const messages = (body.messages as ChatMessage[]).map(
     (m): CanonicalMessage => ({
       role: (m.role === 'developer' ? 'system' : m.role) as Role,
       content: contentText(m.content),
@@ -24,13 +51,37 @@ export function chatToCanonical(body: Record<string, unknown>): CanonicalRequest
   };
 }
 
-export interface ResultIdentity {
-  id: string;
-  /** Epoch seconds. */
-  created: number;
+/**
+ * Canonical -> a chat completion request for an OpenAI-compatible provider. `system` becomes the first message;
+ * the token cap is sent as `max_completion_tokens` (OpenAI's current name; its reasoning models refuse `max_tokens`).
+ */
+export function canonicalToChat(req: CanonicalRequest): ChatRequest {
+  return {
+    model: req.model,
+    messages: [
+      ...(req.system !== undefined ? [{ role: 'system', content: req.system }] : []),
+      ...req.messages.map((m) => ({ role: m.role, content: m.content, ...(m.name ? { name: m.name } : {}) })),
+    ],
+    ...num('max_completion_tokens', req.max_tokens),
+    ...num('temperature', req.temperature),
+    ...num('top_p', req.top_p),
+    ...(req.stop?.length ? { stop: req.stop } : {}),
+    ...(req.metadata ? { metadata: req.metadata } : {}),
+  };
 }
 
-export function canonicalToChatCompletion(r: CanonicalResult, o: ResultIdentity) {
+/** A provider's chat completion -> canonical result (the first choice). Chat does not say which stop sequence hit. */
+export function chatCompletionToCanonical(c: ChatCompletion): CanonicalResult {
+  const choice = c.choices[0];
+  return {
+    model: c.model,
+    text: contentText(choice?.message.content),
+    finish_reason: finishOf(choice?.finish_reason),
+    usage: { input_tokens: c.usage?.prompt_tokens ?? 0, output_tokens: c.usage?.completion_tokens ?? 0 },
+  };
+}
+
+export function canonicalToChatCompletion(r: CanonicalResult, o: ResultIdentity): ChatCompletion {
   return {
     id: o.id,
     object: 'chat.completion' as const,
@@ -53,10 +104,15 @@ export function canonicalToChatCompletion(r: CanonicalResult, o: ResultIdentity)
   };
 }
 
-export function contentText(c: ChatContent): string {
-  if (typeof c === 'string') return c;
-  if (Array.isArray(c)) return c.map((p) => (typeof p?.text === 'string' ? p.text : '')).join('');
-  return '';
+function finishOf(f: string | null | undefined): FinishReason {
+  switch (f) {
+    case 'length':
+    case 'content_filter':
+    case 'tool_calls':
+      return f;
+    case 'function_call':
+      return 'tool_calls';
+    default:
+      return 'stop';
+  }
 }
-
-const num = (k: string, v: unknown) => (typeof v === 'number' ? { [k]: v } : {});

@@ -5,16 +5,34 @@ export const estimateTokens = (text: string): number => Math.max(1, Math.ceil(te
 
 /**
  * The built-in mock provider's answer: built from the request alone, so it is the same for the same request.
- * It echoes the last user message, cut to `max_tokens` (then finish_reason is 'length').
+ * It echoes the last user message, ended by the first of the request's stop sequences it contains (which it then
+ * reports), and cut to `max_tokens` (then finish_reason is 'length').
  */
 export function mockAnswer(req: CanonicalRequest): CanonicalResult {
   const lastUser = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
   let text = `Mock reply to: ${lastUser}`;
   let finish: CanonicalResult['finish_reason'] = 'stop';
+  const stop = firstStop(text, req.stop ?? []);
+  if (stop) text = text.slice(0, stop.at);
   if (req.max_tokens !== undefined && estimateTokens(text) > req.max_tokens) {
     text = text.slice(0, req.max_tokens * 4);
     finish = 'length';
   }
-  const input = estimateTokens(req.messages.map((m) => m.content).join('\n'));
-  return { model: req.model, text, finish_reason: finish, usage: { input_tokens: input, output_tokens: estimateTokens(text) } };
+  const input = estimateTokens([...(req.system ? [req.system] : []), ...req.messages.map((m) => m.content)].join('\n'));
+  return {
+    model: req.model,
+    text,
+    finish_reason: finish,
+    ...(stop && finish === 'stop' ? { stop_sequence: stop.sequence } : {}),
+    usage: { input_tokens: input, output_tokens: estimateTokens(text) },
+  };
+}
+
+function firstStop(text: string, stops: string[]): { at: number; sequence: string } | null {
+  let best: { at: number; sequence: string } | null = null;
+  for (const sequence of stops) {
+    const at = sequence === '' ? -1 : text.indexOf(sequence);
+    if (at >= 0 && (!best || at < best.at)) best = { at, sequence };
+  }
+  return best;
 }
