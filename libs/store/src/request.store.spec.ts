@@ -41,6 +41,16 @@ describe('RequestStore', () => {
     expect(await sut().transition('b', id(2), { type: 'cancel' })).toBeNull();
   });
 
+  it("deletes a record for its own tenant only; it is then gone, and its id can be created again", async () => {
+    await sut().create(record(id(7), 'a'));
+    expect(await sut().delete('b', id(7))).toBeNull();
+    expect(await sut().delete('a', id(7))).toMatchObject({ id: id(7), tenant: 'a' });
+    expect(await sut().get('a', id(7))).toBeNull();
+    expect(await sut().delete('a', id(7))).toBeNull();
+    expect(await sut().transition('a', id(7), { type: 'cancel' })).toBeNull();
+    expect(await sut().create(record(id(7), 'a'))).toBe(true);
+  });
+
   it('lets exactly one of 20 racing starts win; the losers see the winner\'s state', async () => {
     await sut().create(record(id(3)));
     const results = await Promise.all(

@@ -55,6 +55,20 @@ export class RequestStore {
     }
   }
 
+  /** Removes the record (value and history) and returns what it held; null when no such record or another tenant's. */
+  async delete(tenant: string, id: string): Promise<RequestRecord | null> {
+    for (;;) {
+      const current = await this.read(tenant, id);
+      if (!current) return null;
+      try {
+        await this.kv.purge(id, { previousSeq: current.revision });
+        return current.record;
+      } catch (e) {
+        if (!isWrongLastSequence(e)) throw e; // changed meanwhile: read it again
+      }
+    }
+  }
+
   private async read(tenant: string, id: string): Promise<Versioned | null> {
     const e = await this.kv.get(id);
     if (!e || e.operation !== 'PUT') return null;
