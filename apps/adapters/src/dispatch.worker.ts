@@ -1,16 +1,17 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Config, ProviderConfig } from '@reqrun/config';
 import {
-  isTerminal, msgId, ReqRunError, retryDelay, Status, type CanonicalResult, type DispatchItem, type Usage, type RecordError, type RequestRecord, type SubmitItem,
+  isTerminal, msgId, ReqRunError, retryDelay, Status, type CallFacts, type CallOutcome, type DispatchItem, type Usage, type RecordError, type RequestRecord,
+  type SubmitItem,
 } from '@reqrun/contracts';
 import { ack, drop, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
 import { CONFIG, Lifecycle, LOGGER, logConsumerError, Nats, type Logger } from '@reqrun/runtime';
-import { RequestStore, type Versioned } from '@reqrun/store';
+import { BreakerStore, RequestStore, type Versioned } from '@reqrun/store';
 import { toApiResult, toCanonical } from '@reqrun/translate';
 import { Counter } from 'prom-client';
 import { InFlightCalls } from './in-flight.calls.js';
 import { adapterFor } from './providers/provider.registry.js';
-import { ProviderError, type ProviderAdapter } from './providers/provider.js';
+import { ProviderError, type AdapterResult, type ProviderAdapter } from './providers/provider.js';
 
 const upstreamCalls = new Counter({ name: 'reqrun_upstream_calls_total', help: 'Calls made to providers, by provider and outcome', labelNames: ['provider', 'outcome'] });
 
@@ -26,16 +27,14 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly store: RequestStore,
     private readonly lifecycle: Lifecycle,
     private readonly inFlight: InFlightCalls,
+    private readonly breakers: BreakerStore,
   ) {}
 
   async onApplicationBootstrap() {
     const n = this.nats.names;
+    await this.breakers.start();
     for (const p of this.config.providers) {
       const adapter = adapterFor(p);
-      if (!adapter) {
-        this.log.error({ provider: p.name, type: p.type }, `provider type '${p.type}' is not supported yet; its requests stay queued`);
-        continue;
-      }
       this.consumers.push(
         await runConsumer<DispatchItem>(this.nats.nc, {
           stream: n.dispatchStream,
@@ -52,6 +51,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
 
   async beforeApplicationShutdown() {
     await Promise.all(this.consumers.map((c) => c.stop()));
+    await this.breakers.stop();
   }
 
   async handle(p: ProviderConfig, adapter: ProviderAdapter, item: DispatchItem): Promise<Outcome> {
@@ -64,18 +64,28 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     // Open until the outcome is stored, so a duplicate delivery meanwhile is not taken for a lost worker.
     const call = this.inFlight.open(item.id, p.timeout_ms);
     try {
-      let result: CanonicalResult;
+      let answer: AdapterResult;
+      const began = performance.now();
+      const latency = () => Math.round(performance.now() - began);
       try {
-        result = await adapter.call({ ...toCanonical(record.api, record.body), model: item.provider_model }, { signal: call.signal, attempt: item.attempt });
+        answer = await adapter.call({ ...toCanonical(record.api, record.body), model: item.provider_model }, { signal: call.signal, attempt: item.attempt, api: record.api });
         upstreamCalls.inc({ provider: p.name, outcome: 'ok' });
       } catch (e) {
         upstreamCalls.inc({ provider: p.name, outcome: 'error' });
-        if (!call.cancelled) await this.fail(item, describe(e, call.timedOut, p.timeout_ms), e instanceof ProviderError ? e.retryAfterMs : 0, started);
-        return ack; // when cancelled, the record already says so
+        if (call.cancelled) return ack; // the record already says so
+        const error = describe(e, call.timedOut, p.timeout_ms);
+        const retryAfterMs = e instanceof ProviderError ? e.retryAfterMs : 0;
+        if (error.retryable) this.report(p.name, { ok: false, retryAfterMs });
+        const facts: CallFacts = { latency_ms: latency(), ...(e instanceof ProviderError && e.statusCode ? { status_code: e.statusCode } : {}) };
+        await this.fail(item, error, retryAfterMs, started, facts);
+        return ack;
       }
+      this.report(p.name, { ok: true });
+      const { status_code, ...result } = answer;
       const usage = { ...result.usage, total_tokens: result.usage.input_tokens + result.usage.output_tokens };
       const created = Math.floor(record.created_at / 1000);
-      await this.succeed(item, usage, toApiResult(record.api, { ...result, model: record.model }, { id: record.id, created }), started);
+      const facts: CallFacts = { latency_ms: latency(), ...(status_code ? { status_code } : {}) };
+      await this.succeed(item, usage, toApiResult(record.api, { ...result, model: record.model }, { id: record.id, created }), started, facts);
       return ack;
     } finally {
       call.close();
@@ -102,9 +112,14 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     return ack; // a stale duplicate of an attempt already handled
   }
 
-  private async succeed(item: DispatchItem, usage: Usage, result: unknown, known: Versioned): Promise<void> {
+  /** Feeds the provider's circuit breaker, off the request's path: a lost report only delays a breaker by one call. */
+  private report(provider: string, o: CallOutcome): void {
+    this.breakers.report(provider, o).catch((err) => this.log.warn({ err, provider }, 'could not update the circuit breaker'));
+  }
+
+  private async succeed(item: DispatchItem, usage: Usage, result: unknown, known: Versioned, call: CallFacts): Promise<void> {
     try {
-      const done = await this.store.transition(item.tenant, item.id, { type: 'succeed', attempt: item.attempt, usage, result }, known);
+      const done = await this.store.transition(item.tenant, item.id, { type: 'succeed', attempt: item.attempt, usage, result, call }, known);
       if (done?.changed) this.lifecycle.changed(done.record);
     } catch (e) {
       if (!(e instanceof ReqRunError && e.status === 413)) throw e;
@@ -112,9 +127,10 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  private async fail(item: DispatchItem, error: RecordError, retryAfterMs: number, known?: Versioned): Promise<void> {
+  /** `retryAfterMs`: the provider's ask, a floor under the backoff (capped by retry.max_delay_ms). */
+  private async fail(item: DispatchItem, error: RecordError, retryAfterMs: number, known?: Versioned, call?: CallFacts): Promise<void> {
     const delay = error.retryable ? retryDelay(item.attempt, this.config.retry, Math.random, retryAfterMs) : null;
-    const t = await this.store.transition(item.tenant, item.id, { type: 'fail', attempt: item.attempt, error, retry_in_ms: delay }, known);
+    const t = await this.store.transition(item.tenant, item.id, { type: 'fail', attempt: item.attempt, error, retry_in_ms: delay, ...(call ? { call } : {}) }, known);
     if (!t?.changed) return;
     this.lifecycle.changed(t.record);
     if (t.record.status === Status.Queued) await this.requeue(t.record);
@@ -129,5 +145,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
 function describe(e: unknown, timedOut: boolean, timeoutMs: number): RecordError {
   if (timedOut) return { code: 'upstream_timeout', message: `The provider did not answer within ${timeoutMs} ms.`, status: 504, retryable: true };
   if (e instanceof ProviderError) return { code: e.code, message: e.message, status: e.status, retryable: e.retryable };
+  // The request cannot be put in this provider's wire format (e.g. a tool message for Anthropic): no retry helps.
+  if (e instanceof ReqRunError) return { code: e.code, message: e.message, status: e.status, retryable: false };
   return { code: 'upstream_error', message: `The provider call failed: ${(e as Error)?.message ?? String(e)}`, status: 502, retryable: true };
 }

@@ -1,14 +1,46 @@
-import { pickTarget } from './router.js';
+import type { AttemptRecord, BreakerState } from '@reqrun/contracts';
+import { route } from './router.js';
 
 const t = (provider: string, weight = 1, fallback = false) => ({ provider, model: 'm', weight, fallback });
+const failed = (provider: string): AttemptRecord => ({ attempt: 0, provider, provider_model: 'm', started_at: 0, outcome: 'failed' });
+const model = { targets: [t('a', 1), t('b', 3), t('c', 1, true), t('d', 1, true)] };
+const now = 1000;
 
-describe('pickTarget', () => {
+const sut = (o: { random?: number; history?: AttemptRecord[]; open?: Record<string, number> } = {}) => {
+  const r = route(model, {
+    now,
+    random: () => o.random ?? 0,
+    history: o.history ?? [],
+    breaker: (p): BreakerState | undefined => (o.open?.[p] ? { failures: 5, open_until: o.open[p] } : undefined),
+  });
+  return 'target' in r ? r.target.provider : r;
+};
+
+describe('route', () => {
   it.each([
     [0.0, 'a'], [0.24, 'a'], [0.25, 'b'], [0.99, 'b'],
-  ])('with random %d picks %s by weight 1:3, never the fallback', (r, want) => {
-    expect(pickTarget({ targets: [t('a', 1), t('b', 3), t('c', 5, true)] }, () => r).provider).toBe(want);
+  ])('with random %d picks %s among the primaries by weight 1:3, never a fallback', (random, want) => {
+    expect(sut({ random })).toBe(want);
   });
+
+  it.each([
+    ['another primary after a primary failed', { history: [failed('a')] }, 'b'],
+    ['the first fallback after every primary failed', { history: [failed('a'), failed('b')] }, 'c'],
+    ['the next fallback after the first one failed too', { history: [failed('a'), failed('b'), failed('c')] }, 'd'],
+    ['round again, from the target that failed longest ago', { history: [failed('b'), failed('a'), failed('c'), failed('d')] }, 'b'],
+    ['around a primary whose breaker is open', { random: 0, open: { a: now + 1 } }, 'b'],
+    ['the fallback while every primary is paused', { open: { a: now + 1, b: now + 5 } }, 'c'],
+    ['a primary again once its cool-down has passed', { random: 0, open: { a: now } }, 'a'],
+    ['a paused-then-failed mix: the target not paused that failed longest ago', { history: [failed('c'), failed('d')], open: { a: now + 1, b: now + 1 } }, 'c'],
+  ] as [string, Parameters<typeof sut>[0], string][])('picks %s', (_n, o, want) => {
+    expect(sut(o)).toBe(want);
+  });
+
+  it('holds the attempt until the first target re-opens when every target is paused', () => {
+    expect(sut({ open: { a: now + 50, b: now + 20, c: now + 90, d: now + 30 } })).toEqual({ holdMs: 20 });
+  });
+
   it('uses fallbacks when they are all there is', () => {
-    expect(pickTarget({ targets: [t('z', 1, true)] }, () => 0.5).provider).toBe('z');
+    expect(route({ targets: [t('z', 1, true)] }, { now, random: () => 0.5, history: [], breaker: () => undefined })).toEqual({ target: t('z', 1, true) });
   });
 });

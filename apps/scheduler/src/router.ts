@@ -1,9 +1,44 @@
 import type { ModelConfig, ModelTarget } from '@reqrun/config';
+import { isOpen, type AttemptRecord, type BreakerState } from '@reqrun/contracts';
 
-/** Weighted pick among a model's primary targets (fallbacks only when no primary exists). */
-export function pickTarget(m: ModelConfig, random: () => number): ModelTarget {
-  const primaries = m.targets.filter((t) => !t.fallback);
-  const pool = primaries.length > 0 ? primaries : m.targets;
+export interface RouteContext {
+  now: number;
+  random: () => number;
+  /** The provider's breaker as last seen (undefined = never failed). */
+  breaker: (provider: string) => BreakerState | undefined;
+  /** This request's attempts so far, oldest first. */
+  history: readonly AttemptRecord[];
+}
+
+/** Where the next attempt goes, or how long to hold it because every target is paused. */
+export type Route = { target: ModelTarget } | { holdMs: number };
+
+/**
+ * Where an attempt goes. A target is *failed* once this request failed on it and *paused* while its provider's
+ * breaker is open. Order: a weighted pick among the primaries that are neither, then the first fallback (in config
+ * order) that is neither; when every target that is not paused has failed this request already, the one that failed
+ * longest ago (the retry goes round the targets); when every target is paused, hold until the first one re-opens.
+ */
+export function route(m: ModelConfig, c: RouteContext): Route {
+  const open = m.targets.filter((t) => !isOpen(c.breaker(t.provider), c.now));
+  if (open.length === 0) return { holdMs: Math.max(1, Math.min(...m.targets.map((t) => c.breaker(t.provider)!.open_until)) - c.now) };
+  const lastFailure = new Map<string, number>();
+  c.history.forEach((h, i) => {
+    if (h.outcome === 'failed') lastFailure.set(key(h.provider, h.provider_model), i);
+  });
+  const fresh = open.filter((t) => !lastFailure.has(key(t.provider, t.model!)));
+  const primaries = fresh.filter((t) => !t.fallback);
+  if (primaries.length > 0) return { target: pickWeighted(primaries, c.random) };
+  const fallback = fresh.find((t) => t.fallback);
+  if (fallback) return { target: fallback };
+  const since = (t: ModelTarget) => lastFailure.get(key(t.provider, t.model!))!;
+  return { target: open.reduce((a, b) => (since(b) < since(a) ? b : a)) };
+}
+
+const key = (provider: string, model: string) => `${provider}\u0000${model}`;
+
+/** Weighted pick: a target with weight 3 gets three times the traffic of one with weight 1. */
+export function pickWeighted(pool: readonly ModelTarget[], random: () => number): ModelTarget {
   const total = pool.reduce((s, t) => s + t.weight, 0);
   let x = random() * total;
   for (const t of pool) {

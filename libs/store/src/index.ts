@@ -1,2 +1,3 @@
 export * from './request.store.js';
 export * from './idempotency.store.js';
+export * from './breaker.store.js';

@@ -1,13 +1,28 @@
 import type { ProviderConfig } from '@reqrun/config';
+import { systemClock, type Clock } from '@reqrun/contracts';
+import { AnthropicAdapter } from './anthropic.adapter.js';
 import { MockAdapter } from './mock.adapter.js';
+import { OpenAIAdapter } from './openai.adapter.js';
 import type { ProviderAdapter } from './provider.js';
 
-/** The adapter for a configured provider, or null for a type this build cannot call yet. */
-export function adapterFor(p: ProviderConfig): ProviderAdapter | null {
+/**
+ * The adapter for a configured provider. Its key is read here, from the env var the config names, and goes no
+ * further than the adapter's request headers. A named env var that is not set stops the adapters at start.
+ */
+export function adapterFor(p: ProviderConfig, env: NodeJS.ProcessEnv = process.env, clock: Clock = systemClock): ProviderAdapter {
   switch (p.type) {
     case 'mock':
       return new MockAdapter();
-    default:
-      return null;
+    case 'openai':
+      return new OpenAIAdapter(p, apiKey(p, env), clock);
+    case 'anthropic':
+      return new AnthropicAdapter(p, apiKey(p, env), clock);
   }
+}
+
+function apiKey(p: ProviderConfig, env: NodeJS.ProcessEnv): string | undefined {
+  if (!p.api_key_env) return undefined;
+  const key = env[p.api_key_env];
+  if (!key) throw new Error(`provider '${p.name}': the environment variable ${p.api_key_env} (its api_key_env) is not set`);
+  return key;
 }

@@ -1,14 +1,20 @@
-import type { CanonicalRequest, CanonicalResult } from '@reqrun/contracts';
+import type { Api, CanonicalRequest, CanonicalResult } from '@reqrun/contracts';
+import type { Classified } from './classify.js';
 
 export interface CallOptions {
   signal: AbortSignal;
   /** Which attempt of the request this is (1-based). */
   attempt: number;
+  /** The API the request arrived through (a provider may speak it natively). */
+  api: Api;
 }
+
+/** The canonical result, and the HTTP status it came with when the provider is reached over HTTP. */
+export type AdapterResult = CanonicalResult & { status_code?: number };
 
 /** One provider type: takes the canonical request, returns the canonical result or throws a ProviderError. */
 export interface ProviderAdapter {
-  call(req: CanonicalRequest, o: CallOptions): Promise<CanonicalResult>;
+  call(req: CanonicalRequest, o: CallOptions): Promise<AdapterResult>;
 }
 
 /** A classified upstream failure. Its message is shown to the caller: never put a secret in it. */
@@ -20,8 +26,14 @@ export class ProviderError extends Error {
     /** Status for a waiting caller when this is the final error. */
     readonly status: number,
     readonly retryAfterMs = 0,
+    /** The provider's own HTTP status, when it answered. */
+    readonly statusCode?: number,
   ) {
     super(message);
     this.name = 'ProviderError';
+  }
+
+  static of(c: Classified, message: string, statusCode?: number): ProviderError {
+    return new ProviderError(c.code, message, c.retryable, c.status, c.retryAfterMs, statusCode);
   }
 }

@@ -23,7 +23,11 @@ export function requestView(r: RequestRecord) {
       started_at: s(h.started_at),
       ended_at: s(h.ended_at),
       latency_ms: h.latency_ms ?? null,
+      /** The provider's HTTP status; null when it never answered (network error, timeout) or is not HTTP (mock). */
+      status_code: h.status_code ?? null,
       outcome: h.outcome,
+      /** Why the attempt failed, as a class: upstream_rate_limited, upstream_timeout, upstream_unreachable, ... */
+      error_class: h.error?.code ?? null,
       error: h.error ? { code: h.error.code, message: h.error.message } : null,
     })),
     usage: r.usage ?? null,

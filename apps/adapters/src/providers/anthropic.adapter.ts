@@ -1,0 +1,24 @@
+import type { ProviderConfig } from '@reqrun/config';
+import type { CanonicalRequest, Clock } from '@reqrun/contracts';
+import { anthropicMessageToCanonical, canonicalToMessages } from '@reqrun/translate';
+import type { AdapterResult, CallOptions, ProviderAdapter } from './provider.js';
+import { keyHeader, postJson, upstreamOf, type Upstream } from './upstream.js';
+
+export const defaultAnthropicVersion = '2023-06-01';
+
+/**
+ * `type: anthropic`: the Messages API at `<base_url>/v1/messages`, key in `x-api-key`, `anthropic-version` on every
+ * call. Chat and Responses requests are translated (system prompt, roles, stop sequences, usage, stop reasons).
+ */
+export class AnthropicAdapter implements ProviderAdapter {
+  private readonly upstream: Upstream;
+
+  constructor(p: ProviderConfig, key: string | undefined, private readonly clock: Clock) {
+    const u = upstreamOf(p, key, keyHeader(p.api_key_header ?? 'x-api-key'));
+    this.upstream = { ...u, headers: { 'anthropic-version': p.anthropic_version ?? defaultAnthropicVersion, ...u.headers } };
+  }
+
+  call(req: CanonicalRequest, o: CallOptions): Promise<AdapterResult> {
+    return postJson(this.upstream, '/v1/messages', canonicalToMessages(req), o.signal, this.clock, anthropicMessageToCanonical);
+  }
+}
