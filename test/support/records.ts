@@ -14,6 +14,22 @@ export async function countRecords(natsUrl: string, bucket = 'rr-requests'): Pro
   }
 }
 
+/** Every stored value of a bucket, raw (to scan what ReqRun keeps, e.g. for secrets). */
+export async function rawValues(natsUrl: string, bucket = 'rr-requests'): Promise<string[]> {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const kv = await new Kvm(nc).open(bucket);
+    const out: string[] = [];
+    for await (const k of await kv.keys()) {
+      const e = await kv.get(k);
+      if (e?.operation === 'PUT') out.push(e.string());
+    }
+    return out;
+  } finally {
+    await nc.close();
+  }
+}
+
 /** Polls GET /v1/requests/{id} until `done` says so, or throws after `timeoutMs`. */
 export async function pollRequest(baseUrl: string, id: string, done: (r: any) => boolean, timeoutMs = 15_000): Promise<any> {
   const until = Date.now() + timeoutMs;

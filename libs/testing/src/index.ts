@@ -7,3 +7,4 @@ export * from './nats-server.js';
 export * from './app-process.js';
 export * from './mesh.js';
 export * from './metrics.js';
+export * from './fake-upstream.js';

@@ -15,6 +15,8 @@ export interface MeshOptions {
   apps?: Partial<Record<AppName, number>>;
   /** Extra env for every app. */
   env?: Record<string, string>;
+  /** Every output line of every app, as it arrives (e.g. to scan all the logs, not only the tail `logs()` keeps). */
+  onLine?: (app: AppName, line: string) => void;
 }
 
 export interface Mesh extends AsyncDisposable {
@@ -53,7 +55,7 @@ export async function startMesh(o: MeshOptions = {}): Promise<Mesh> {
     nats = o.nats ?? (await startNats());
     const natsUrl = nats.url;
     const startAll = async (names: AppName[]) => {
-      const starts = names.flatMap((app) => Array.from({ length: replicas[app] }, () => startApp({ app, natsUrl, configFile, env: o.env })));
+      const starts = names.flatMap((app) => Array.from({ length: replicas[app] }, () => startApp({ app, natsUrl, configFile, env: o.env, onLine: o.onLine && ((line) => o.onLine!(app, line)) })));
       const results = await Promise.allSettled(starts);
       for (const r of results) if (r.status === 'fulfilled') apps.push(r.value);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -1,0 +1,140 @@
+import type { ProviderConfig } from '@reqrun/config';
+import type { CanonicalRequest } from '@reqrun/contracts';
+import { answer, dropConnection, failWith, slow, startFakeUpstream, type FakeUpstream } from '@reqrun/testing';
+import { ProviderError } from './provider.js';
+import { adapterFor } from './provider.registry.js';
+
+const KEY = 'sk-test-0123456789abcdef';
+const env = { FAKE_KEY: KEY };
+const clock = { now: () => Date.now() };
+const provider = (type: 'openai' | 'anthropic', base_url: string, o: Partial<ProviderConfig> = {}): ProviderConfig =>
+  ({ name: type, type, base_url, api_key_env: 'FAKE_KEY', concurrency: 1, timeout_ms: 10_000, ...o });
+const req: CanonicalRequest = {
+  model: 'up-model', system: 'be brief', messages: [{ role: 'user', content: 'hi there' }], max_tokens: 50, temperature: 1.5, stop: ['END'],
+};
+const opts = (o: { api?: 'chat' | 'responses' | 'messages'; signal?: AbortSignal } = {}) => ({ signal: o.signal ?? new AbortController().signal, attempt: 1, api: o.api ?? 'chat' });
+const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('expected a failure'); }, (e) => e as ProviderError);
+
+let openai: FakeUpstream;
+let anthropic: FakeUpstream;
+beforeAll(async () => {
+  openai = await startFakeUpstream({ kind: 'openai', apiKey: KEY });
+  anthropic = await startFakeUpstream({ kind: 'anthropic', apiKey: KEY });
+});
+afterAll(async () => {
+  await openai?.close();
+  await anthropic?.close();
+});
+beforeEach(() => {
+  openai.reset();
+  anthropic.reset();
+});
+
+describe('openai adapter', () => {
+  const sut = (o: Partial<ProviderConfig> = {}) => adapterFor(provider('openai', openai.url, o), env, clock);
+
+  it('sends chat completions with a bearer key and reads the answer back', async () => {
+    const r = await sut().call(req, opts());
+    expect(r).toEqual({ model: 'up-model', text: 'Fake openai reply to: hi there', finish_reason: 'stop', usage: { input_tokens: expect.any(Number), output_tokens: expect.any(Number) }, status_code: 200 });
+    const [call] = openai.calls;
+    expect(call.path).toBe('/v1/chat/completions');
+    expect(call.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(call.body).toEqual({
+      model: 'up-model', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi there' }], max_completion_tokens: 50, temperature: 1.5, stop: ['END'],
+    });
+  });
+
+  it('sends Responses requests to /responses when responses_api is set, else translates them to chat', async () => {
+    const r = await sut({ responses_api: true }).call(req, opts({ api: 'responses' }));
+    expect(r.text).toBe('Fake openai-responses reply to: hi there');
+    expect(openai.calls[0]).toMatchObject({ path: '/v1/responses', body: { model: 'up-model', instructions: 'be brief', max_output_tokens: 50 } });
+    await sut().call(req, opts({ api: 'responses' }));
+    expect(openai.calls[1].path).toBe('/v1/chat/completions');
+  });
+
+  it('adds configured headers, query parameters and another key header (Azure-style)', async () => {
+    await using azure = await startFakeUpstream({ kind: 'openai' });
+    await adapterFor(provider('openai', azure.url, { api_key_header: 'api-key', headers: { 'x-extra': '1' }, query: { 'api-version': '2024-10-21' } }), env, clock).call(req, opts());
+    expect(azure.calls[0].path).toBe('/v1/chat/completions?api-version=2024-10-21');
+    expect(azure.calls[0].headers).toMatchObject({ 'api-key': KEY, 'x-extra': '1' });
+    expect(azure.calls[0].headers.authorization).toBeUndefined();
+  });
+
+  it('needs no key for a local server without auth', async () => {
+    await using local = await startFakeUpstream({ kind: 'openai' });
+    await adapterFor(provider('openai', local.url, { api_key_env: undefined }), {}, clock).call(req, opts());
+    expect(local.calls[0].headers.authorization).toBeUndefined();
+  });
+
+  it("passes a 400's message on, terminal", async () => {
+    openai.plan(null, failWith(400, { message: "'messages' is too long" }));
+    expect(await failure(sut().call(req, opts()))).toMatchObject({ code: 'upstream_rejected', retryable: false, status: 400, statusCode: 400, message: "'messages' is too long" });
+  });
+
+  it('reads retry-after-ms and retry-after from a 429', async () => {
+    openai.plan(null, failWith(429, { retryAfterMs: '1200' }), failWith(503, { retryAfter: '2' }));
+    expect(await failure(sut().call(req, opts()))).toMatchObject({ code: 'upstream_rate_limited', retryable: true, retryAfterMs: 1200, statusCode: 429 });
+    expect(await failure(sut().call(req, opts()))).toMatchObject({ code: 'upstream_error', retryable: true, retryAfterMs: 2000, statusCode: 503 });
+  });
+
+  it('scrubs the key from what the provider says back (a wrong key, a leaky error)', async () => {
+    openai.plan(null, failWith(400, { echoKey: true }));
+    const leaky = await failure(sut().call(req, opts()));
+    expect(leaky.message).not.toContain(KEY);
+    expect(leaky.message).toContain('[redacted]');
+    const wrongKey = await failure(adapterFor(provider('openai', openai.url), { FAKE_KEY: `${KEY}-old` }, clock).call(req, opts()));
+    expect(wrongKey).toMatchObject({ code: 'upstream_auth_failed', retryable: false, status: 502 });
+    expect(wrongKey.message).not.toContain(KEY);
+  });
+
+  it('a dropped connection is a retryable network failure', async () => {
+    openai.plan(null, dropConnection());
+    expect(await failure(sut().call(req, opts()))).toMatchObject({ code: 'upstream_unreachable', retryable: true });
+  });
+
+  it('an unreadable 200 is retryable; a 404 (wrong base_url or model) is terminal and our fault (502)', async () => {
+    openai.plan(null, { kind: 'raw', status: 200, body: '<html>gateway</html>' });
+    expect(await failure(sut().call(req, opts()))).toMatchObject({ code: 'upstream_bad_response', retryable: true, statusCode: 200 });
+    await using other = await startFakeUpstream({ kind: 'anthropic' }); // speaks Messages only: chat is a 404
+    expect(await failure(adapterFor(provider('openai', other.url, { api_key_env: undefined }), {}, clock).call(req, opts()))).toMatchObject({ code: 'upstream_not_found', retryable: false, status: 502 });
+  });
+
+  it('the abort signal (cancel or timeout) stops the HTTP call', async () => {
+    openai.plan(null, slow(5000));
+    const ctl = new AbortController();
+    setTimeout(() => ctl.abort('timeout'), 100);
+    const began = Date.now();
+    expect(await failure(sut().call(req, opts({ signal: ctl.signal })))).toMatchObject({ code: 'upstream_timeout', retryable: true });
+    expect(Date.now() - began).toBeLessThan(4000);
+  });
+
+  it('refuses to start without the key its api_key_env names', () => {
+    expect(() => adapterFor(provider('openai', openai.url), {}, clock)).toThrow(/FAKE_KEY .* is not set/);
+  });
+});
+
+describe('anthropic adapter', () => {
+  const sut = () => adapterFor(provider('anthropic', anthropic.url), env, clock);
+
+  it('sends Messages with x-api-key and anthropic-version, system on top, stop sequences, temperature capped at 1', async () => {
+    anthropic.plan(null, answer({ text: 'short', finish: 'stop_sequence', stopSequence: 'END' }));
+    const r = await sut().call(req, opts());
+    expect(r).toMatchObject({ text: 'short', finish_reason: 'stop', stop_sequence: 'END', status_code: 200 });
+    const [call] = anthropic.calls;
+    expect(call.path).toBe('/v1/messages');
+    expect(call.headers).toMatchObject({ 'x-api-key': KEY, 'anthropic-version': '2023-06-01' });
+    expect(call.headers.authorization).toBeUndefined();
+    expect(call.body).toEqual({ model: 'up-model', max_tokens: 50, system: 'be brief', messages: [{ role: 'user', content: 'hi there' }], stop_sequences: ['END'], temperature: 1 });
+  });
+
+  it('maps max_tokens to length', async () => {
+    anthropic.plan(null, answer({ finish: 'length' }));
+    expect((await sut().call(req, opts())).finish_reason).toBe('length');
+  });
+
+  it('reads the Anthropic error envelope: 529 overloaded is retryable, 400 terminal with its message', async () => {
+    anthropic.plan(null, failWith(529), failWith(400, { message: 'max_tokens: must be at most 8192' }));
+    expect(await failure(sut().call(req, opts()))).toMatchObject({ code: 'upstream_overloaded', retryable: true, message: 'Overloaded' });
+    expect(await failure(sut().call(req, opts()))).toMatchObject({ code: 'upstream_rejected', retryable: false, status: 400, message: 'max_tokens: must be at most 8192' });
+  });
+});

@@ -1,0 +1,266 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * In-process fake providers on 127.0.0.1 (random port) that speak the real wire formats: OpenAI Chat Completions
+ * and Responses (`{"error":{...}}` errors), Anthropic Messages (`{"type":"error","error":{...}}`), with their
+ * auth headers and `retry-after`. Told per request (a marker found in the body) or per server what to do next, and
+ * they record every call they received.
+ */
+export type FakeKind = 'openai' | 'anthropic';
+
+export type Step =
+  /** A normal answer; `finish` picks the stop reason (Anthropic names are mapped for OpenAI). */
+  | { kind: 'answer'; text?: string; finish?: 'stop' | 'length' | 'stop_sequence'; stopSequence?: string; delayMs?: number }
+  /** An error in the provider's envelope; `echoKey` puts the key the caller sent into the message (a leaky provider). */
+  | { kind: 'error'; status: number; message?: string; retryAfter?: string; retryAfterMs?: string; echoKey?: boolean; delayMs?: number }
+  /** Reads the request, then drops the connection without an answer. */
+  | { kind: 'drop'; delayMs?: number }
+  /** Exactly this status and body (e.g. a 200 that is not JSON). */
+  | { kind: 'raw'; status: number; body: string; delayMs?: number };
+
+export const answer = (o: Omit<Extract<Step, { kind: 'answer' }>, 'kind'> = {}): Step => ({ kind: 'answer', ...o });
+export const failWith = (status: number, o: Omit<Extract<Step, { kind: 'error' }>, 'kind' | 'status'> = {}): Step => ({ kind: 'error', status, ...o });
+export const dropConnection = (delayMs = 0): Step => ({ kind: 'drop', delayMs });
+export const slow = (delayMs: number): Step => ({ kind: 'answer', delayMs });
+
+export interface ReceivedCall {
+  /** Epoch ms the request arrived. */
+  at: number;
+  method: string;
+  /** Path with query. */
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: any;
+  /** What the fake did: its HTTP status, or 'dropped'. */
+  answered: number | 'dropped';
+  /** The caller closed the connection before the answer was complete (a timeout or a cancel aborted the call). */
+  aborted: boolean;
+}
+
+export interface FakeUpstreamOptions {
+  kind: FakeKind;
+  /** When set, calls without this key get the provider's 401. */
+  apiKey?: string;
+}
+
+export interface FakeUpstream extends AsyncDisposable {
+  readonly kind: FakeKind;
+  /** What to put in `base_url`: `http://127.0.0.1:PORT/v1` for openai, `http://127.0.0.1:PORT` for anthropic. */
+  readonly url: string;
+  readonly calls: ReceivedCall[];
+  /** Calls whose raw body contains `marker`. */
+  callsWith(marker: string): ReceivedCall[];
+  /** The next requests whose body contains `marker` (every request when null) get these steps, in order; then the default. */
+  plan(marker: string | null, ...steps: Step[]): void;
+  /** What a request with no planned step gets (initially a normal answer). */
+  setDefault(step: Step): void;
+  /** Forget plans, default and recorded calls. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startFakeUpstream(o: FakeUpstreamOptions): Promise<FakeUpstream> {
+  const calls: ReceivedCall[] = [];
+  let plans: { marker: string | null; steps: Step[] }[] = [];
+  let fallback: Step = answer();
+  let n = 0;
+
+  const nextStep = (raw: string): Step => {
+    const p = plans.find((x) => x.steps.length > 0 && x.marker !== null && raw.includes(x.marker)) ?? plans.find((x) => x.steps.length > 0 && x.marker === null);
+    return p?.steps.shift() ?? fallback;
+  };
+
+  const server = createServer(async (req, res) => {
+    const at = Date.now();
+    const raw = await readBody(req);
+    let body: any = null;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      /* recorded as null */
+    }
+    const call: ReceivedCall = { at, method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, answered: 0, aborted: false };
+    calls.push(call);
+    res.once('close', () => {
+      if (!res.writableFinished && call.answered !== 'dropped') call.aborted = true;
+    });
+    const sent = (status: number | 'dropped') => (call.answered = status);
+
+    const route = routeOf(o.kind, req.method, (req.url ?? '').split('?')[0]);
+    if (!route) return sent(sendError(res, o.kind, 404, `Unknown path ${req.url}`, {}));
+    const authError = checkAuth(o, req);
+    if (authError) return sent(sendError(res, o.kind, authError.status, authError.message, {}));
+    if (body === null) return sent(sendError(res, o.kind, 400, 'We could not parse the JSON body of your request.', {}));
+
+    const step = nextStep(raw);
+    if (step.delayMs) await sleep(step.delayMs);
+    if (res.destroyed) return sent('dropped'); // the caller gave up (timeout or cancel)
+    switch (step.kind) {
+      case 'drop':
+        req.socket.destroy();
+        return sent('dropped');
+      case 'error': {
+        const key = keyOf(o.kind, req) ?? '';
+        const message = (step.message ?? defaultMessage(step.status)) + (step.echoKey ? ` (key: ${key})` : '');
+        const headers: Record<string, string> = {};
+        if (step.retryAfter !== undefined) headers['retry-after'] = step.retryAfter;
+        if (step.retryAfterMs !== undefined) headers['retry-after-ms'] = step.retryAfterMs;
+        return sent(sendError(res, o.kind, step.status, message, headers));
+      }
+      case 'raw':
+        res.writeHead(step.status, { 'content-type': 'application/json' }).end(step.body);
+        return sent(step.status);
+      case 'answer':
+        n++;
+        return sent(sendJson(res, 200, route(body, step, n, Math.floor(at / 1000)), {}));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }));
+
+  return {
+    kind: o.kind,
+    url: `http://127.0.0.1:${port}${o.kind === 'openai' ? '/v1' : ''}`,
+    calls,
+    callsWith: (marker) => calls.filter((c) => JSON.stringify(c.body).includes(marker)),
+    plan: (marker, ...steps) => void plans.push({ marker, steps }),
+    setDefault: (step) => void (fallback = step),
+    reset: () => {
+      plans = [];
+      fallback = answer();
+      calls.length = 0;
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+type Answerer = (body: any, step: Extract<Step, { kind: 'answer' }>, n: number, created: number) => object;
+
+function routeOf(kind: FakeKind, method: string | undefined, path: string): Answerer | null {
+  if (method !== 'POST') return null;
+  if (kind === 'openai' && path === '/v1/chat/completions') return chatCompletion;
+  if (kind === 'openai' && path === '/v1/responses') return response;
+  if (kind === 'anthropic' && path === '/v1/messages') return anthropicMessage;
+  return null;
+}
+
+const lastUserText = (turns: any[] | undefined): string => {
+  const m = [...(turns ?? [])].reverse().find((t) => t?.role === 'user');
+  if (!m) return '';
+  return typeof m.content === 'string' ? m.content : (m.content ?? []).map((p: any) => p?.text ?? '').join('');
+};
+const tokens = (s: string) => Math.max(1, Math.ceil(s.length / 4));
+const replyText = (kind: string, step: Extract<Step, { kind: 'answer' }>, prompt: string) => step.text ?? `Fake ${kind} reply to: ${prompt}`;
+
+const chatCompletion: Answerer = (body, step, n, created) => {
+  const prompt = lastUserText(body.messages);
+  const text = replyText('openai', step, prompt);
+  const input = tokens(JSON.stringify(body.messages ?? []));
+  return {
+    id: `chatcmpl-fake${n}`,
+    object: 'chat.completion',
+    created,
+    model: body.model,
+    choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: step.finish === 'length' ? 'length' : 'stop' }],
+    usage: { prompt_tokens: input, completion_tokens: tokens(text), total_tokens: input + tokens(text) },
+    system_fingerprint: null,
+  };
+};
+
+const response: Answerer = (body, step, n, created) => {
+  const items = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : body.input;
+  const text = replyText('openai-responses', step, lastUserText(items));
+  const input = tokens(JSON.stringify(body.input ?? '') + (body.instructions ?? ''));
+  const cut = step.finish === 'length';
+  return {
+    id: `resp_fake${n}`,
+    object: 'response',
+    created_at: created,
+    status: cut ? 'incomplete' : 'completed',
+    incomplete_details: cut ? { reason: 'max_output_tokens' } : null,
+    error: null,
+    model: body.model,
+    instructions: body.instructions ?? null,
+    output: [{ type: 'message', id: `msg_fake${n}`, status: cut ? 'incomplete' : 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] }],
+    usage: { input_tokens: input, input_tokens_details: { cached_tokens: 0 }, output_tokens: tokens(text), output_tokens_details: { reasoning_tokens: 0 }, total_tokens: input + tokens(text) },
+  };
+};
+
+const anthropicMessage: Answerer = (body, step, n) => {
+  const text = replyText('anthropic', step, lastUserText(body.messages));
+  const stopReason = step.finish === 'length' ? 'max_tokens' : step.finish === 'stop_sequence' ? 'stop_sequence' : 'end_turn';
+  return {
+    id: `msg_fake${n}`,
+    type: 'message',
+    role: 'assistant',
+    model: body.model,
+    content: [{ type: 'text', text }],
+    stop_reason: stopReason,
+    stop_sequence: stopReason === 'stop_sequence' ? (step.stopSequence ?? body.stop_sequences?.[0] ?? null) : null,
+    usage: { input_tokens: tokens(JSON.stringify(body.messages ?? []) + (body.system ?? '')), output_tokens: tokens(text) },
+  };
+};
+
+function keyOf(kind: FakeKind, req: IncomingMessage): string | undefined {
+  if (kind === 'anthropic') return req.headers['x-api-key'] as string | undefined;
+  return (req.headers.authorization as string | undefined)?.replace(/^Bearer /, '');
+}
+
+function checkAuth(o: FakeUpstreamOptions, req: IncomingMessage): { status: number; message: string } | null {
+  if (o.kind === 'anthropic' && !req.headers['anthropic-version']) return { status: 400, message: 'anthropic-version: header is required' };
+  if (o.apiKey === undefined) return null;
+  const key = keyOf(o.kind, req);
+  if (key === o.apiKey) return null;
+  return o.kind === 'anthropic'
+    ? { status: 401, message: 'invalid x-api-key' }
+    : { status: 401, message: `Incorrect API key provided: ${key ?? ''}. You can find your API key at https://platform.openai.com/account/api-keys.` };
+}
+
+const anthropicTypes: Record<number, string> = {
+  400: 'invalid_request_error', 401: 'authentication_error', 403: 'permission_error', 404: 'not_found_error',
+  413: 'request_too_large', 429: 'rate_limit_error', 500: 'api_error', 529: 'overloaded_error',
+};
+
+function defaultMessage(status: number): string {
+  if (status === 429) return 'Rate limit reached for requests';
+  if (status === 529) return 'Overloaded';
+  if (status >= 500) return 'The server had an error while processing your request.';
+  return 'Invalid request.';
+}
+
+function sendError(res: ServerResponse, kind: FakeKind, status: number, message: string, headers: Record<string, string>): number {
+  const body = kind === 'anthropic'
+    ? { type: 'error', error: { type: anthropicTypes[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error'), message } }
+    : {
+        error: {
+          message,
+          type: status === 429 ? 'requests' : status >= 500 ? 'server_error' : 'invalid_request_error',
+          param: null,
+          code: status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : null,
+        },
+      };
+  return sendJson(res, status, body, headers);
+}
+
+function sendJson(res: ServerResponse, status: number, body: object, headers: Record<string, string>): number {
+  if (!res.destroyed) res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+  return status;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    req.on('data', (c: Buffer) => parts.push(c));
+    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
+    req.on('error', () => resolve(Buffer.concat(parts).toString('utf8')));
+  });
+}

@@ -1,0 +1,201 @@
+import OpenAI from 'openai';
+import { answer, dropConnection, failWith, metricValue, slow, startFakeUpstream, startMesh, type FakeUpstream, type Mesh } from '@reqrun/testing';
+import { get, pollRequest, post, rawValues } from './support/records.js';
+
+/**
+ * Real provider adapters through the running mesh, against fake upstreams (in this process, real HTTP) that speak
+ * the OpenAI and Anthropic wire formats: translation both ways, retry-after, fallbacks, terminal errors, the
+ * circuit breaker, and the API key kept out of records, errors and logs.
+ */
+const KEY = 'sk-reqrun-e2e-secret-4f1d9c2b7a';
+let openai: FakeUpstream; // oai, and slowp (same server, short timeout)
+let anthropic: FakeUpstream; // claude
+let flaky: FakeUpstream; // primary of with-fallback
+let brk: FakeUpstream; // primary of breaker-model
+let backup: FakeUpstream; // fallback of breaker-model
+let mesh: Mesh;
+let client: OpenAI;
+const logs: string[] = [];
+let n = 0;
+const marker = () => `m${++n}-${Date.now()}`;
+const view = async (id: string) => (await get(`${mesh.url}/v1/requests/${id}`)).json();
+const scheduler = () => mesh.apps.find((a) => a.app === 'scheduler')!;
+const paused = (provider: string) => metricValue(`${scheduler().url}/metrics`, 'reqrun_provider_paused', { provider });
+const until = async (what: string, ok: () => Promise<boolean> | boolean, timeoutMs = 10_000) => {
+  const end = Date.now() + timeoutMs;
+  while (!(await ok())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+beforeAll(async () => {
+  [openai, anthropic, flaky, brk, backup] = await Promise.all([
+    startFakeUpstream({ kind: 'openai', apiKey: KEY }),
+    startFakeUpstream({ kind: 'anthropic', apiKey: KEY }),
+    startFakeUpstream({ kind: 'openai', apiKey: KEY }),
+    startFakeUpstream({ kind: 'openai' }),
+    startFakeUpstream({ kind: 'anthropic' }),
+  ]);
+  const key = { api_key_env: 'RR_E2E_PROVIDER_KEY' };
+  mesh = await startMesh({
+    env: { RR_E2E_PROVIDER_KEY: KEY, REQRUN_LOG_LEVEL: 'debug' },
+    onLine: (_app, line) => logs.push(line),
+    config: {
+      retry: { max_attempts: 3, base_delay_ms: 20, max_delay_ms: 5000 },
+      breaker: { failures: 3, cooldown_ms: 1500 },
+      wait: { default_s: 10, max_s: 30, sync_s: 30 },
+      providers: [
+        { name: 'oai', type: 'openai', base_url: openai.url, ...key, timeout_ms: 10_000 },
+        { name: 'slowp', type: 'openai', base_url: openai.url, ...key, timeout_ms: 300 },
+        { name: 'claude', type: 'anthropic', base_url: anthropic.url, ...key },
+        { name: 'flaky', type: 'openai', base_url: flaky.url, ...key },
+        { name: 'brk', type: 'openai', base_url: brk.url },
+        { name: 'backup', type: 'anthropic', base_url: backup.url },
+      ],
+      models: {
+        'gpt-fake': { targets: [{ provider: 'oai', model: 'gpt-up' }] },
+        'slow-fake': { targets: [{ provider: 'slowp', model: 'gpt-up' }] },
+        'claude-fake': { targets: [{ provider: 'claude', model: 'claude-up' }] },
+        'with-fallback': { targets: [{ provider: 'flaky', model: 'flaky-up' }, { provider: 'claude', model: 'claude-up', fallback: true }] },
+        'breaker-model': { targets: [{ provider: 'brk', model: 'brk-up' }, { provider: 'backup', model: 'backup-up', fallback: true }] },
+      },
+    },
+  });
+  client = new OpenAI({ baseURL: `${mesh.url}/v1`, apiKey: 'dev', maxRetries: 0 });
+}, 60_000);
+afterAll(async () => {
+  await mesh?.stop();
+  await Promise.all([openai, anthropic, flaky, brk, backup].map((f) => f?.close()));
+});
+
+describe('translation both ways', () => {
+  it('chat through an openai-type provider: the provider model name, a bearer key, the answer under the public name', async () => {
+    const m = marker();
+    const c = await client.chat.completions.create({
+      model: 'gpt-fake', max_tokens: 20, temperature: 0.5, stop: ['END'],
+      messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: `hello ${m}` }],
+    });
+    expect(c).toMatchObject({ object: 'chat.completion', model: 'gpt-fake', choices: [{ message: { role: 'assistant', content: `Fake openai reply to: hello ${m}` }, finish_reason: 'stop' }] });
+    const [call] = openai.callsWith(m);
+    expect(call.path).toBe('/v1/chat/completions');
+    expect(call.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(call.body).toEqual({
+      model: 'gpt-up', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: `hello ${m}` }], max_completion_tokens: 20, temperature: 0.5, stop: ['END'],
+    });
+    const r = await view(c.id);
+    expect(r.history).toEqual([expect.objectContaining({ provider: 'oai', model: 'gpt-up', outcome: 'completed', status_code: 200, latency_ms: expect.any(Number), error_class: null })]);
+    expect(r.usage).toEqual({ input_tokens: c.usage!.prompt_tokens, output_tokens: c.usage!.completion_tokens, total_tokens: c.usage!.total_tokens });
+  });
+
+  it('chat through an anthropic-type provider: system on top, stop sequences, Anthropic headers; stop reason and usage mapped back', async () => {
+    const m = marker();
+    anthropic.plan(m, answer({ text: 'Bonjour', finish: 'stop_sequence', stopSequence: 'END' }), answer({ text: 'cut sh', finish: 'length' }));
+    const body = { model: 'claude-fake', max_tokens: 30, stop: ['END'], messages: [{ role: 'system' as const, content: 'answer in French' }, { role: 'user' as const, content: `hi ${m}` }] };
+    const c = await client.chat.completions.create(body);
+    expect(c).toMatchObject({ model: 'claude-fake', choices: [{ message: { content: 'Bonjour' }, finish_reason: 'stop' }] });
+    const [call] = anthropic.callsWith(m);
+    expect(call.path).toBe('/v1/messages');
+    expect(call.headers).toMatchObject({ 'x-api-key': KEY, 'anthropic-version': '2023-06-01' });
+    expect(call.body).toEqual({ model: 'claude-up', max_tokens: 30, system: 'answer in French', messages: [{ role: 'user', content: `hi ${m}` }], stop_sequences: ['END'] });
+    expect(c.usage!.prompt_tokens).toBeGreaterThan(0);
+    const cut = await client.chat.completions.create(body);
+    expect(cut.choices[0]).toMatchObject({ message: { content: 'cut sh' }, finish_reason: 'length' });
+    expect((await view(c.id)).history[0]).toMatchObject({ provider: 'claude', model: 'claude-up', status_code: 200 });
+  });
+});
+
+describe('retries that honour the provider', () => {
+  it("waits at least a 429's retry-after before calling again", async () => {
+    const m = marker();
+    openai.plan(m, failWith(429, { retryAfter: '1' }));
+    const c = await client.chat.completions.create({ model: 'gpt-fake', messages: [{ role: 'user', content: m }] });
+    const calls = openai.callsWith(m);
+    expect(calls.map((x) => x.answered)).toEqual([429, 200]);
+    expect(calls[1].at - calls[0].at).toBeGreaterThanOrEqual(1000);
+    const r = await view(c.id);
+    expect(r.history).toEqual([
+      expect.objectContaining({ provider: 'oai', outcome: 'failed', status_code: 429, error_class: 'upstream_rate_limited' }),
+      expect.objectContaining({ provider: 'oai', outcome: 'completed', status_code: 200 }),
+    ]);
+  });
+
+  it('retries a dropped connection and a timed-out call (the call is aborted), recording each', async () => {
+    const m = marker();
+    openai.plan(m, dropConnection(), slow(3000));
+    const c = await client.chat.completions.create({ model: 'slow-fake', messages: [{ role: 'user', content: m }] });
+    const r = await view(c.id);
+    expect(r.history.map((h: any) => [h.outcome, h.error_class, h.status_code])).toEqual([
+      ['failed', 'upstream_unreachable', null], ['failed', 'upstream_timeout', null], ['completed', null, 200],
+    ]);
+    await until('the fake to see the timed-out call aborted', () => openai.callsWith(m)[1].aborted);
+  });
+
+  it('falls back to the second target after the first fails', async () => {
+    const m = marker();
+    flaky.plan(m, failWith(500, { message: 'upstream exploded' }));
+    const c = await client.chat.completions.create({ model: 'with-fallback', messages: [{ role: 'user', content: m }] });
+    expect(c.choices[0].message.content).toBe(`Fake anthropic reply to: ${m}`);
+    expect(flaky.callsWith(m)).toHaveLength(1);
+    expect(anthropic.callsWith(m)).toHaveLength(1);
+    const r = await view(c.id);
+    expect(r.history).toEqual([
+      expect.objectContaining({ provider: 'flaky', model: 'flaky-up', outcome: 'failed', status_code: 500, error_class: 'upstream_error', error: { code: 'upstream_error', message: 'upstream exploded' } }),
+      expect.objectContaining({ provider: 'claude', model: 'claude-up', outcome: 'completed', status_code: 200 }),
+    ]);
+  });
+
+  it("does not retry a terminal 400, and passes the provider's message to the caller", async () => {
+    const m = marker();
+    openai.plan(m, failWith(400, { message: "Invalid 'max_completion_tokens': integer above maximum value." }));
+    const err = await client.chat.completions.create({ model: 'gpt-fake', messages: [{ role: 'user', content: m }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err.error).toMatchObject({ code: 'upstream_rejected', message: "Invalid 'max_completion_tokens': integer above maximum value." });
+    expect(openai.callsWith(m)).toHaveLength(1);
+    const r = await view(err.headers.get('x-request-id'));
+    expect(r).toMatchObject({ status: 'failed', attempts: 1, history: [expect.objectContaining({ status_code: 400, error_class: 'upstream_rejected' })] });
+  });
+});
+
+describe('circuit breaker', () => {
+  const ask = async (content: string) => view((await client.chat.completions.create({ model: 'breaker-model', messages: [{ role: 'user', content }] })).id);
+
+  it('opens after failures in a row (traffic goes to the next target) and closes after the cool-down', async () => {
+    brk.setDefault(failWith(503));
+    for (let i = 0; i < 3; i++) {
+      const r = await ask(marker());
+      expect(r.history.map((h: any) => h.provider)).toEqual(['brk', 'backup']);
+    }
+    await until('the scheduler to see the breaker open', async () => (await paused('brk')) === 1);
+    const callsBefore = brk.calls.length;
+    const whileOpen = await ask(marker());
+    expect(whileOpen.history).toEqual([expect.objectContaining({ provider: 'backup', outcome: 'completed', attempt: 1 })]);
+    expect(brk.calls.length).toBe(callsBefore);
+
+    brk.setDefault(answer());
+    await until('the cool-down to pass', async () => (await paused('brk')) === 0);
+    const after = await ask(marker());
+    expect(after.history).toEqual([expect.objectContaining({ provider: 'brk', outcome: 'completed', attempt: 1 })]);
+  });
+});
+
+describe('the API key stays secret', () => {
+  it('is scrubbed from a provider error that echoes it', async () => {
+    const m = marker();
+    openai.plan(m, failWith(400, { echoKey: true, message: 'bad request' }));
+    const res = await post(`${mesh.url}/v1/chat/completions`, { model: 'gpt-fake', messages: [{ role: 'user', content: m }] });
+    expect(res.status).toBe(400);
+    const text = await res.text();
+    expect(text).toContain('[redacted]');
+    expect(text).not.toContain(KEY);
+    expect(openai.callsWith(m)[0].headers.authorization).toBe(`Bearer ${KEY}`); // it was sent, and echoed back
+  });
+
+  it('never appears in any stored record or any log line of any app', async () => {
+    const records = await rawValues(mesh.nats.url);
+    expect(records.length).toBeGreaterThan(5);
+    expect(records.filter((r) => r.includes(KEY))).toEqual([]);
+    expect(logs.length).toBeGreaterThan(10);
+    expect(logs.filter((l) => l.includes(KEY))).toEqual([]);
+  });
+});
