@@ -19,8 +19,9 @@ const logs: string[] = [];
 let n = 0;
 const marker = () => `m${++n}-${Date.now()}`;
 const view = async (id: string) => (await get(`${mesh.url}/v1/requests/${id}`)).json();
-const scheduler = () => mesh.apps.find((a) => a.app === 'scheduler')!;
-const paused = (provider: string) => metricValue(`${scheduler().url}/metrics`, 'reqrun_provider_paused', { provider });
+/** What every scheduler replica's breaker view says: 1 = paused. */
+const paused = async (provider: string) =>
+  Promise.all(mesh.apps.filter((a) => a.app === 'scheduler').map((s) => metricValue(`${s.url}/metrics`, 'reqrun_provider_paused', { provider })));
 const until = async (what: string, ok: () => Promise<boolean> | boolean, timeoutMs = 10_000) => {
   const end = Date.now() + timeoutMs;
   while (!(await ok())) {
@@ -39,6 +40,7 @@ beforeAll(async () => {
   ]);
   const key = { api_key_env: 'RR_E2E_PROVIDER_KEY' };
   mesh = await startMesh({
+    apps: { scheduler: 2 }, // the breaker is shared state: both replicas must route around an open one
     env: { RR_E2E_PROVIDER_KEY: KEY, REQRUN_LOG_LEVEL: 'debug' },
     onLine: (_app, line) => logs.push(line),
     config: {
@@ -157,6 +159,18 @@ describe('retries that honour the provider', () => {
   });
 });
 
+describe('cancel', () => {
+  it('aborts the running HTTP call to the provider', async () => {
+    const m = marker();
+    openai.plan(m, slow(20_000));
+    const { id } = await (await post(`${mesh.url}/v1/chat/completions`, { model: 'gpt-fake', wait: false, completion_window: 'asap', messages: [{ role: 'user', content: m }] })).json();
+    await until('the provider to be called', () => openai.callsWith(m).length === 1);
+    expect((await (await post(`${mesh.url}/v1/requests/${id}/cancel`, {})).json()).status).toBe('cancelled');
+    await until('the fake to see the call aborted', () => openai.callsWith(m)[0].aborted);
+    expect(await view(id)).toMatchObject({ status: 'cancelled', attempts: 1, history: [expect.objectContaining({ outcome: 'cancelled' })] });
+  });
+});
+
 describe('circuit breaker', () => {
   const ask = async (content: string) => view((await client.chat.completions.create({ model: 'breaker-model', messages: [{ role: 'user', content }] })).id);
 
@@ -166,14 +180,16 @@ describe('circuit breaker', () => {
       const r = await ask(marker());
       expect(r.history.map((h: any) => h.provider)).toEqual(['brk', 'backup']);
     }
-    await until('the scheduler to see the breaker open', async () => (await paused('brk')) === 1);
+    await until('both schedulers to see the breaker open', async () => (await paused('brk')).every((v) => v === 1));
     const callsBefore = brk.calls.length;
-    const whileOpen = await ask(marker());
-    expect(whileOpen.history).toEqual([expect.objectContaining({ provider: 'backup', outcome: 'completed', attempt: 1 })]);
+    for (let i = 0; i < 4; i++) { // whichever replica takes it
+      const whileOpen = await ask(marker());
+      expect(whileOpen.history).toEqual([expect.objectContaining({ provider: 'backup', outcome: 'completed', attempt: 1 })]);
+    }
     expect(brk.calls.length).toBe(callsBefore);
 
     brk.setDefault(answer());
-    await until('the cool-down to pass', async () => (await paused('brk')) === 0);
+    await until('the cool-down to pass', async () => (await paused('brk')).every((v) => v === 0));
     const after = await ask(marker());
     expect(after.history).toEqual([expect.objectContaining({ provider: 'brk', outcome: 'completed', attempt: 1 })]);
   });

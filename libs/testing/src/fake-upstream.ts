@@ -83,8 +83,10 @@ export async function startFakeUpstream(o: FakeUpstreamOptions): Promise<FakeUps
     }
     const call: ReceivedCall = { at, method: req.method ?? '', path: req.url ?? '', headers: req.headers, body, answered: 0, aborted: false };
     calls.push(call);
+    const gone = new AbortController();
     res.once('close', () => {
       if (!res.writableFinished && call.answered !== 'dropped') call.aborted = true;
+      gone.abort();
     });
     const sent = (status: number | 'dropped') => (call.answered = status);
 
@@ -95,7 +97,7 @@ export async function startFakeUpstream(o: FakeUpstreamOptions): Promise<FakeUps
     if (body === null) return sent(sendError(res, o.kind, 400, 'We could not parse the JSON body of your request.', {}));
 
     const step = nextStep(raw);
-    if (step.delayMs) await sleep(step.delayMs);
+    if (step.delayMs) await sleep(step.delayMs, undefined, { signal: gone.signal }).catch(() => {});
     if (res.destroyed) return sent('dropped'); // the caller gave up (timeout or cancel)
     switch (step.kind) {
       case 'drop':
