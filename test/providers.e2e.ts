@@ -117,7 +117,7 @@ describe('retries that honour the provider', () => {
     expect(calls[1].at - calls[0].at).toBeGreaterThanOrEqual(1000);
     const r = await view(c.id);
     expect(r.history).toEqual([
-      expect.objectContaining({ provider: 'oai', outcome: 'failed', status_code: 429, error_class: 'upstream_rate_limited' }),
+      expect.objectContaining({ provider: 'oai', outcome: 'failed', status_code: 429, retry_after_ms: 1000, error_class: 'upstream_rate_limited' }),
       expect.objectContaining({ provider: 'oai', outcome: 'completed', status_code: 200 }),
     ]);
   });

@@ -76,8 +76,12 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
         const error = describe(e, call.timedOut, p.timeout_ms);
         const retryAfterMs = e instanceof ProviderError ? e.retryAfterMs : 0;
         if (error.retryable) this.report(p.name, { ok: false, retryAfterMs });
-        const facts: CallFacts = { latency_ms: latency(), ...(e instanceof ProviderError && e.statusCode ? { status_code: e.statusCode } : {}) };
-        await this.fail(item, error, retryAfterMs, started, facts);
+        const facts: CallFacts = {
+          latency_ms: latency(),
+          ...(e instanceof ProviderError && e.statusCode ? { status_code: e.statusCode } : {}),
+          ...(retryAfterMs > 0 ? { retry_after_ms: retryAfterMs } : {}),
+        };
+        await this.fail(item, error, started, facts);
         return ack;
       }
       this.report(p.name, { ok: true });
@@ -106,7 +110,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
       // Delivered again while this process still runs it: keep the message alive until that run settles it.
       if (this.inFlight.has(item.id)) return retryIn(this.config.nats.ack_wait_ms);
       // Otherwise the worker that had it died mid-call (or NATS lost the delivery state in a restart). That attempt counts.
-      await this.fail(item, { code: 'worker_lost', message: 'The adapter running this attempt stopped before it finished.', status: 502, retryable: true }, 0);
+      await this.fail(item, { code: 'worker_lost', message: 'The adapter running this attempt stopped before it finished.', status: 502, retryable: true });
       return ack;
     }
     return ack; // a stale duplicate of an attempt already handled
@@ -123,13 +127,17 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
       if (done?.changed) this.lifecycle.changed(done.record);
     } catch (e) {
       if (!(e instanceof ReqRunError && e.status === 413)) throw e;
-      await this.fail(item, { code: 'result_too_large', message: 'The provider answered with more than ReqRun can store.', status: 502, retryable: false }, 0);
+      await this.fail(item, { code: 'result_too_large', message: 'The provider answered with more than ReqRun can store.', status: 502, retryable: false });
     }
   }
 
-  /** `retryAfterMs`: the provider's ask, a floor under the backoff (capped by retry.max_delay_ms). */
-  private async fail(item: DispatchItem, error: RecordError, retryAfterMs: number, known?: Versioned, call?: CallFacts): Promise<void> {
-    const delay = error.retryable ? retryDelay(item.attempt, this.config.retry, Math.random, retryAfterMs) : null;
+  /**
+   * Stores a failed attempt and, when retryable, hands the next one to the scheduler after a backoff. The provider's
+   * retry-after goes on the attempt (`call.retry_after_ms`): the scheduler makes it a floor for that provider only,
+   * so a retry that moves to another target does not wait for it.
+   */
+  private async fail(item: DispatchItem, error: RecordError, known?: Versioned, call?: CallFacts): Promise<void> {
+    const delay = error.retryable ? retryDelay(item.attempt, this.config.retry, Math.random) : null;
     const t = await this.store.transition(item.tenant, item.id, { type: 'fail', attempt: item.attempt, error, retry_in_ms: delay, ...(call ? { call } : {}) }, known);
     if (!t?.changed) return;
     this.lifecycle.changed(t.record);

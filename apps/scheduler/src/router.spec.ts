@@ -2,7 +2,7 @@ import type { AttemptRecord, BreakerState } from '@reqrun/contracts';
 import { route } from './router.js';
 
 const t = (provider: string, weight = 1, fallback = false) => ({ provider, model: 'm', weight, fallback });
-const failed = (provider: string): AttemptRecord => ({ attempt: 0, provider, provider_model: 'm', started_at: 0, outcome: 'failed' });
+const failed = (provider: string, o: Partial<AttemptRecord> = {}): AttemptRecord => ({ attempt: 0, provider, provider_model: 'm', started_at: 0, outcome: 'failed', ...o });
 const model = { targets: [t('a', 1), t('b', 3), t('c', 1, true), t('d', 1, true)] };
 const now = 1000;
 
@@ -12,6 +12,7 @@ const sut = (o: { random?: number; history?: AttemptRecord[]; open?: Record<stri
     random: () => o.random ?? 0,
     history: o.history ?? [],
     breaker: (p): BreakerState | undefined => (o.open?.[p] ? { failures: 5, open_until: o.open[p] } : undefined),
+    maxWaitMs: 500,
   });
   return 'target' in r ? r.target.provider : r;
 };
@@ -41,6 +42,22 @@ describe('route', () => {
   });
 
   it('uses fallbacks when they are all there is', () => {
-    expect(route({ targets: [t('z', 1, true)] }, { now, random: () => 0.5, history: [], breaker: () => undefined })).toEqual({ target: t('z', 1, true) });
+    expect(route({ targets: [t('z', 1, true)] }, { now, random: () => 0.5, history: [], breaker: () => undefined, maxWaitMs: 0 })).toEqual({ target: t('z', 1, true) });
+  });
+
+  describe("a provider's retry-after", () => {
+    const only = { targets: [t('a')] };
+    const ctx = (history: AttemptRecord[]) => ({ now, random: () => 0, breaker: () => undefined, history, maxWaitMs: 500 });
+    it.each([
+      ['holds the retry on the same provider until it has passed', [failed('a', { ended_at: 900, retry_after_ms: 300 })], { holdMs: 200 }],
+      ['caps the wait at maxWaitMs', [failed('a', { ended_at: 900, retry_after_ms: 60_000 })], { holdMs: 400 }],
+      ['goes ahead once it has passed', [failed('a', { ended_at: 500, retry_after_ms: 300 })], { target: t('a') }],
+      ['keeps the furthest of several asks', [failed('a', { ended_at: 990, retry_after_ms: 20 }), failed('a', { ended_at: 950, retry_after_ms: 100 })], { holdMs: 50 }],
+    ] as [string, AttemptRecord[], object][])('%s', (_n, history, want) => {
+      expect(route(only, ctx(history))).toEqual(want);
+    });
+    it('does not hold a retry that moves to another target', () => {
+      expect(sut({ history: [failed('a', { ended_at: 990, retry_after_ms: 10_000 })] })).toBe('b');
+    });
   });
 });

@@ -8,9 +8,11 @@ export interface RouteContext {
   breaker: (provider: string) => BreakerState | undefined;
   /** This request's attempts so far, oldest first. */
   history: readonly AttemptRecord[];
+  /** Cap on a provider's retry-after (retry.max_delay_ms). */
+  maxWaitMs: number;
 }
 
-/** Where the next attempt goes, or how long to hold it because every target is paused. */
+/** Where the next attempt goes, or how long to hold it (every target paused, or the target asked this request to wait). */
 export type Route = { target: ModelTarget } | { holdMs: number };
 
 /**
@@ -18,8 +20,17 @@ export type Route = { target: ModelTarget } | { holdMs: number };
  * breaker is open. Order: a weighted pick among the primaries that are neither, then the first fallback (in config
  * order) that is neither; when every target that is not paused has failed this request already, the one that failed
  * longest ago (the retry goes round the targets); when every target is paused, hold until the first one re-opens.
+ * A provider that answered this request with a retry-after is not called again for it before that has passed
+ * (capped by `maxWaitMs`); a retry that goes to another target does not wait.
  */
 export function route(m: ModelConfig, c: RouteContext): Route {
+  const r = pick(m, c);
+  if ('holdMs' in r) return r;
+  const wait = askedUntil(c.history, r.target.provider, c.maxWaitMs) - c.now;
+  return wait > 0 ? { holdMs: wait } : r;
+}
+
+function pick(m: ModelConfig, c: RouteContext): Route {
   const open = m.targets.filter((t) => !isOpen(c.breaker(t.provider), c.now));
   if (open.length === 0) return { holdMs: Math.max(1, Math.min(...m.targets.map((t) => c.breaker(t.provider)!.open_until)) - c.now) };
   const lastFailure = new Map<string, number>();
@@ -36,6 +47,15 @@ export function route(m: ModelConfig, c: RouteContext): Route {
 }
 
 const key = (provider: string, model: string) => `${provider}\u0000${model}`;
+
+/** Epoch ms before which `provider` asked not to be called again for this request (0 = no ask). Never shortened, only capped. */
+export function askedUntil(history: readonly AttemptRecord[], provider: string, capMs: number): number {
+  let until = 0;
+  for (const h of history) {
+    if (h.provider === provider && h.retry_after_ms && h.ended_at !== undefined) until = Math.max(until, h.ended_at + Math.min(h.retry_after_ms, capMs));
+  }
+  return until;
+}
 
 /** Weighted pick: a target with weight 3 gets three times the traffic of one with weight 1. */
 export function pickWeighted(pool: readonly ModelTarget[], random: () => number): ModelTarget {

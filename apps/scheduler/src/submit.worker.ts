@@ -72,9 +72,9 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       if (!r || isTerminal(r.status)) return ack;
       history = r.history;
     }
-    const to = route(model, { now, random: Math.random, breaker: (p) => this.breakers.state(p), history });
+    const to = route(model, { now, random: Math.random, breaker: (p) => this.breakers.state(p), history, maxWaitMs: this.config.retry.max_delay_ms });
     if ('holdMs' in to) {
-      this.log.debug({ request_id: item.id, attempt: item.attempt, hold_ms: to.holdMs }, 'every target is paused; holding');
+      this.log.debug({ request_id: item.id, attempt: item.attempt, hold_ms: to.holdMs }, 'holding: every target is paused, or the one chosen asked to wait');
       return retryIn(to.holdMs);
     }
     const { target } = to;

@@ -7,7 +7,9 @@ describe('breakerAfter', () => {
   it.each([
     ['counts a failure', closedBreaker, fail, 10, { failures: 1, open_until: 0 }],
     ['opens at the threshold for the cool-down', { failures: 2, open_until: 0 }, fail, 10, { failures: 3, open_until: 1010 }],
-    ["opens for the provider's retry-after when longer", { failures: 2, open_until: 0 }, { ok: false, retryAfterMs: 5000 }, 10, { failures: 3, open_until: 5010 }],
+    ["pauses for the provider's retry-after below the threshold", closedBreaker, { ok: false, retryAfterMs: 300 }, 10, { failures: 1, open_until: 310 }],
+    ['caps that pause at the cool-down', closedBreaker, { ok: false, retryAfterMs: 5000 }, 10, { failures: 1, open_until: 1010 }],
+    ['lets a later retry-after lengthen a pause', { failures: 1, open_until: 310 }, { ok: false, retryAfterMs: 600 }, 100, { failures: 2, open_until: 700 }],
     ['does not stretch an open breaker', { failures: 3, open_until: 1010 }, fail, 500, { failures: 4, open_until: 1010 }],
     ['re-opens on a failure when half-open', { failures: 3, open_until: 1010 }, fail, 1010, { failures: 4, open_until: 2010 }],
     ['closes on a success', { failures: 4, open_until: 1010 }, { ok: true }, 1500, closedBreaker],

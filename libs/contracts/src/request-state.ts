@@ -45,6 +45,8 @@ export interface CallFacts {
   status_code?: number;
   /** How long the provider call took, ms. */
   latency_ms?: number;
+  /** How long the provider asked us to wait before calling it again (retry-after / retry-after-ms), ms. */
+  retry_after_ms?: number;
 }
 
 export interface AttemptRecord extends CallFacts {

@@ -25,6 +25,8 @@ export function requestView(r: RequestRecord) {
       latency_ms: h.latency_ms ?? null,
       /** The provider's HTTP status; null when it never answered (network error, timeout) or is not HTTP (mock). */
       status_code: h.status_code ?? null,
+      /** How long the provider asked to wait before it is called again (retry-after), ms. */
+      retry_after_ms: h.retry_after_ms ?? null,
       outcome: h.outcome,
       /** Why the attempt failed, as a class: upstream_rate_limited, upstream_timeout, upstream_unreachable, ... */
       error_class: h.error?.code ?? null,
