@@ -30,6 +30,16 @@ export async function rawValues(natsUrl: string, bucket = 'rr-requests'): Promis
   }
 }
 
+/** The stored record itself (read straight from NATS): what ingress stored, body included. */
+export async function readRecord(natsUrl: string, id: string, bucket = 'rr-requests'): Promise<any> {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    return (await (await new Kvm(nc).open(bucket)).get(id))?.json();
+  } finally {
+    await nc.close();
+  }
+}
+
 /** Polls GET /v1/requests/{id} until `done` says so, or throws after `timeoutMs`. */
 export async function pollRequest(baseUrl: string, id: string, done: (r: any) => boolean, timeoutMs = 15_000): Promise<any> {
   const until = Date.now() + timeoutMs;

@@ -89,7 +89,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
       const usage = { ...result.usage, total_tokens: result.usage.input_tokens + result.usage.output_tokens };
       const created = Math.floor(record.created_at / 1000);
       const facts: CallFacts = { latency_ms: latency(), ...(status_code ? { status_code } : {}) };
-      await this.succeed(item, usage, toApiResult(record.api, { ...result, model: record.model }, { id: record.id, created }), started, facts);
+      await this.succeed(item, usage, toApiResult(record.api, { ...result, model: record.model }, { id: record.id, created, request: record.body }), started, facts);
       return ack;
     } finally {
       call.close();

@@ -1,12 +1,17 @@
 import { Module } from '@nestjs/common';
 import { ChatController } from './chat/chat.controller.js';
+import { MessagesController } from './messages/messages.controller.js';
+import { ModelsController } from './models/models.controller.js';
 import { RequestsController } from './requests/requests.controller.js';
 import { RequestsService } from './requests/requests.service.js';
+import { ResponsesController } from './responses/responses.controller.js';
+import { ResponsesService } from './responses/responses.service.js';
+import { CreateHandler } from './submit/create.handler.js';
 import { SubmitService } from './submit/submit.service.js';
 import { Waiter } from './submit/waiter.js';
 
 @Module({
-  controllers: [ChatController, RequestsController],
-  providers: [SubmitService, Waiter, RequestsService],
+  controllers: [ChatController, ResponsesController, MessagesController, RequestsController, ModelsController],
+  providers: [SubmitService, Waiter, CreateHandler, RequestsService, ResponsesService],
 })
 export class IngressModule {}

@@ -1,8 +1,9 @@
 import { Type } from 'class-transformer';
 import {
-  ArrayNotEmpty, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateNested,
+  ArrayNotEmpty, IsArray, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateNested,
   ValidateBy, type ValidationOptions,
 } from 'class-validator';
+import { CreateBodyDto } from '../submit/create-body.dto.js';
 
 const ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'];
 
@@ -27,27 +28,16 @@ export class ChatMessageDto {
 }
 
 /** The fields of a chat completion request that ReqRun itself reads; everything else passes through. */
-export class ChatCompletionDto {
-  @IsString({ message: '$property is required and must be a string' })
-  @IsNotEmpty()
-  model: string;
-
+export class ChatCompletionDto extends CreateBodyDto {
   @IsArray({ message: '$property is required and must be an array of messages' })
   @ArrayNotEmpty({ message: '$property must contain at least one message' })
   @ValidateNested({ each: true })
   @Type(() => ChatMessageDto)
   messages: ChatMessageDto[];
 
-  @IsOptional() @IsBoolean() stream?: boolean;
   @IsOptional() @IsInt() @Min(1) max_tokens?: number;
   @IsOptional() @IsInt() @Min(1) max_completion_tokens?: number;
   @IsOptional() @IsNumber() @Min(0) @Max(2) temperature?: number;
   @IsOptional() @IsNumber() @Min(0) @Max(1) top_p?: number;
   @IsOptional() @IsObject() metadata?: Record<string, unknown>;
-
-  // ReqRun extensions
-  @IsOptional() @IsBoolean() wait?: boolean;
-  @IsOptional() @IsNumber() @Min(0) wait_timeout?: number;
-  @IsOptional() @IsString() @IsNotEmpty() @MaxLength(255) idempotency_key?: string;
-  @IsOptional() @IsString() completion_window?: string;
 }

@@ -20,6 +20,15 @@ describe('planSubmit', () => {
     expect(plan(extra, h)).toMatchObject({ waitMs, window });
   });
 
+  it.each([
+    ['no wait field: at once, standard window', {}, {}, 0, 'standard'],
+    ['wait: true still waits', { wait: true }, {}, 30_000, 'asap'],
+    ['wait_timeout still waits', { wait_timeout: 2 }, {}, 2_000, 'asap'],
+    ['Prefer: wait=N still waits', {}, { prefer: 'wait=3' }, 3_000, 'asap'],
+  ])('async by default (Responses background: true): %s', (_n, extra, h, waitMs, window) => {
+    expect(planSubmit('t', 'responses', { ...body, ...extra }, h, w, { asyncByDefault: true })).toMatchObject({ waitMs, window });
+  });
+
   it('strips the extensions from the stored body and keeps everything else', () => {
     const sut = plan({ wait: true, wait_timeout: 1, idempotency_key: 'k', completion_window: 'asap', temperature: 0.1, seed: 4 });
     expect(sut.body).toEqual({ ...body, temperature: 0.1, seed: 4 });

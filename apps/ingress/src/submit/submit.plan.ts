@@ -19,12 +19,21 @@ export interface SubmitHeaders {
   prefer?: string;
 }
 
+export interface PlanOptions {
+  /** With no `wait` field and no wait preference, answer at once (Responses with `background: true`). */
+  asyncByDefault: boolean;
+}
+const defaultPlan: PlanOptions = { asyncByDefault: false };
+
 const EXTENSIONS = ['wait', 'wait_timeout', 'idempotency_key', 'completion_window'] as const;
 
 /** Pure: reads `wait`, `wait_timeout`, `Prefer`, `Idempotency-Key` and `completion_window` into a plan. */
-export function planSubmit(tenant: string, api: Api, raw: Record<string, unknown>, h: SubmitHeaders, w: WaitConfig): SubmitPlan {
+export function planSubmit(
+  tenant: string, api: Api, raw: Record<string, unknown>, h: SubmitHeaders, w: WaitConfig, o: Partial<PlanOptions> = {},
+): SubmitPlan {
+  const { asyncByDefault } = { ...defaultPlan, ...o };
   const prefer = parsePrefer(h.prefer);
-  const waitMs = waitFor(raw.wait as boolean | undefined, raw.wait_timeout as number | undefined, prefer, w);
+  const waitMs = waitFor(raw.wait as boolean | undefined, raw.wait_timeout as number | undefined, prefer, w, asyncByDefault);
   const body: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) if (!(EXTENSIONS as readonly string[]).includes(k)) body[k] = v;
   return {
@@ -38,10 +47,11 @@ export function planSubmit(tenant: string, api: Api, raw: Record<string, unknown
   };
 }
 
-function waitFor(wait: boolean | undefined, timeoutS: number | undefined, prefer: Prefer, w: WaitConfig): number {
+function waitFor(wait: boolean | undefined, timeoutS: number | undefined, prefer: Prefer, w: WaitConfig, asyncByDefault: boolean): number {
   const cap = (s: number) => Math.round(Math.min(s, w.max_s) * 1000);
   if (wait === false || (wait === undefined && prefer.respondAsync)) return 0;
   if (wait === true || timeoutS !== undefined || prefer.waitS !== undefined) return cap(timeoutS ?? prefer.waitS ?? w.default_s);
+  if (asyncByDefault) return 0;
   return Math.round(w.sync_s * 1000); // no wait field: synchronous, as the SDKs expect
 }
 

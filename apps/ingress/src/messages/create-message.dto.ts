@@ -1,0 +1,40 @@
+import { Type } from 'class-transformer';
+import {
+  ArrayNotEmpty, IsArray, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateNested,
+} from 'class-validator';
+import { CreateBodyDto } from '../submit/create-body.dto.js';
+import { IsTextContent } from '../submit/text-content.validator.js';
+
+const ROLES = ['user', 'assistant', 'system'];
+
+export class AnthropicMessageDto {
+  @IsDefined({ message: '$property is required' })
+  @IsIn(ROLES, { message: `$property must be one of ${ROLES.join(', ')}` })
+  role: string;
+
+  @IsDefined({ message: '$property is required' })
+  @IsTextContent(['text'])
+  content: unknown;
+}
+
+/** The fields of an Anthropic Messages request that ReqRun itself reads; everything else passes through. */
+export class CreateMessageDto extends CreateBodyDto {
+  @IsDefined({ message: '$property is required' })
+  @Min(1)
+  @IsInt()
+  max_tokens: number;
+
+  @IsDefined({ message: '$property is required' })
+  @ValidateNested({ each: true })
+  @Type(() => AnthropicMessageDto)
+  @ArrayNotEmpty({ message: '$property must contain at least one message' })
+  @IsArray({ message: '$property must be an array of messages' })
+  messages: AnthropicMessageDto[];
+
+  @IsOptional() @IsTextContent(['text']) system?: unknown;
+  @IsOptional() @IsArray() @IsString({ each: true }) stop_sequences?: string[];
+  @IsOptional() @IsNumber() @Min(0) @Max(1) temperature?: number;
+  @IsOptional() @IsNumber() @Min(0) @Max(1) top_p?: number;
+  @IsOptional() @IsInt() @Min(0) top_k?: number;
+  @IsOptional() @IsObject() metadata?: Record<string, unknown>;
+}

@@ -1,0 +1,58 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { badRequest } from '@reqrun/contracts';
+import type { FastifyReply } from 'fastify';
+import type { ApiEdge } from '../submit/api-edge.js';
+import { CreateHandler } from '../submit/create.handler.js';
+import { tenantOf } from '../tenant.js';
+import { CreateResponseDto } from './create-response.dto.js';
+import { responseView } from './response.view.js';
+import { ResponsesService } from './responses.service.js';
+
+type Hdrs = Record<string, string | undefined>;
+
+/** OpenAI Responses: create (sync, or `background: true`), read, cancel, delete; chained by `previous_response_id`. */
+@Controller('v1/responses')
+export class ResponsesController {
+  private readonly edge: ApiEdge;
+
+  constructor(private readonly creates: CreateHandler, private readonly responses: ResponsesService) {
+    this.edge = {
+      api: 'responses',
+      dto: CreateResponseDto,
+      asyncByDefault: (body) => body.background === true,
+      prepare: (tenant, body) => this.responses.continueFrom(tenant, body),
+      finished: responseView,
+      pending: responseView,
+    };
+  }
+
+  @Post()
+  @HttpCode(200)
+  create(@Body() raw: unknown, @Headers() headers: Hdrs, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.creates.create(this.edge, raw, headers, reply);
+  }
+
+  @Get(':id')
+  async get(@Param('id') id: string, @Query('stream') stream: string | undefined, @Headers() headers: Hdrs, @Res({ passthrough: true }) reply: FastifyReply) {
+    if (stream === 'true') throw badRequest('Streaming a stored response (stream=true) is not available yet; leave it out.', 'stream');
+    const r = await this.responses.get(tenantOf(headers), id);
+    void reply.header('x-request-id', r.id);
+    return responseView(r);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  async cancel(@Param('id') id: string, @Headers() headers: Hdrs, @Res({ passthrough: true }) reply: FastifyReply) {
+    const r = await this.responses.cancel(tenantOf(headers), id);
+    void reply.header('x-request-id', r.id);
+    return responseView(r);
+  }
+
+  @Delete(':id')
+  @HttpCode(200)
+  async delete(@Param('id') id: string, @Headers() headers: Hdrs, @Res({ passthrough: true }) reply: FastifyReply) {
+    const deleted = await this.responses.delete(tenantOf(headers), id);
+    void reply.header('x-request-id', id);
+    return deleted;
+  }
+}

@@ -1,0 +1,217 @@
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import { startMesh, type Mesh } from '@reqrun/testing';
+import { anthropicShapeErrors } from './support/anthropic-shapes.js';
+import { schemaErrors } from './support/openai-schema.js';
+import { countRecords, get, pollRequest, post } from './support/records.js';
+
+const config = {
+  retry: { max_attempts: 2, base_delay_ms: 20, max_delay_ms: 100 },
+  wait: { default_s: 5, max_s: 30, sync_s: 30 },
+};
+const ID = /^rr_[0-9A-HJKMNP-TV-Z]{26}$/;
+const model = 'mock-1';
+const user = (content: string) => [{ role: 'user' as const, content }];
+
+let mesh: Mesh;
+let anthropic: Anthropic;
+let openai: OpenAI;
+let url: string;
+
+beforeAll(async () => {
+  mesh = await startMesh({ config });
+  anthropic = new Anthropic({ baseURL: mesh.url, apiKey: 'dev', maxRetries: 0 });
+  openai = new OpenAI({ baseURL: `${mesh.url}/v1`, apiKey: 'dev', maxRetries: 0 });
+  url = `${mesh.url}/v1/messages`;
+});
+afterAll(() => mesh?.stop());
+
+/** Extra body fields (ReqRun's extensions) pass through the Anthropic SDK untouched; its types do not know them. */
+const withExtensions = (p: Anthropic.MessageCreateParamsNonStreaming, extra: Record<string, unknown>) => ({ ...p, ...extra }) as Anthropic.MessageCreateParamsNonStreaming;
+
+describe('messages through the mesh, with the Anthropic SDK', () => {
+  it('messages.create answers in Anthropic shape, with x-request-id', async () => {
+    const { data, response } = await anthropic.messages.create({ model, max_tokens: 100, system: 'be brief', messages: user('hello') }).withResponse();
+    expect(response.status).toBe(200);
+    expect(data.id).toMatch(ID);
+    expect(response.headers.get('x-request-id')).toBe(data.id);
+    expect(data).toMatchObject({
+      type: 'message', role: 'assistant', model, content: [{ type: 'text', text: 'Mock reply to: hello' }],
+      stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: expect.any(Number), output_tokens: expect.any(Number) },
+    });
+    expect(anthropicShapeErrors('Message', data)).toEqual([]);
+  });
+
+  it('takes system and content as text blocks, and a conversation of several turns', async () => {
+    const data = await anthropic.messages.create({
+      model, max_tokens: 100, system: [{ type: 'text', text: 'be ' }, { type: 'text', text: 'brief' }],
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'first' }] },
+        { role: 'assistant', content: 'an answer' },
+        { role: 'user', content: [{ type: 'text', text: 'second ' }, { type: 'text', text: 'turn' }] },
+      ],
+    });
+    expect(data.content).toEqual([{ type: 'text', text: 'Mock reply to: second turn' }]);
+  });
+
+  it('ends at a stop sequence and says which one', async () => {
+    const data = await anthropic.messages.create({ model, max_tokens: 100, stop_sequences: ['nothing', 'reply'], messages: user('stop here') });
+    expect(data).toMatchObject({ content: [{ type: 'text', text: 'Mock ' }], stop_reason: 'stop_sequence', stop_sequence: 'reply' });
+  });
+
+  it('an answer cut by max_tokens has stop_reason max_tokens', async () => {
+    const data = await anthropic.messages.create({ model, max_tokens: 2, messages: user('a long question, to be cut') });
+    expect(data).toMatchObject({ content: [{ type: 'text', text: 'Mock rep' }], stop_reason: 'max_tokens', usage: { output_tokens: 2 } });
+  });
+
+  it('accepts Bearer auth and x-api-key with anthropic-version', async () => {
+    const bearer = new Anthropic({ baseURL: mesh.url, apiKey: null, authToken: 'dev', maxRetries: 0 });
+    expect((await bearer.messages.create({ model, max_tokens: 50, messages: user('bearer') })).content).toEqual([{ type: 'text', text: 'Mock reply to: bearer' }]);
+    const res = await post(url, { model, max_tokens: 50, messages: user('raw') }, { 'x-api-key': 'dev', 'anthropic-version': '2023-06-01' });
+    expect(res.status).toBe(200);
+    expect((await res.json()).type).toBe('message');
+  });
+
+  it('wait: false answers 202 at once with the message.async shape; the result is read at /v1/requests/{id}', async () => {
+    const { data, response } = await anthropic.messages
+      .create(withExtensions({ model, max_tokens: 50, messages: user('later'), metadata: { mock_latency_ms: '300' } as Anthropic.Metadata }, { wait: false }))
+      .withResponse();
+    expect(response.status).toBe(202);
+    const body = data as unknown as Record<string, unknown>;
+    expect(body).toEqual({ id: expect.stringMatching(ID), type: 'message.async', status: 'queued', model, created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), completion_window: 'standard' });
+    expect(response.headers.get('location')).toBe(`/v1/requests/${body.id}`);
+    const done = await pollRequest(mesh.url, body.id as string, (r) => r.status === 'completed');
+    expect(done).toMatchObject({ api: 'messages', result: { id: body.id, type: 'message', content: [{ type: 'text', text: 'Mock reply to: later' }] } });
+    expect(anthropicShapeErrors('Message', done.result)).toEqual([]);
+  });
+
+  it('wait: true past its wait_timeout answers 202, and the message still completes', async () => {
+    const res = await post(url, { model, max_tokens: 50, messages: user('slow'), wait: true, wait_timeout: 0.3, metadata: { mock_latency_ms: '1500' } });
+    expect(res.status).toBe(202);
+    const body = await res.json();
+    expect(body).toMatchObject({ type: 'message.async', status: expect.stringMatching(/^(queued|in_progress)$/), completion_window: 'asap' });
+    await pollRequest(mesh.url, body.id, (r) => r.status === 'completed');
+  });
+});
+
+describe('errors: the SDK error classes, in Anthropic envelope', () => {
+  it('BadRequestError names the missing field', async () => {
+    const err = await anthropic.messages.create({ model, messages: user('x') } as Anthropic.MessageCreateParamsNonStreaming).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(err.error).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: "'max_tokens' is required" }, request_id: null });
+  });
+
+  it('NotFoundError for an unknown model', async () => {
+    const err = await anthropic.messages.create({ model: 'claude-nope', max_tokens: 5, messages: user('x') }).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.NotFoundError);
+    expect(err.error.error).toMatchObject({ type: 'not_found_error', message: expect.stringContaining("'claude-nope'") });
+  });
+
+  it('UnprocessableEntityError for an Idempotency-Key reused with a different request', async () => {
+    const key = `msg-${Date.now()}`;
+    await anthropic.messages.create({ model, max_tokens: 5, messages: user('first') }, { headers: { 'idempotency-key': key } });
+    const err = await anthropic.messages.create({ model, max_tokens: 5, messages: user('second') }, { headers: { 'idempotency-key': key } }).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.UnprocessableEntityError);
+    expect(err.error.error.type).toBe('invalid_request_error');
+    expect(anthropicShapeErrors('ErrorResponse', err.error)).toEqual([]);
+  });
+
+  it('ConflictError for a waiting caller whose request was cancelled (found through the same Idempotency-Key)', async () => {
+    const key = `cancel-${Date.now()}`;
+    const params = { model, max_tokens: 5, messages: user('cancel me'), metadata: { mock_latency_ms: '5000' } as Anthropic.Metadata };
+    const waiting = anthropic.messages.create(params, { headers: { 'idempotency-key': key } }).catch((e) => e);
+    const attached = await post(url, { ...params, wait: false }, { 'idempotency-key': key });
+    const { id } = await attached.json();
+    expect((await post(`${mesh.url}/v1/requests/${id}/cancel`, {})).status).toBe(200);
+    const err = await waiting;
+    expect(err).toBeInstanceOf(Anthropic.ConflictError);
+    expect(err.error).toEqual({ type: 'error', error: { type: 'conflict_error', message: `Request ${id} was cancelled.` }, request_id: id });
+  });
+
+  it('InternalServerError (api_error) when retries run out, with the request id to look it up', async () => {
+    const err = await anthropic.messages.create({ model, max_tokens: 5, messages: user('doomed'), metadata: { mock_fail: 'retryable' } as Anthropic.Metadata }).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.InternalServerError);
+    expect(err.status).toBe(502);
+    expect(err.error).toMatchObject({ type: 'error', error: { type: 'api_error', message: 'mock failure (retryable) on attempt 2' }, request_id: expect.stringMatching(ID) });
+  });
+});
+
+describe('bad input: Anthropic envelope, no 5xx, no record', () => {
+  const base = { model, max_tokens: 10, messages: user('x') };
+  const cases: [string, string | object, Record<string, string>, number, string, RegExp][] = [
+    ['malformed JSON', '{"model": "mock-1", "messages": [', {}, 400, 'invalid_request_error', /could not parse the JSON body/],
+    ['an empty body', '', {}, 400, 'invalid_request_error', /could not parse the JSON body/],
+    ['a JSON array', '[1,2]', {}, 400, 'invalid_request_error', /must be a JSON object/],
+    ['missing model', { max_tokens: 10, messages: user('x') }, {}, 400, 'invalid_request_error', /'model' is required/],
+    ['missing max_tokens', { model, messages: user('x') }, {}, 400, 'invalid_request_error', /'max_tokens' is required/],
+    ['max_tokens of 0', { ...base, max_tokens: 0 }, {}, 400, 'invalid_request_error', /'max_tokens' must not be less than 1/],
+    ['missing messages', { model, max_tokens: 10 }, {}, 400, 'invalid_request_error', /'messages' is required/],
+    ['messages of the wrong type', { ...base, messages: 'hi' }, {}, 400, 'invalid_request_error', /'messages' must be an array of messages/],
+    ['a message without a role', { ...base, messages: [{ content: 'x' }] }, {}, 400, 'invalid_request_error', /'messages\[0\].role' is required/],
+    ['max_tokens of the wrong type', { ...base, max_tokens: 'ten' }, {}, 400, 'invalid_request_error', /'max_tokens' must be an integer/],
+    ['no messages', { ...base, messages: [] }, {}, 400, 'invalid_request_error', /'messages' must contain at least one message/],
+    ['a tool role', { ...base, messages: [{ role: 'tool', content: 'x' }] }, {}, 400, 'invalid_request_error', /'messages\[0\].role' must be one of user, assistant, system/],
+    ['content of the wrong type', { ...base, messages: [{ role: 'user', content: 5 }] }, {}, 400, 'invalid_request_error', /'messages\[0\].content': must be a string or an array/],
+    ['an image block', { ...base, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }] }, {}, 400, 'invalid_request_error', /part 0 has type 'image', which ReqRun cannot translate yet/],
+    ['system of the wrong type', { ...base, system: { text: 'x' } }, {}, 400, 'invalid_request_error', /'system': must be a string or an array/],
+    ['stop_sequences that are not strings', { ...base, stop_sequences: [1] }, {}, 400, 'invalid_request_error', /stop_sequences/],
+    ['temperature above 1', { ...base, temperature: 1.5 }, {}, 400, 'invalid_request_error', /'temperature' must not be greater than 1/],
+    ['wait of the wrong type', { ...base, wait: 'yes' }, {}, 400, 'invalid_request_error', /'wait'/],
+    ['an unknown model', { ...base, model: 'claude-nope' }, {}, 404, 'not_found_error', /The model 'claude-nope' does not exist/],
+    ['an unknown window', { ...base, completion_window: 'someday' }, {}, 400, 'invalid_request_error', /Invalid completion_window 'someday'/],
+    ['stream: true (not yet supported)', { ...base, stream: true }, {}, 400, 'invalid_request_error', /Streaming \(stream: true\) is not available yet/],
+    ['a body that is not JSON', 'hello', { 'content-type': 'text/plain' }, 415, 'invalid_request_error', /Content-Type: application\/json/],
+    ['a body over the limit', { ...base, messages: user('x'.repeat(5 * 1024 * 1024)) }, {}, 413, 'request_too_large', /larger than this server accepts/],
+  ];
+  it.each(cases)('%s', async (_n, body, headers, status, type, message) => {
+    const before = await countRecords(mesh.nats.url);
+    const res = await post(url, body, headers);
+    expect(res.status).toBe(status);
+    const json = await res.json();
+    expect(json).toEqual({ type: 'error', error: { type, message: expect.stringMatching(message) }, request_id: null });
+    expect(anthropicShapeErrors('ErrorResponse', json)).toEqual([]);
+    expect(await countRecords(mesh.nats.url)).toBe(before);
+  });
+
+  it('an unknown route under /v1/messages is a 404 in Anthropic envelope', async () => {
+    const res = await post(`${url}/count_tokens`, base);
+    expect(res.status).toBe(404);
+    expect((await res.json()).error.type).toBe('not_found_error');
+  });
+
+  it('the SDK refuses stream: true with a BadRequestError', async () => {
+    const err = await anthropic.messages.create({ ...base, stream: true }).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+  });
+});
+
+describe('GET /v1/requests/{id}: one view, whatever API made the request', () => {
+  const create: Record<string, () => Promise<string>> = {
+    chat: async () => (await openai.chat.completions.create({ model, messages: user('via chat') })).id,
+    responses: async () => (await openai.responses.create({ model, input: 'via responses' })).id,
+    messages: async () => (await anthropic.messages.create({ model, max_tokens: 50, messages: user('via messages') })).id,
+  };
+  const resultErrors: Record<string, (r: unknown) => string[]> = {
+    chat: (r) => schemaErrors('CreateChatCompletionResponse', r),
+    responses: (r) => schemaErrors('Response', r),
+    messages: (r) => anthropicShapeErrors('Message', r),
+  };
+  const text: Record<string, (r: any) => string> = {
+    chat: (r) => r.choices[0].message.content,
+    responses: (r) => r.output[0].content[0].text,
+    messages: (r) => r.content[0].text,
+  };
+
+  it.each(['chat', 'responses', 'messages'])('%s: status, attempts, history, usage, and the result in its API shape', async (api) => {
+    const id = await create[api]();
+    const r = await (await get(`${mesh.url}/v1/requests/${id}`)).json();
+    expect(r).toMatchObject({
+      id, object: 'request', api, status: 'completed', model, completion_window: 'asap', attempts: 1,
+      history: [expect.objectContaining({ attempt: 1, provider: 'mock', outcome: 'completed' })],
+      usage: { input_tokens: expect.any(Number), output_tokens: expect.any(Number), total_tokens: expect.any(Number) }, error: null,
+    });
+    expect(r.result.id).toBe(id);
+    expect(text[api](r.result)).toBe(`Mock reply to: via ${api}`);
+    expect(resultErrors[api](r.result)).toEqual([]);
+  });
+});

@@ -1,0 +1,57 @@
+import Ajv2020 from 'ajv/dist/2020.js';
+
+/**
+ * Anthropic's response shapes as JSON Schema, written from its API reference (Messages: "Create a Message" response;
+ * errors: https://docs.claude.com/en/api/errors) and the types of @anthropic-ai/sdk 1.12 (`Message`, `Usage`,
+ * `StopReason`, `ErrorResponse`, `ErrorType`). Anthropic publishes no JSON Schema file to copy, so these hold only
+ * what those documents require; extra fields pass, as they do for Anthropic's own clients.
+ */
+const stopReasons = ['end_turn', 'max_tokens', 'stop_sequence', 'tool_use', 'pause_turn', 'refusal', 'model_context_window_exceeded'];
+const errorTypes = [
+  'invalid_request_error', 'authentication_error', 'billing_error', 'permission_error', 'not_found_error', 'request_too_large', 'rate_limit_error',
+  'timeout_error', 'api_error', 'overloaded_error', 'conflict_error',
+];
+
+const schemas = {
+  Message: {
+    type: 'object',
+    required: ['id', 'type', 'role', 'content', 'model', 'stop_reason', 'stop_sequence', 'usage'],
+    properties: {
+      id: { type: 'string' },
+      type: { const: 'message' },
+      role: { const: 'assistant' },
+      content: { type: 'array', items: { type: 'object', required: ['type', 'text'], properties: { type: { const: 'text' }, text: { type: 'string' } } } },
+      model: { type: 'string' },
+      stop_reason: { enum: [...stopReasons, null] },
+      stop_sequence: { type: ['string', 'null'] },
+      usage: {
+        type: 'object',
+        required: ['input_tokens', 'output_tokens'],
+        properties: {
+          input_tokens: { type: 'integer', minimum: 0 },
+          output_tokens: { type: 'integer', minimum: 0 },
+          cache_creation_input_tokens: { type: ['integer', 'null'], minimum: 0 },
+          cache_read_input_tokens: { type: ['integer', 'null'], minimum: 0 },
+        },
+      },
+    },
+  },
+  ErrorResponse: {
+    type: 'object',
+    required: ['type', 'error', 'request_id'],
+    properties: {
+      type: { const: 'error' },
+      error: { type: 'object', required: ['type', 'message'], properties: { type: { enum: errorTypes }, message: { type: 'string', minLength: 1 } } },
+      request_id: { type: ['string', 'null'] },
+    },
+  },
+} as const;
+
+const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ strict: false, allErrors: true });
+for (const [name, schema] of Object.entries(schemas)) ajv.addSchema(schema, name);
+
+/** The shape's complaints about `body`, or [] when it conforms. */
+export function anthropicShapeErrors(name: keyof typeof schemas, body: unknown): string[] {
+  const validate = ajv.getSchema(name)!;
+  return validate(body) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+}
