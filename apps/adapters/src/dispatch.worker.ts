@@ -75,7 +75,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
         if (call.cancelled) return ack; // the record already says so
         const error = describe(e, call.timedOut, p.timeout_ms);
         const retryAfterMs = e instanceof ProviderError ? e.retryAfterMs : 0;
-        if (error.retryable) this.report(p.name, { ok: false, retryAfterMs });
+        if (error.retryable && adapter.breaker) this.report(p.name, { ok: false, retryAfterMs });
         const facts: CallFacts = {
           latency_ms: latency(),
           ...(e instanceof ProviderError && e.statusCode ? { status_code: e.statusCode } : {}),
@@ -84,7 +84,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
         await this.fail(item, error, started, facts);
         return ack;
       }
-      this.report(p.name, { ok: true });
+      if (adapter.breaker) this.report(p.name, { ok: true });
       const { status_code, ...result } = answer;
       const usage = { ...result.usage, total_tokens: result.usage.input_tokens + result.usage.output_tokens };
       const created = Math.floor(record.created_at / 1000);

@@ -11,6 +11,7 @@ export const defaultAnthropicVersion = '2023-06-01';
  * call. Chat and Responses requests are translated (system prompt, roles, stop sequences, usage, stop reasons).
  */
 export class AnthropicAdapter implements ProviderAdapter {
+  readonly breaker = true;
   private readonly upstream: Upstream;
 
   constructor(p: ProviderConfig, key: string | undefined, private readonly clock: Clock) {

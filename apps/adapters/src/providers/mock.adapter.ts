@@ -9,6 +9,8 @@ import { ProviderError, type CallOptions, type ProviderAdapter } from './provide
  * - `mock_fail`: `retryable` | `terminal` (every attempt fails that way), or `retryable:N` (the first N attempts fail).
  */
 export class MockAdapter implements ProviderAdapter {
+  readonly breaker = false;
+
   async call(req: CanonicalRequest, o: CallOptions): Promise<CanonicalResult> {
     const meta = req.metadata ?? {};
     const latency = Number(meta.mock_latency_ms ?? 0);

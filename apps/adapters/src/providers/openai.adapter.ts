@@ -10,6 +10,7 @@ import { keyHeader, postJson, upstreamOf, type Upstream } from './upstream.js';
  * `responses_api: true`, else it is translated to chat like every other API.
  */
 export class OpenAIAdapter implements ProviderAdapter {
+  readonly breaker = true;
   private readonly upstream: Upstream;
 
   constructor(private readonly p: ProviderConfig, key: string | undefined, private readonly clock: Clock) {

@@ -15,6 +15,8 @@ export type AdapterResult = CanonicalResult & { status_code?: number };
 /** One provider type: takes the canonical request, returns the canonical result or throws a ProviderError. */
 export interface ProviderAdapter {
   call(req: CanonicalRequest, o: CallOptions): Promise<AdapterResult>;
+  /** Whether its failures say something about the provider's health, so feed its circuit breaker (not the mock's: each request asks for them). */
+  readonly breaker: boolean;
 }
 
 /** A classified upstream failure. Its message is shown to the caller: never put a secret in it. */

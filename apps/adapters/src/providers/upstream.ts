@@ -77,5 +77,5 @@ export function scrub(message: string, secret: string | undefined): string {
 
 const causeOf = (e: unknown): string => {
   const cause = (e as { cause?: { message?: string; code?: string } })?.cause;
-  return cause?.message ?? cause?.code ?? (e as Error)?.message ?? String(e);
+  return cause?.message || cause?.code || (e as Error)?.message || String(e);
 };
