@@ -32,6 +32,8 @@ export interface ProviderConfig {
   query?: Record<string, string>;
   /** openai only: send Responses API requests to the provider's `/responses` instead of translating them to chat. */
   responses_api?: boolean;
+  /** openai only: the chat field for the token cap; `max_tokens` for servers without `max_completion_tokens` (Ollama, LM Studio). */
+  max_tokens_field?: 'max_completion_tokens' | 'max_tokens';
   /** anthropic only: the `anthropic-version` header. */
   anthropic_version?: string;
   /** Concurrent calls one adapter process makes to this provider. */

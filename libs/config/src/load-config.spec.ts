@@ -38,6 +38,7 @@ describe('buildConfig', () => {
     [{ providers: [{ name: 'x', type: 'openai', base_url: 'http://h/v1?api-version=1' }] }, /must not carry a query/],
     [{ providers: [{ name: 'x', type: 'openai', base_url: 'http://h', api_key_env: 'sk-123' }] }, /api_key_env must name an environment variable/],
     [{ providers: [{ name: 'x', type: 'anthropic', base_url: 'http://h', responses_api: true }] }, /responses_api is a boolean for type openai only/],
+    [{ providers: [{ name: 'x', type: 'openai', base_url: 'http://h', max_tokens_field: 'num_predict' }] }, /max_tokens_field is max_completion_tokens or max_tokens/],
     [{ providers: [{ name: 'x', type: 'openai', base_url: 'http://h', timeout_ms: 0 }] }, /providers\[0\].timeout_ms/],
     [{ breaker: { cooldown_ms: -5 } }, /breaker.cooldown_ms/],
     [{ models: { m: { targets: [{ provider: 'ghost' }] } } }, /models.m.targets\[0\].provider 'ghost'/],

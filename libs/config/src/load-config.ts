@@ -121,6 +121,9 @@ function provider(p: Partial<ProviderConfig>, i: number): ProviderConfig {
   if (p.responses_api !== undefined && (p.type !== 'openai' || typeof p.responses_api !== 'boolean')) {
     throw new ConfigError(`${at}.responses_api is a boolean for type openai only`);
   }
+  if (p.max_tokens_field !== undefined && (p.type !== 'openai' || !['max_completion_tokens', 'max_tokens'].includes(p.max_tokens_field))) {
+    throw new ConfigError(`${at}.max_tokens_field is max_completion_tokens or max_tokens, for type openai only`);
+  }
   return { ...providerDefaults, ...p, base_url: String(p.base_url).replace(/\/+$/, '') } as ProviderConfig;
 }
 

@@ -60,10 +60,17 @@ describe('openai adapter', () => {
     expect(azure.calls[0].headers.authorization).toBeUndefined();
   });
 
-  it('needs no key for a local server without auth', async () => {
+  it('needs no key for a local server without auth, and sends the token cap as max_tokens when told (Ollama)', async () => {
     await using local = await startFakeUpstream({ kind: 'openai' });
-    await adapterFor(provider('openai', local.url, { api_key_env: undefined }), {}, clock).call(req, opts());
+    await adapterFor(provider('openai', local.url, { api_key_env: undefined, max_tokens_field: 'max_tokens' }), {}, clock).call(req, opts());
     expect(local.calls[0].headers.authorization).toBeUndefined();
+    expect(local.calls[0].body).toMatchObject({ max_tokens: 50 });
+    expect(local.calls[0].body.max_completion_tokens).toBeUndefined();
+  });
+
+  it('does not send metadata to chat (OpenAI refuses it without store)', async () => {
+    await sut().call({ ...req, metadata: { team: 'a' } }, opts());
+    expect(openai.calls[0].body.metadata).toBeUndefined();
   });
 
   it("passes a 400's message on, terminal", async () => {

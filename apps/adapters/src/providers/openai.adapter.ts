@@ -18,8 +18,19 @@ export class OpenAIAdapter implements ProviderAdapter {
   }
 
   call(req: CanonicalRequest, o: CallOptions): Promise<AdapterResult> {
-    const api = o.api === 'responses' && this.p.responses_api ? 'responses' : 'chat';
-    const path = api === 'responses' ? '/responses' : '/chat/completions';
-    return postJson(this.upstream, path, toApiRequest(api, req), o.signal, this.clock, (json) => fromApiResult(api, json));
+    if (o.api === 'responses' && this.p.responses_api) {
+      return postJson(this.upstream, '/responses', toApiRequest('responses', req), o.signal, this.clock, (json) => fromApiResult('responses', json));
+    }
+    return postJson(this.upstream, '/chat/completions', this.chatBody(req), o.signal, this.clock, (json) => fromApiResult('chat', json));
+  }
+
+  /**
+   * The chat wire body, adjusted to what the server takes: no `metadata` (OpenAI refuses it unless `store` is on, and
+   * ReqRun does not store completions upstream), and the token cap under `max_tokens` when the server wants that name.
+   */
+  private chatBody(req: CanonicalRequest): object {
+    const { metadata: _unsent, max_completion_tokens, ...body } = toApiRequest('chat', req) as Record<string, unknown>;
+    if (max_completion_tokens === undefined) return body;
+    return { ...body, [this.p.max_tokens_field ?? 'max_completion_tokens']: max_completion_tokens };
   }
 }
