@@ -1,3 +1,4 @@
+import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { answer, dropConnection, failWith, metricValue, slow, startFakeUpstream, startMesh, type FakeUpstream, type Mesh } from '@reqrun/testing';
 import { get, pollRequest, post, rawValues } from './support/records.js';
@@ -15,6 +16,7 @@ let brk: FakeUpstream; // primary of breaker-model
 let backup: FakeUpstream; // fallback of breaker-model
 let mesh: Mesh;
 let client: OpenAI;
+let claudeClient: Anthropic;
 const logs: string[] = [];
 let n = 0;
 const marker = () => `m${++n}-${Date.now()}`;
@@ -50,6 +52,7 @@ beforeAll(async () => {
       providers: [
         { name: 'oai', type: 'openai', base_url: openai.url, ...key, timeout_ms: 10_000 },
         { name: 'slowp', type: 'openai', base_url: openai.url, ...key, timeout_ms: 300 },
+        { name: 'oai-resp', type: 'openai', base_url: openai.url, ...key, responses_api: true },
         { name: 'claude', type: 'anthropic', base_url: anthropic.url, ...key },
         { name: 'flaky', type: 'openai', base_url: flaky.url, ...key },
         { name: 'brk', type: 'openai', base_url: brk.url },
@@ -58,6 +61,7 @@ beforeAll(async () => {
       models: {
         'gpt-fake': { targets: [{ provider: 'oai', model: 'gpt-up' }] },
         'slow-fake': { targets: [{ provider: 'slowp', model: 'gpt-up' }] },
+        'gpt-resp': { targets: [{ provider: 'oai-resp', model: 'gpt-up' }] },
         'claude-fake': { targets: [{ provider: 'claude', model: 'claude-up' }] },
         'with-fallback': { targets: [{ provider: 'flaky', model: 'flaky-up' }, { provider: 'claude', model: 'claude-up', fallback: true }] },
         'breaker-model': { targets: [{ provider: 'brk', model: 'brk-up' }, { provider: 'backup', model: 'backup-up', fallback: true }] },
@@ -65,6 +69,7 @@ beforeAll(async () => {
     },
   });
   client = new OpenAI({ baseURL: `${mesh.url}/v1`, apiKey: 'dev', maxRetries: 0 });
+  claudeClient = new Anthropic({ baseURL: mesh.url, apiKey: 'dev', maxRetries: 0 });
 }, 60_000);
 afterAll(async () => {
   await mesh?.stop();
@@ -104,6 +109,54 @@ describe('translation both ways', () => {
     const cut = await client.chat.completions.create(body);
     expect(cut.choices[0]).toMatchObject({ message: { content: 'cut sh' }, finish_reason: 'length' });
     expect((await view(c.id)).history[0]).toMatchObject({ provider: 'claude', model: 'claude-up', status_code: 200 });
+  });
+});
+
+describe('every API to every provider type', () => {
+  it('Messages API (Anthropic SDK) through an openai-type provider: translated to chat and back', async () => {
+    const m = marker();
+    openai.plan(m, answer({ text: 'done', finish: 'length' }));
+    const msg = await claudeClient.messages.create({ model: 'gpt-fake', max_tokens: 40, system: 'be brief', stop_sequences: ['STOP'], messages: [{ role: 'user', content: `q ${m}` }] });
+    expect(msg).toMatchObject({ type: 'message', model: 'gpt-fake', content: [{ type: 'text', text: 'done' }], stop_reason: 'max_tokens', usage: { input_tokens: expect.any(Number), output_tokens: expect.any(Number) } });
+    expect(openai.callsWith(m)[0]).toMatchObject({
+      path: '/v1/chat/completions',
+      body: { model: 'gpt-up', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: `q ${m}` }], max_completion_tokens: 40, stop: ['STOP'] },
+    });
+  });
+
+  it("a provider's terminal 400 reaches a Messages caller in Anthropic's envelope, with the provider's message", async () => {
+    const m = marker();
+    openai.plan(m, failWith(400, { message: 'context too long' }));
+    const err = await claudeClient.messages.create({ model: 'gpt-fake', max_tokens: 40, messages: [{ role: 'user', content: m }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(err.error).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: 'context too long' } });
+  });
+
+  it('Messages API through an anthropic-type provider', async () => {
+    const m = marker();
+    const msg = await claudeClient.messages.create({ model: 'claude-fake', max_tokens: 40, system: 'be brief', messages: [{ role: 'user', content: `q ${m}` }] });
+    expect(msg).toMatchObject({ type: 'message', model: 'claude-fake', content: [{ type: 'text', text: `Fake anthropic reply to: q ${m}` }], stop_reason: 'end_turn' });
+    expect(anthropic.callsWith(m)[0].body).toEqual({ model: 'claude-up', max_tokens: 40, system: 'be brief', messages: [{ role: 'user', content: `q ${m}` }] });
+  });
+
+  it("Responses API to the provider's /responses when responses_api is set, else translated to chat", async () => {
+    const m = marker();
+    const native = await client.responses.create({ model: 'gpt-resp', instructions: 'be brief', input: `r ${m}`, max_output_tokens: 30 });
+    expect(native).toMatchObject({ object: 'response', status: 'completed', model: 'gpt-resp' });
+    expect(native.output_text).toBe(`Fake openai-responses reply to: r ${m}`);
+    expect(openai.callsWith(m)[0]).toMatchObject({ path: '/v1/responses', body: { model: 'gpt-up', instructions: 'be brief', max_output_tokens: 30 } });
+
+    const m2 = marker();
+    const viaChat = await client.responses.create({ model: 'gpt-fake', instructions: 'be brief', input: `r ${m2}` });
+    expect(viaChat.output_text).toBe(`Fake openai reply to: r ${m2}`);
+    expect(openai.callsWith(m2)[0]).toMatchObject({ path: '/v1/chat/completions', body: { messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: `r ${m2}` }] } });
+  });
+
+  it('Responses API through an anthropic-type provider: instructions become system', async () => {
+    const m = marker();
+    const r = await client.responses.create({ model: 'claude-fake', instructions: 'be brief', input: `r ${m}`, max_output_tokens: 25 });
+    expect(r.output_text).toBe(`Fake anthropic reply to: r ${m}`);
+    expect(anthropic.callsWith(m)[0].body).toEqual({ model: 'claude-up', max_tokens: 25, system: 'be brief', messages: [{ role: 'user', content: `r ${m}` }] });
   });
 });
 
