@@ -51,6 +51,7 @@ describe('chat completions through the mesh', () => {
   it('Prefer: wait=N bounds the wait like wait_timeout', async () => {
     const res = await post(chatUrl, { model: 'mock-1', messages: user('prefer'), metadata: { mock_latency_ms: '1500' } }, { prefer: 'wait=0.2' });
     expect(res.status).toBe(202);
+    await pollRequest(mesh.url, (await res.json()).id, (r) => r.status === 'completed'); // its provider call must not land in a later test's count
   });
 
   it.each([
@@ -67,6 +68,7 @@ describe('chat completions through the mesh', () => {
   it('the SDK passes wait: false through and gets the async shape', async () => {
     const data: any = await client.chat.completions.create({ model: 'mock-1', messages: user('sdk async'), wait: false } as any);
     expect(data).toMatchObject({ id: expect.stringMatching(ID), object: 'chat.completion.async', status: 'queued' });
+    await pollRequest(mesh.url, data.id, (r) => r.status === 'completed');
   });
 
   it('GET /v1/requests/{id} shows status, attempts, history, timestamps, usage and the result', async () => {
