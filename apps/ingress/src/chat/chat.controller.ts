@@ -7,7 +7,6 @@ import { ChatCompletionDto } from './chat-completion.dto.js';
 const chatEdge: ApiEdge = {
   api: 'chat',
   dto: ChatCompletionDto,
-  finished: (r) => r.result,
   pending: (r) => ({
     id: r.id, object: 'chat.completion.async', status: r.status, model: r.model,
     created: Math.floor(r.created_at / 1000), completion_window: r.window,

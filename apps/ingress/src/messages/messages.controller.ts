@@ -8,7 +8,6 @@ import { CreateMessageDto } from './create-message.dto.js';
 const messagesEdge: ApiEdge = {
   api: 'messages',
   dto: CreateMessageDto,
-  finished: (r) => r.result,
   pending: (r) => ({
     id: r.id, type: 'message.async', status: r.status, model: r.model,
     created_at: new Date(r.created_at).toISOString(), completion_window: r.window,

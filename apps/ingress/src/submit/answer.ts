@@ -11,7 +11,7 @@ export function answer(r: RequestRecord, reply: FastifyReply, shape: Pick<ApiEdg
   switch (r.status) {
     case Status.Completed:
       void reply.status(200);
-      return shape.finished(r);
+      return shape.finished ? shape.finished(r) : r.result;
     case Status.Failed:
     case Status.Expired:
       throw new ReqRunError(r.error?.code ?? ErrorCode.UpstreamError, r.error?.message ?? 'The request failed.', r.error?.status ?? 502);

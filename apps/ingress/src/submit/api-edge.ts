@@ -10,8 +10,8 @@ export interface ApiEdge {
   asyncByDefault?(body: Record<string, unknown>): boolean;
   /** The body to store, from the body as sent less ReqRun's extensions (Responses: resolves `previous_response_id`). */
   prepare?(tenant: string, body: Record<string, unknown>): Promise<Record<string, unknown>>;
-  /** The API's own object for a completed request (200). */
-  finished(r: RequestRecord): unknown;
+  /** The API's own object for a completed request (200); by default the stored result, already in the API's shape. */
+  finished?(r: RequestRecord): unknown;
   /** The async shape while the request runs (202). */
   pending(r: RequestRecord): unknown;
 }
