@@ -1,13 +1,22 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 
-/** How many request records the mesh's KV holds right now (read straight from NATS, not through ReqRun). */
+/**
+ * How many request records the mesh's KV holds right now (read straight from NATS, not through ReqRun).
+ * Not `kv.keys()`: its listing can miss a key updated while it runs (the update moves the key's only message past the
+ * listing's end), so a request still finishing made the count flaky under load. The stream's subject list is one
+ * snapshot; keys whose last entry is a delete marker are not counted.
+ */
 export async function countRecords(natsUrl: string, bucket = 'rr-requests'): Promise<number> {
   const nc = await connect({ servers: natsUrl });
   try {
     const kv = await new Kvm(nc).open(bucket);
+    const info = await (await jetstreamManager(nc)).streams.info(`KV_${bucket}`, { subjects_filter: '>' });
     let n = 0;
-    for await (const _ of await kv.keys()) n++;
+    for (const subject of Object.keys(info.state.subjects ?? {})) {
+      if ((await kv.get(subject.slice(`$KV.${bucket}.`.length)))?.operation === 'PUT') n++;
+    }
     return n;
   } finally {
     await nc.close();
