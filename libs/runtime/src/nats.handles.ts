@@ -13,11 +13,18 @@ export class Nats {
   static async open(config: Config, app: string, log: Logger): Promise<Nats> {
     const nc = await connectNats({ url: config.nats.url, name: `reqrun-${app}` });
     const n = names(config.nats.prefix);
-    const buckets = await ensureLayout(nc, n, {
-      replicas: config.nats.replicas,
-      idempotencyTtlMs: config.idempotency.ttl_s * 1000,
-      eventsMaxAgeMs: 7 * 86_400_000,
-    });
+    const layout = { replicas: config.nats.replicas, idempotencyTtlMs: config.idempotency.ttl_s * 1000, eventsMaxAgeMs: 7 * 86_400_000 };
+    // A cluster that is still electing its JetStream leader refuses for a while: keep trying for a minute.
+    let buckets: Buckets | undefined;
+    for (let attempt = 1; !buckets; attempt++) {
+      try {
+        buckets = await ensureLayout(nc, n, layout);
+      } catch (e) {
+        if (attempt >= 60) throw e;
+        log.warn({ err: e, attempt }, 'JetStream not ready for streams and buckets yet; retrying');
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
     const self = new Nats(nc, new Bus(nc), n, buckets);
     void self.watch(log);
     log.info({ server: nc.getServer(), max_payload: nc.info?.max_payload }, 'connected to NATS');

@@ -8,3 +8,4 @@ export * from './app-process.js';
 export * from './mesh.js';
 export * from './metrics.js';
 export * from './fake-upstream.js';
+export * from './nats-cluster.js';

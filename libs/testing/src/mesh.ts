@@ -6,11 +6,14 @@ import { stringify } from 'yaml';
 import { startApp, type AppProcess } from './app-process.js';
 import { startNats, type NatsServer } from './nats-server.js';
 
-export interface MeshOptions {
+/** What the mesh needs of its NATS: where it is and how to stop it (one server or a cluster). */
+export type NatsEndpoint = { readonly url: string; stop(): Promise<void> };
+
+export interface MeshOptions<N extends NatsEndpoint = NatsServer> {
   /** Written as YAML to a temp file, passed as REQRUN_CONFIG to every app. */
   config?: Record<string, unknown>;
   /** Use this server (left running by `stop()`); else one is started and stopped with the mesh. */
-  nats?: NatsServer;
+  nats?: N;
   /** Replicas per app; default 1 each. */
   apps?: Partial<Record<AppName, number>>;
   /** Extra env for every app. */
@@ -19,8 +22,8 @@ export interface MeshOptions {
   onLine?: (app: AppName, line: string) => void;
 }
 
-export interface Mesh extends AsyncDisposable {
-  nats: NatsServer;
+export interface Mesh<N extends NatsEndpoint = NatsServer> extends AsyncDisposable {
+  nats: N;
   configFile: string;
   /** The first ingress. */
   ingress: AppProcess;
@@ -33,13 +36,13 @@ export interface Mesh extends AsyncDisposable {
 }
 
 /** nats-server (unless given), then adapters and scheduler, then ingress; replicas start in parallel. */
-export async function startMesh(o: MeshOptions = {}): Promise<Mesh> {
+export async function startMesh<N extends NatsEndpoint = NatsServer>(o: MeshOptions<N> = {}): Promise<Mesh<N>> {
   const replicas = { ingress: 1, scheduler: 1, adapters: 1, ...o.apps };
   if (!(replicas.ingress >= 1)) throw new Error('startMesh: apps.ingress must be at least 1');
   const dir = await mkdtemp(join(tmpdir(), 'reqrun-mesh-'));
   const configFile = join(dir, 'reqrun.yaml');
   const apps: AppProcess[] = [];
-  let nats: NatsServer | undefined;
+  let nats: N | undefined;
 
   const stopApps = async () => {
     await Promise.allSettled(apps.map((a) => a.stop()));
@@ -52,7 +55,7 @@ export async function startMesh(o: MeshOptions = {}): Promise<Mesh> {
 
   try {
     await writeFile(configFile, stringify(o.config ?? {}));
-    nats = o.nats ?? (await startNats());
+    nats = o.nats ?? ((await startNats()) as unknown as N);
     const natsUrl = nats.url;
     const startAll = async (names: AppName[]) => {
       const starts = names.flatMap((app) => Array.from({ length: replicas[app] }, () => startApp({ app, natsUrl, configFile, env: o.env, onLine: o.onLine && ((line) => o.onLine!(app, line)) })));

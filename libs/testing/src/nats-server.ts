@@ -14,6 +14,17 @@ export interface NatsServerOptions {
   storeDir?: string;
   /** Gets every log line of the server as it arrives. */
   onLine?: (line: string, stream: StdStream) => void;
+  /** Client port; a free one when omitted. */
+  port?: number;
+  /** Join a cluster: this node's route port and the other nodes' route ports (all on 127.0.0.1). */
+  cluster?: ClusterRoutes;
+}
+
+export interface ClusterRoutes {
+  name: string;
+  serverName: string;
+  port: number;
+  routes: number[];
 }
 
 export const natsDefaults: NatsServerOptions = { maxPayload: 8 * 1024 * 1024 };
@@ -52,14 +63,25 @@ export function findNatsServer(): string {
   throw new Error(`nats-server not found on PATH or in /usr/sbin: ${installHint}`);
 }
 
-/** A nats-server config: one node, JetStream on, our max_payload. */
-export function natsServerConf(o: { host: string; port: number; storeDir: string; maxPayload: number }): string {
+/** A nats-server config: JetStream on, our max_payload, and the cluster routes when it is one of several nodes. */
+export function natsServerConf(o: { host: string; port: number; storeDir: string; maxPayload: number; cluster?: ClusterRoutes }): string {
+  const c = o.cluster;
   return [
     `listen: ${JSON.stringify(`${o.host}:${o.port}`)}`,
     `max_payload: ${o.maxPayload}`,
+    ...(c ? [`server_name: ${JSON.stringify(c.serverName)}`] : []),
     `jetstream {`,
     `  store_dir: ${JSON.stringify(o.storeDir)}`,
     `}`,
+    ...(c
+      ? [
+          `cluster {`,
+          `  name: ${JSON.stringify(c.name)}`,
+          `  listen: ${JSON.stringify(`${o.host}:${c.port}`)}`,
+          `  routes: [${c.routes.map((r) => JSON.stringify(`nats-route://${o.host}:${r}`)).join(', ')}]`,
+          `}`,
+        ]
+      : []),
     '',
   ].join('\n');
 }
@@ -105,13 +127,13 @@ export async function startNats(input: Partial<NatsServerOptions> = {}): Promise
   try {
     // A port from freePort() can be taken by someone else before the server binds it: try a few.
     for (let attempt = 1; ; attempt++) {
-      port = await freePort();
-      await writeFile(confFile, natsServerConf({ host: '127.0.0.1', port, storeDir, maxPayload: o.maxPayload }));
+      port = o.port ?? (await freePort());
+      await writeFile(confFile, natsServerConf({ host: '127.0.0.1', port, storeDir, maxPayload: o.maxPayload, cluster: o.cluster }));
       try {
         await launch();
         break;
       } catch (e) {
-        if (attempt >= 3 || !/address already in use/i.test(tail.text(5))) throw e;
+        if (attempt >= 3 || o.port !== undefined || !/address already in use/i.test(tail.text(5))) throw e;
       }
     }
   } catch (e) {
