@@ -17,5 +17,5 @@ export function isPayloadTooLarge(e: unknown): boolean {
 /** NATS (or JetStream) could not be reached in time: the caller should try again shortly, nothing is wrong with its request. */
 export function isNatsUnavailable(e: unknown): boolean {
   return [TimeoutError, ConnectionError, ClosedConnectionError, NoRespondersError, RequestError].some((c) => e instanceof c)
-    || (e instanceof Error && /JetStream not enabled|no responders|disconnected/i.test(e.message));
+    || (e instanceof Error && /jetstream (is )?not enabled|no responders|disconnected/i.test(e.message));
 }
