@@ -56,6 +56,41 @@ export interface ModelConfig {
 }
 
 
+/** An API key, stored as the SHA-256 hex of the key, or read from an env var at start (for secrets managers). */
+export interface TenantKey {
+  sha256?: string;
+  env?: string;
+}
+
+/** Absent = unlimited. `period_s` is the window rpm/tpm count over (60 unless told; tests shorten it). */
+export interface TenantLimits {
+  rpm?: number;
+  tpm?: number;
+  concurrency?: number;
+  max_queued?: number;
+  period_s?: number;
+}
+
+export interface WebhookConfig {
+  url: string;
+  /** Env var holding the `whsec_…` signing secret. */
+  secret_env: string;
+  /** Event types delivered; all when absent. */
+  events?: string[];
+}
+
+export interface TenantConfig {
+  /** Letters, digits, '-' and '_': it is used in KV keys and subjects. */
+  name: string;
+  keys: TenantKey[];
+  limits: TenantLimits;
+  /** Public model names this tenant may use; all when absent. */
+  models?: string[];
+  /** Completion windows this tenant may use; all when absent. */
+  windows?: ('asap' | 'standard' | 'batch')[];
+  webhooks: WebhookConfig[];
+}
+
 export interface HttpConfig {
   host: string;
   port: number;
@@ -84,6 +119,8 @@ export interface Config {
   retry: RetryPolicy;
   /** Per provider: failures in a row that make the scheduler route around it, and for how long. */
   breaker: BreakerPolicy;
+  /** None = development mode: one open tenant, and a loud warning. */
+  tenants: TenantConfig[];
 }
 
 /** What a YAML file may say: every field optional, defaults fill the rest. */

@@ -8,6 +8,12 @@ describe('buildConfig', () => {
     expect(sut.wait).toEqual({ default_s: 30, max_s: 600, sync_s: 600 });
   });
 
+  it('reads tenants: keys by hash or env, limits, allowed models and windows, webhooks', () => {
+    const sut = buildConfig({ tenants: [{ name: 'team-a', keys: [{ sha256: 'A'.repeat(64) }, { env: 'TEAM_A_KEY' }], limits: { rpm: 60, period_s: 1 }, models: ['mock-1'], windows: ['asap'], webhooks: [{ url: 'https://x/y', secret_env: 'S' }] }] });
+    expect(sut.tenants).toEqual([{ name: 'team-a', keys: [{ sha256: 'a'.repeat(64) }, { env: 'TEAM_A_KEY' }], limits: { rpm: 60, period_s: 1 }, models: ['mock-1'], windows: ['asap'], webhooks: [{ url: 'https://x/y', secret_env: 'S' }] }]);
+    expect(buildConfig({}).tenants).toEqual([]);
+  });
+
   it('lets env override the NATS url, prefix and the port of the app that loads it', () => {
     const sut = buildConfig({}, { NATS_URL: 'nats://x:1', REQRUN_HTTP_PORT: '9999', REQRUN_NATS_PREFIX: 't1' }, 'scheduler');
     expect(sut.nats.url).toBe('nats://x:1');
@@ -44,6 +50,11 @@ describe('buildConfig', () => {
     [{ models: { m: { targets: [{ provider: 'ghost' }] } } }, /models.m.targets\[0\].provider 'ghost'/],
     [{ models: { m: { targets: [] } } }, /models.m needs at least one target/],
     [{ wait: { default_s: -1 } }, /wait.default_s/],
+    [{ tenants: [{ name: 'a b' }] }, /tenants\[0\].name/],
+    [{ tenants: [{ name: 'a', keys: [{ sha256: 'xyz' }] }] }, /tenants\[0\].keys\[0\] needs sha256/],
+    [{ tenants: [{ name: 'a', limits: { rpm: 0 } }] }, /tenants\[0\].limits.rpm/],
+    [{ tenants: [{ name: 'a', models: ['nope'] }] }, /'nope' is not a configured model/],
+    [{ tenants: [{ name: 'a', webhooks: [{ url: 'ftp://x', secret_env: 'S' }] }] }, /webhooks\[0\].url/],
     [{ retry: { max_attempts: 'five' } }, /retry.max_attempts/],
   ])('names the bad field in %j', (raw, message) => {
     expect(() => buildConfig(raw)).toThrow(ConfigError);

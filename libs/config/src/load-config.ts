@@ -1,6 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parse } from 'yaml';
-import type { Config, HttpConfig, ModelConfig, ModelTarget, ProviderConfig } from './config.types.js';
+import type { Config, HttpConfig, ModelConfig, ModelTarget, ProviderConfig, TenantConfig, TenantKey, TenantLimits, WebhookConfig } from './config.types.js';
 
 export type AppName = 'ingress' | 'scheduler' | 'adapters';
 
@@ -27,6 +27,7 @@ export const defaultConfig: Config = {
   },
   providers: [],
   models: {},
+  tenants: [],
   retry: { max_attempts: 5, base_delay_ms: 500, max_delay_ms: 60_000 },
   breaker: { failures: 5, cooldown_ms: 30_000 },
 };
@@ -87,6 +88,7 @@ export function buildConfig(raw: Record<string, any>, env: NodeJS.ProcessEnv = {
     models,
     retry: { ...d.retry, ...raw.retry },
     breaker: { ...d.breaker, ...raw.breaker },
+    tenants: (raw.tenants ?? []).map((t: any, i: number) => tenant(t, i, new Set(Object.keys(models)))),
   };
   check(config);
   return config;
@@ -128,6 +130,28 @@ function provider(p: Partial<ProviderConfig>, i: number): ProviderConfig {
 }
 
 const exampleUrl: Record<string, string> = { openai: 'https://api.openai.com/v1', anthropic: 'https://api.anthropic.com' };
+
+function tenant(t: any, i: number, models: Set<string>): TenantConfig {
+  const at = `tenants[${i}]`;
+  if (!t || typeof t.name !== 'string' || !/^[a-z0-9_-]{1,64}$/i.test(t.name)) throw new ConfigError(`${at}.name must be 1-64 letters, digits, '-' or '_'`);
+  const keys: TenantKey[] = (t.keys ?? []).map((k: any, j: number) => {
+    if (typeof k?.sha256 === 'string' && /^[0-9a-f]{64}$/i.test(k.sha256)) return { sha256: k.sha256.toLowerCase() };
+    if (typeof k?.env === 'string' && k.env !== '') return { env: k.env };
+    throw new ConfigError(`${at}.keys[${j}] needs sha256 (64 hex characters) or env (the name of an env var holding the key)`);
+  });
+  const limits: TenantLimits = { ...t.limits };
+  for (const [k, v] of Object.entries(limits)) {
+    if (typeof v !== 'number' || !(v > 0)) throw new ConfigError(`${at}.limits.${k} must be a positive number`);
+  }
+  for (const m of t.models ?? []) if (!models.has(m)) throw new ConfigError(`${at}.models: '${m}' is not a configured model`);
+  for (const w of t.windows ?? []) if (!['asap', 'standard', 'batch'].includes(w)) throw new ConfigError(`${at}.windows: '${w}' is not asap, standard or batch`);
+  const webhooks: WebhookConfig[] = (t.webhooks ?? []).map((h: any, j: number) => {
+    if (typeof h?.url !== 'string' || !/^https?:\/\//.test(h.url)) throw new ConfigError(`${at}.webhooks[${j}].url must be an http(s) URL`);
+    if (typeof h.secret_env !== 'string' || h.secret_env === '') throw new ConfigError(`${at}.webhooks[${j}].secret_env must name the env var holding the signing secret`);
+    return { url: h.url, secret_env: h.secret_env, ...(h.events ? { events: h.events } : {}) };
+  });
+  return { name: t.name, keys, limits, ...(t.models ? { models: t.models } : {}), ...(t.windows ? { windows: t.windows } : {}), webhooks };
+}
 
 function model(name: string, m: any, providers: Set<string>): ModelConfig {
   const targets: ModelTarget[] = (m?.targets ?? []).map((t: Partial<ModelTarget>, i: number) => {
