@@ -1,12 +1,12 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Config, ProviderConfig } from '@reqrun/config';
 import {
-  isTerminal, msgId, ReqRunError, retryDelay, Status, type CallFacts, type CallOutcome, type DispatchItem, type Usage, type RecordError, type RequestRecord,
+  costOf, isTerminal, msgId, ReqRunError, retryDelay, Status, type CallFacts, type CallOutcome, type DispatchItem, type Usage, type RecordError, type RequestRecord,
   type SubmitItem,
 } from '@reqrun/contracts';
 import { ack, drop, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
 import { CONFIG, Lifecycle, LOGGER, logConsumerError, Nats, type Logger } from '@reqrun/runtime';
-import { BreakerStore, RequestStore, type Versioned } from '@reqrun/store';
+import { BreakerStore, LimitStore, RequestStore, type Versioned } from '@reqrun/store';
 import { toApiResult, toCanonical } from '@reqrun/translate';
 import { Counter } from 'prom-client';
 import { InFlightCalls } from './in-flight.calls.js';
@@ -19,6 +19,7 @@ const upstreamCalls = new Counter({ name: 'reqrun_upstream_calls_total', help: '
 @Injectable()
 export class DispatchWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly consumers: RunningConsumer[] = [];
+  private readonly limits: LimitStore;
 
   constructor(
     @Inject(CONFIG) private readonly config: Config,
@@ -28,24 +29,29 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly lifecycle: Lifecycle,
     private readonly inFlight: InFlightCalls,
     private readonly breakers: BreakerStore,
-  ) {}
+  ) {
+    this.limits = new LimitStore(nats.buckets.limits, { now: () => Date.now() });
+  }
 
   async onApplicationBootstrap() {
     const n = this.nats.names;
     await this.breakers.start();
     for (const p of this.config.providers) {
       const adapter = adapterFor(p);
-      this.consumers.push(
-        await runConsumer<DispatchItem>(this.nats.nc, {
-          stream: n.dispatchStream,
-          durable: n.adapterConsumer(p.name),
-          filter: n.dispatch(p.name),
-          ackWaitMs: this.config.nats.ack_wait_ms,
-          concurrency: p.concurrency,
-          handler: (item) => this.handle(p, adapter, item),
-          onError: (err, where, raw) => logConsumerError(this.log, err, where, raw, { provider: p.name }),
-        }),
-      );
+      // Two lanes, each with its own slots: asap (and promoted, and retried) attempts never wait behind a standard backlog.
+      for (const lane of ['fast', 'bg'] as const) {
+        this.consumers.push(
+          await runConsumer<DispatchItem>(this.nats.nc, {
+            stream: n.dispatchStream,
+            durable: n.adapterConsumer(p.name, lane),
+            filter: n.dispatch(p.name, lane),
+            ackWaitMs: this.config.nats.ack_wait_ms,
+            concurrency: p.concurrency,
+            handler: (item) => this.handle(p, adapter, item),
+            onError: (err, where, raw) => logConsumerError(this.log, err, where, raw, { provider: p.name, lane }),
+          }),
+        );
+      }
     }
   }
 
@@ -54,7 +60,23 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     await this.breakers.stop();
   }
 
+  /** Runs the attempt, then settles its rate-limit reservations (lease released, tokens reconciled with the real usage). */
   async handle(p: ProviderConfig, adapter: ProviderAdapter, item: DispatchItem): Promise<Outcome> {
+    let used = 0;
+    const outcome = await this.attempt(p, adapter, item, (tokens) => (used = tokens));
+    if (outcome.kind !== 'retry' && item.held) await this.settleHeld(item, used);
+    return outcome;
+  }
+
+  /** A lost settlement is not lost capacity for long: the lease expires by itself and a token reservation leaves the window. */
+  private async settleHeld(item: DispatchItem, used: number): Promise<void> {
+    for (const h of item.held ?? []) {
+      await this.limits.settle(h.scope, h.spec, { id: item.id, slot: h.slot, requests: 0, tokens: used - h.tokens })
+        .catch((err) => this.log.warn({ err, scope: h.scope, request_id: item.id }, 'could not settle a rate-limit reservation'));
+    }
+  }
+
+  private async attempt(p: ProviderConfig, adapter: ProviderAdapter, item: DispatchItem, usedTokens: (n: number) => void): Promise<Outcome> {
     const started = await this.store.transition(item.tenant, item.id, { type: 'start', attempt: item.attempt, provider: p.name, provider_model: item.provider_model });
     if (!started) return drop('no such request');
     if (!started.changed) return this.recover(started.record, item);
@@ -87,6 +109,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
       if (adapter.breaker) this.report(p.name, { ok: true });
       const { status_code, ...result } = answer;
       const usage = { ...result.usage, total_tokens: result.usage.input_tokens + result.usage.output_tokens };
+      usedTokens(usage.total_tokens);
       const created = Math.floor(record.created_at / 1000);
       const facts: CallFacts = { latency_ms: latency(), ...(status_code ? { status_code } : {}) };
       await this.succeed(item, usage, toApiResult(record.api, { ...result, model: record.model }, { id: record.id, created, request: record.body }), started, facts);
@@ -122,8 +145,10 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async succeed(item: DispatchItem, usage: Usage, result: unknown, known: Versioned, call: CallFacts): Promise<void> {
+    const r = known.record;
+    const cost = costOf(usage, this.config.models[r.model]?.price, r.window, this.config.windows[r.window].price) ?? undefined;
     try {
-      const done = await this.store.transition(item.tenant, item.id, { type: 'succeed', attempt: item.attempt, usage, result, call }, known);
+      const done = await this.store.transition(item.tenant, item.id, { type: 'succeed', attempt: item.attempt, usage, result, call, ...(cost ? { cost } : {}) }, known);
       if (done?.changed) this.lifecycle.changed(done.record);
     } catch (e) {
       if (!(e instanceof ReqRunError && e.status === 413)) throw e;
@@ -145,8 +170,8 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   private async requeue(r: RequestRecord): Promise<void> {
-    const next: SubmitItem = { id: r.id, tenant: r.tenant, attempt: r.attempts + 1, model: r.model, window: r.window, api: r.api, not_before: r.not_before };
-    await this.nats.bus.persist(this.nats.names.submit(r.window), next, msgId(next));
+    const next: SubmitItem = { id: r.id, tenant: r.tenant, attempt: r.attempts + 1, model: r.model, window: r.window, api: r.api, not_before: r.not_before, created_at: r.created_at };
+    await this.nats.bus.persist(this.nats.names.submit(r.window, r.tenant), next, msgId(next));
   }
 }
 

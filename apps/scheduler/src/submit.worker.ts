@@ -1,19 +1,39 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Config } from '@reqrun/config';
-import { ErrorCode, isOpen, isTerminal, msgId, type AttemptRecord, type DispatchItem, type SubmitItem } from '@reqrun/contracts';
+import {
+  admit, deferFor, ErrorCode, needsSettle, isOpen, isTerminal, msgId, Window, type AttemptRecord, type DispatchItem, type HeldLimit, type Lane, type RequestRecord,
+  type SubmitItem,
+} from '@reqrun/contracts';
 import { ack, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
 import { CONFIG, Lifecycle, LOGGER, logConsumerError, Nats, type Logger } from '@reqrun/runtime';
-import { BreakerStore, RequestStore } from '@reqrun/store';
-import { Gauge } from 'prom-client';
+import { BreakerStore, LimitStore, RequestStore } from '@reqrun/store';
+import { toCanonical } from '@reqrun/translate';
+import { Counter, Gauge } from 'prom-client';
+import { reserveTokens, scopesFor } from './limits.plan.js';
 import { route } from './router.js';
 
+/** Per window: messages handled at once, and messages out (deferred ones included) before the consumer stops delivering more. */
+const pull: Record<Window, { concurrency: number; maxAckPending: number }> = {
+  asap: { concurrency: 256, maxAckPending: 4096 },
+  standard: { concurrency: 128, maxAckPending: 2048 },
+  batch: { concurrency: 64, maxAckPending: 1024 },
+};
+
+const deferred = new Counter({ name: 'reqrun_scheduler_deferred_total', help: 'Attempts put back in the queue by a rate limit or their window', labelNames: ['window', 'reason'] });
+const dispatched = new Counter({ name: 'reqrun_scheduler_dispatched_total', help: 'Attempts sent to a provider queue', labelNames: ['window', 'lane'] });
+
 /**
- * First come, first served: every submission whose backoff has passed goes to a target's dispatch queue, chosen by
- * `route`: around the targets this request already failed on and the providers whose breaker is open.
+ * One consumer per completion window (asap is never behind standard or batch); each submission whose backoff has
+ * passed is admitted by its window (expired, held until promoted, or allowed a share of the limits), reserved in
+ * its tenant's and target's rate limits (shared KV state, compare-and-set), and sent to the target's fast or
+ * background dispatch lane. Whatever waits goes back to the stream with a delayed nak: deferrals live in JetStream,
+ * not in this process, and survive its restart.
  */
 @Injectable()
 export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private consumer?: RunningConsumer;
+  private readonly consumers: RunningConsumer[] = [];
+  private readonly limits: LimitStore;
 
   constructor(
     @Inject(CONFIG) private readonly config: Config,
@@ -22,7 +42,9 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly store: RequestStore,
     private readonly lifecycle: Lifecycle,
     private readonly breakers: BreakerStore,
-  ) {}
+  ) {
+    this.limits = new LimitStore(nats.buckets.limits, { now: () => Date.now() });
+  }
 
   async onApplicationBootstrap() {
     await this.breakers.start();
@@ -36,19 +58,25 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       },
     });
     const n = this.nats.names;
-    this.consumer = await runConsumer<SubmitItem>(this.nats.nc, {
-      stream: n.submitStream,
-      durable: n.schedulerConsumer,
-      filter: n.submitAll(),
-      ackWaitMs: this.config.nats.ack_wait_ms,
-      concurrency: 256,
-      handler: (item) => this.handle(item),
-      onError: (err, where, raw) => logConsumerError(this.log, err, where, raw),
-    });
+    // The single consumer of earlier versions overlaps the per-window ones, which a work queue refuses.
+    await (await jetstreamManager(this.nats.nc)).consumers.delete(n.submitStream, n.legacySchedulerConsumer).catch(() => false);
+    for (const window of Object.values(Window)) {
+      this.consumers.push(
+        await runConsumer<SubmitItem>(this.nats.nc, {
+          stream: n.submitStream,
+          durable: n.schedulerConsumer(window),
+          filter: n.submitWindow(window),
+          ackWaitMs: this.config.nats.ack_wait_ms,
+          ...pull[window],
+          handler: (item) => this.handle(item),
+          onError: (err, where, raw) => logConsumerError(this.log, err, where, raw, { window }),
+        }),
+      );
+    }
   }
 
   async beforeApplicationShutdown() {
-    await this.consumer?.stop();
+    await Promise.all(this.consumers.map((c) => c.stop()));
     await this.breakers.stop();
   }
 
@@ -65,10 +93,33 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       if (t?.changed) this.lifecycle.changed(t.record);
       return ack;
     }
+    let record: RequestRecord | null = null;
+    const read = async () => (record ??= await this.store.get(item.tenant, item.id));
+
+    // The window decides the first attempt only: a retry has started already, so it neither expires nor waits its turn.
+    const w = this.config.windows[item.window];
+    let createdAt = item.created_at;
+    if (item.attempt === 1 && createdAt === undefined) {
+      const r = await read();
+      if (!r || isTerminal(r.status)) return ack;
+      createdAt = r.created_at;
+    }
+    const anyLimit = this.config.providers.some((p) => p.limits) || this.config.tenants.some((t) => Object.keys(t.limits).length > 0);
+    const admission = item.attempt === 1 ? admit(item.window, createdAt!, now, w, anyLimit) : ({ kind: 'go', share: 1, lane: 'fast', promoted: true, expiresAt: Infinity } as const);
+    if (admission.kind === 'expire') {
+      const t = await this.store.transition(item.tenant, item.id, { type: 'expire' });
+      if (t?.changed) this.lifecycle.changed(t.record);
+      return ack;
+    }
+    if (admission.kind === 'hold') {
+      deferred.inc({ window: item.window, reason: 'window' });
+      return retryIn(admission.untilMs - now);
+    }
+
     let history: AttemptRecord[] = [];
     if (item.attempt > 1) {
       // A retry: the record says which targets this request failed on.
-      const r = await this.store.get(item.tenant, item.id);
+      const r = await read();
       if (!r || isTerminal(r.status)) return ack;
       history = r.history;
     }
@@ -78,9 +129,53 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       return retryIn(to.holdMs);
     }
     const { target } = to;
-    const dispatch: DispatchItem = { id: item.id, tenant: item.tenant, attempt: item.attempt, provider: target.provider, provider_model: target.model ?? item.model };
-    await this.nats.bus.persist(this.nats.names.dispatch(target.provider), dispatch, msgId(item));
-    this.log.debug({ request_id: item.id, attempt: item.attempt, provider: target.provider, provider_model: dispatch.provider_model }, 'dispatched');
+    const scopes = scopesFor(this.config, item.tenant, target.provider);
+    let held: HeldLimit[] = [];
+    if (scopes.length > 0) {
+      const r = await read();
+      if (!r || isTerminal(r.status)) return ack;
+      const tokens = scopes.some((s) => s.spec.tpm !== undefined) ? reserveTokens(toCanonical(r.api, r.body)) : 0;
+      const p = this.config.providers.find((x) => x.name === target.provider)!;
+      const leaseMs = p.timeout_ms + this.config.nats.ack_wait_ms * 2;
+      const got = await this.reserveAll(scopes, { id: item.id, tokens, leaseMs, share: admission.share });
+      if ('waitMs' in got) {
+        deferred.inc({ window: item.window, reason: 'limit' });
+        return retryIn(item.attempt === 1 ? deferFor(got.waitMs, now, createdAt!, w, admission.promoted) : got.waitMs);
+      }
+      held = got.held;
+    }
+    const lane: Lane = admission.lane;
+    const dispatch: DispatchItem = {
+      id: item.id, tenant: item.tenant, attempt: item.attempt, provider: target.provider, provider_model: target.model ?? item.model, ...(held.some((h) => needsSettle(h.spec)) ? { held: held.filter((h) => needsSettle(h.spec)) } : {}),
+    };
+    try {
+      await this.nats.bus.persist(this.nats.names.dispatch(target.provider, lane), dispatch, msgId(item));
+    } catch (e) {
+      await this.release(held, item.id);
+      throw e;
+    }
+    dispatched.inc({ window: item.window, lane });
+    this.log.debug({ request_id: item.id, attempt: item.attempt, provider: target.provider, lane }, 'dispatched');
     return ack;
+  }
+
+  /** Reserves in every scope or in none: a refusal undoes the scopes already taken. */
+  private async reserveAll(scopes: ReturnType<typeof scopesFor>, ask: { id: string; tokens: number; leaseMs: number; share: number }): Promise<{ held: HeldLimit[] } | { waitMs: number }> {
+    const held: HeldLimit[] = [];
+    for (const s of scopes) {
+      const r = await this.limits.reserve(s.scope, s.spec, ask);
+      if (!r.ok) {
+        await this.release(held, ask.id);
+        return { waitMs: r.waitMs };
+      }
+      held.push({ scope: s.scope, spec: s.spec, slot: r.slot, tokens: ask.tokens });
+    }
+    return { held };
+  }
+
+  private async release(held: HeldLimit[], id: string): Promise<void> {
+    for (const h of held) {
+      await this.limits.settle(h.scope, h.spec, { id, slot: h.slot, requests: -1, tokens: -h.tokens }).catch((err) => this.log.warn({ err, scope: h.scope }, 'could not undo a rate-limit reservation'));
+    }
   }
 }

@@ -12,9 +12,24 @@ export interface NatsConfig {
 }
 
 export interface WindowConfig {
+  /** Multiplier on the model's price for requests run on this window (1 = list price). */
   price: number;
-  /** Target completion time, seconds. */
+  /** Target time to start, seconds after acceptance (the deadline earliest-deadline-first orders by; 0 = at once). */
   target_s: number;
+  /** A request not started this many seconds after acceptance is `expired`. Default: twice the target (asap: 1 h). */
+  expire_s: number;
+  /** A request is promoted (full share, asap lane) this many seconds before its target. Default: a tenth of the target. */
+  promote_s: number;
+  /** Fraction (0-1) of any rate limit a request of this window may use before it is promoted: the rest is kept for the windows before it. asap 1, standard 0.8, batch 0.5. */
+  share: number;
+}
+
+/** Absent = unlimited. rpm/tpm count over `period_s` (60 unless told; tests shorten it). */
+export interface RateLimits {
+  rpm?: number;
+  tpm?: number;
+  concurrency?: number;
+  period_s?: number;
 }
 
 export interface ProviderConfig {
@@ -40,6 +55,8 @@ export interface ProviderConfig {
   concurrency: number;
   /** Per-attempt timeout of one provider call, ms. */
   timeout_ms: number;
+  /** Shared by every scheduler: dispatches per period, tokens per period (reserved before, reconciled after), calls at once. */
+  limits?: RateLimits;
 }
 
 export interface ModelTarget {
@@ -63,12 +80,9 @@ export interface TenantKey {
 }
 
 /** Absent = unlimited. `period_s` is the window rpm/tpm count over (60 unless told; tests shorten it). */
-export interface TenantLimits {
-  rpm?: number;
-  tpm?: number;
-  concurrency?: number;
+export interface TenantLimits extends RateLimits {
+  /** Requests waiting to start (all windows); one more is a 429 with retry-after. */
   max_queued?: number;
-  period_s?: number;
 }
 
 export interface WebhookConfig {

@@ -1,6 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { parse } from 'yaml';
-import type { Config, HttpConfig, ModelConfig, ModelTarget, ProviderConfig, TenantConfig, TenantKey, TenantLimits, WebhookConfig } from './config.types.js';
+import type { Config, HttpConfig, ModelConfig, ModelTarget, ProviderConfig, RateLimits, TenantConfig, TenantKey, TenantLimits, WebhookConfig, WindowConfig } from './config.types.js';
 
 export type AppName = 'ingress' | 'scheduler' | 'adapters';
 
@@ -21,9 +21,9 @@ export const defaultConfig: Config = {
   wait: { default_s: 30, max_s: 600, sync_s: 600 },
   idempotency: { ttl_s: 86_400 },
   windows: {
-    asap: { price: 1.0, target_s: 0 },
-    standard: { price: 0.5, target_s: 300 },
-    batch: { price: 0.5, target_s: 86_400 },
+    asap: { price: 1.0, target_s: 0, expire_s: 3600, promote_s: 0, share: 1 },
+    standard: { price: 0.5, target_s: 300, expire_s: 600, promote_s: 30, share: 0.8 },
+    batch: { price: 0.5, target_s: 86_400, expire_s: 172_800, promote_s: 8640, share: 0.5 },
   },
   providers: [],
   models: {},
@@ -80,9 +80,9 @@ export function buildConfig(raw: Record<string, any>, env: NodeJS.ProcessEnv = {
     wait: { ...d.wait, ...raw.wait },
     idempotency: { ...d.idempotency, ...raw.idempotency },
     windows: {
-      asap: { ...d.windows.asap, ...raw.windows?.asap },
-      standard: { ...d.windows.standard, ...raw.windows?.standard },
-      batch: { ...d.windows.batch, ...raw.windows?.batch },
+      asap: windowConfig(d.windows.asap, raw.windows?.asap),
+      standard: windowConfig(d.windows.standard, raw.windows?.standard),
+      batch: windowConfig(d.windows.batch, raw.windows?.batch),
     },
     providers,
     models,
@@ -94,6 +94,27 @@ export function buildConfig(raw: Record<string, any>, env: NodeJS.ProcessEnv = {
   return config;
 }
 
+/** A window's target alone moves its expiry (twice the target) and promotion point (a tenth before it) unless they are given. */
+function windowConfig(d: WindowConfig, raw: Partial<WindowConfig> | undefined): WindowConfig {
+  const target_s = raw?.target_s ?? d.target_s;
+  const moved = raw?.target_s !== undefined && target_s > 0;
+  return {
+    ...d,
+    ...(moved ? { expire_s: target_s * 2, promote_s: target_s / 10 } : {}),
+    ...raw,
+  };
+}
+
+function rateLimits(v: unknown, at: string): RateLimits | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null) throw new ConfigError(`${at} must be a map of rpm, tpm, concurrency, period_s`);
+  for (const [k, n] of Object.entries(v)) {
+    if (!['rpm', 'tpm', 'concurrency', 'period_s'].includes(k)) throw new ConfigError(`${at}.${k} is not a limit (rpm, tpm, concurrency, period_s)`);
+    if (typeof n !== 'number' || !(n > 0)) throw new ConfigError(`${at}.${k} must be a positive number`);
+  }
+  return v as RateLimits;
+}
+
 function provider(p: Partial<ProviderConfig>, i: number): ProviderConfig {
   if (!p || typeof p.name !== 'string' || !/^[a-z0-9_-]+$/i.test(p.name)) {
     throw new ConfigError(`providers[${i}].name must be letters, digits, '-' or '_'`);
@@ -102,6 +123,7 @@ function provider(p: Partial<ProviderConfig>, i: number): ProviderConfig {
     throw new ConfigError(`providers[${i}].type must be mock, openai or anthropic (got ${String(p.type)})`);
   }
   const at = `providers[${i}] (${p.name})`;
+  rateLimits(p.limits, `${at}.limits`);
   if (p.type === 'mock') return { ...providerDefaults, ...p } as ProviderConfig;
   let url: URL;
   try {
@@ -177,6 +199,13 @@ function check(c: Config): void {
   positive(c.retry.max_delay_ms, 'retry.max_delay_ms');
   positive(c.breaker.failures, 'breaker.failures');
   positive(c.breaker.cooldown_ms, 'breaker.cooldown_ms');
+  for (const [name, w] of Object.entries(c.windows)) {
+    for (const f of ['price', 'target_s', 'promote_s', 'share'] as const) {
+      if (typeof w[f] !== 'number' || !(w[f] >= 0)) throw new ConfigError(`windows.${name}.${f} must be a number >= 0`);
+    }
+    positive(w.expire_s, `windows.${name}.expire_s`);
+    if (w.share > 1) throw new ConfigError(`windows.${name}.share must be between 0 and 1`);
+  }
   for (const [i, p] of c.providers.entries()) {
     positive(p.concurrency, `providers[${i}].concurrency`);
     positive(p.timeout_ms, `providers[${i}].timeout_ms`);

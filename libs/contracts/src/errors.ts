@@ -23,6 +23,9 @@ export const ErrorCode = {
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 export class ReqRunError extends Error {
+  /** Seconds the caller should wait before trying again (sent as `retry-after`), when that is known. */
+  retryAfterS?: number;
+
   constructor(
     /** One of ErrorCode, or a provider's own code passed on. */
     readonly code: ErrorCode | (string & {}),

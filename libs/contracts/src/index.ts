@@ -6,3 +6,6 @@ export * from './messages.js';
 export * from './canonical.js';
 export * from './retry.js';
 export * from './breaker.js';
+export * from './schedule.js';
+export * from './limits.js';
+export * from './cost.js';

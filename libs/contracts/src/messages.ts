@@ -1,3 +1,4 @@
+import type { LimitSpec } from './limits.js';
 import type { Api, Window } from './request-state.js';
 
 /** Work items point at a record; the record knows the rest. `msgID` = `${id}:${attempt}` makes a re-publish a no-op. */
@@ -11,6 +12,18 @@ export interface SubmitItem {
   api: Api;
   /** Epoch ms before which the attempt must not start (retry backoff). */
   not_before?: number;
+  /** When the request was accepted (its window's deadline and expiry count from here); absent = read the record. */
+  created_at?: number;
+}
+
+/** A rate-limit reservation the adapters settle when the attempt ends (release the lease, reconcile the tokens). */
+export interface HeldLimit {
+  /** The limit's scope: `tenant.<name>` or `provider.<name>`. */
+  scope: string;
+  /** The limits as the scheduler applied them (so the settling process needs no config of its own). */
+  spec: LimitSpec;
+  slot: number;
+  tokens: number;
 }
 
 export interface DispatchItem {
@@ -19,6 +32,8 @@ export interface DispatchItem {
   attempt: number;
   provider: string;
   provider_model: string;
+  /** Reservations to settle when the attempt ends. */
+  held?: HeldLimit[];
 }
 
 export const msgId = (item: { id: string; attempt: number }): string => `${item.id}:${item.attempt}`;

@@ -15,6 +15,8 @@ export type Status = (typeof Status)[keyof typeof Status];
 const terminal: ReadonlySet<Status> = new Set([Status.Completed, Status.Failed, Status.Cancelled, Status.Expired]);
 export const isTerminal = (s: Status): boolean => terminal.has(s);
 
+import type { Cost } from './cost.js';
+
 export const Api = { Chat: 'chat', Responses: 'responses', Messages: 'messages' } as const;
 export type Api = (typeof Api)[keyof typeof Api];
 
@@ -79,6 +81,8 @@ export interface RequestRecord {
   attempts: number;
   history: AttemptRecord[];
   usage?: Usage;
+  /** What it cost (the model's price times the window's multiplier); absent when the model has no price. */
+  cost?: Cost;
   /** The finished answer in the shape of `api`. */
   result?: unknown;
   error?: RecordError;
@@ -86,7 +90,7 @@ export interface RequestRecord {
 
 export type RequestEvent =
   | { type: 'start'; attempt: number; provider: string; provider_model: string }
-  | { type: 'succeed'; attempt: number; result: unknown; usage: Usage; call?: CallFacts }
+  | { type: 'succeed'; attempt: number; result: unknown; usage: Usage; call?: CallFacts; cost?: Cost }
   /** `retry_in_ms` null = terminal failure; the caller applies the retry policy. */
   | { type: 'fail'; attempt: number; error: RecordError; retry_in_ms: number | null; call?: CallFacts }
   /** The scheduler cannot run a queued request at all (e.g. its model is gone from the config). */
@@ -115,6 +119,7 @@ export function decide(r: RequestRecord, ev: RequestEvent, now: number): Request
         status: Status.Completed,
         result: ev.result,
         usage: ev.usage,
+        ...(ev.cost ? { cost: ev.cost } : {}),
         error: undefined,
         ended_at: now,
         updated_at: now,

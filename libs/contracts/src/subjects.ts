@@ -7,12 +7,21 @@ export interface Names {
   readonly idempotencyBucket: string;
   /** Circuit-breaker state, one key per provider. */
   readonly breakersBucket: string;
-  readonly schedulerConsumer: string;
-  submit(window: string): string;
+  /** Rate-limit state, one key per scope (`tenant.<name>`, `provider.<name>`). */
+  readonly limitsBucket: string;
+  /** The one consumer on every window before windows had their own (removed at start: it overlaps theirs). */
+  readonly legacySchedulerConsumer: string;
+  /** One durable consumer per window, so asap is pulled apart from (and never behind) standard and batch. */
+  schedulerConsumer(window: string): string;
+  /** Per window and tenant: a tenant's queued count is the stream's message count on `submitTenant(tenant)`. */
+  submit(window: string, tenant: string): string;
+  submitWindow(window: string): string;
+  submitTenant(tenant: string): string;
   submitAll(): string;
-  dispatch(provider: string): string;
+  /** `fast`: asap, promoted and retried attempts; `bg`: standard and batch, on its own consumer so asap never waits behind it. */
+  dispatch(provider: string, lane?: 'fast' | 'bg'): string;
   dispatchAll(): string;
-  adapterConsumer(provider: string): string;
+  adapterConsumer(provider: string, lane?: 'fast' | 'bg'): string;
   done(id: string): string;
   event(kind: string, id: string): string;
   /** The event subjects kept in the events stream: terminal kinds only (webhooks, audit); the rest are live-only. */
@@ -28,12 +37,16 @@ export function names(prefix = 'rr'): Names {
     requestsBucket: `${prefix}-requests`,
     idempotencyBucket: `${prefix}-idempotency`,
     breakersBucket: `${prefix}-breakers`,
-    schedulerConsumer: `${prefix}-scheduler`,
-    submit: (window) => `${prefix}.submit.${window}`,
+    limitsBucket: `${prefix}-limits`,
+    legacySchedulerConsumer: `${prefix}-scheduler`,
+    schedulerConsumer: (window) => `${prefix}-scheduler-${window}`,
+    submit: (window, tenant) => `${prefix}.submit.${window}.${tenant}`,
+    submitWindow: (window) => `${prefix}.submit.${window}.*`,
+    submitTenant: (tenant) => `${prefix}.submit.*.${tenant}`,
     submitAll: () => `${prefix}.submit.>`,
-    dispatch: (provider) => `${prefix}.dispatch.${provider}`,
+    dispatch: (provider, lane = 'fast') => (lane === 'fast' ? `${prefix}.dispatch.${provider}` : `${prefix}.dispatch.${provider}.bg`),
     dispatchAll: () => `${prefix}.dispatch.>`,
-    adapterConsumer: (provider) => `${prefix}-adapter-${provider}`,
+    adapterConsumer: (provider, lane = 'fast') => (lane === 'fast' ? `${prefix}-adapter-${provider}` : `${prefix}-adapter-${provider}-bg`),
     done: (id) => `${prefix}.done.${id}`,
     event: (kind, id) => `${prefix}.event.${kind}.${id}`,
     eventsStored: () => ['completed', 'failed', 'cancelled', 'expired'].map((k) => `${prefix}.event.${k}.*`),

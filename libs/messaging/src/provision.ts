@@ -13,6 +13,7 @@ export interface Buckets {
   requests: KV;
   idempotency: KV;
   breakers: KV;
+  limits: KV;
 }
 
 const ms = (v: number) => v * 1_000_000; // JetStream durations are nanoseconds
@@ -37,7 +38,8 @@ export async function ensureLayout(nc: NatsConnection, n: Names, o: LayoutOption
   const requests = await kvm.create(n.requestsBucket, { history: 1, replicas: o.replicas, storage });
   const idempotency = await kvm.create(n.idempotencyBucket, { history: 1, replicas: o.replicas, storage, ttl: o.idempotencyTtlMs });
   const breakers = await kvm.create(n.breakersBucket, { history: 1, replicas: o.replicas, storage });
-  return { requests, idempotency, breakers };
+  const limits = await kvm.create(n.limitsBucket, { history: 1, replicas: o.replicas, storage });
+  return { requests, idempotency, breakers, limits };
 }
 
 async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string }): Promise<void> {

@@ -21,6 +21,8 @@ export interface ConsumerOptions<T> {
   filter: string;
   /** Messages handled at once by this process. */
   concurrency: number;
+  /** Messages delivered and not yet acked, deferred ones (nak with delay) included; -1 = no cap. A cap keeps a deep queue of deferred work from being cycled through. */
+  maxAckPending?: number;
   /** Redelivery after this long without an ack or a heartbeat. */
   ackWaitMs?: number;
   /** Stop extending the ack after this long: a stuck handler must not hold a message for ever. */
@@ -50,14 +52,14 @@ export async function runConsumer<T>(nc: NatsConnection, o: ConsumerOptions<T>):
     ack_policy: AckPolicy.Explicit,
     deliver_policy: DeliverPolicy.All,
     ack_wait: ackWaitMs * 1_000_000,
-    max_ack_pending: -1,
+    max_ack_pending: o.maxAckPending ?? -1,
     max_deliver: -1,
   };
   try {
     await jsm.consumers.add(o.stream, wanted);
   } catch {
     // It exists with other settings (say a new ack_wait): update what may change.
-    await jsm.consumers.update(o.stream, o.durable, { ack_wait: wanted.ack_wait, max_ack_pending: -1, max_deliver: -1 });
+    await jsm.consumers.update(o.stream, o.durable, { ack_wait: wanted.ack_wait, max_ack_pending: wanted.max_ack_pending, max_deliver: -1 });
   }
   const consumer = await jetstream(nc).consumers.get(o.stream, o.durable);
   const abort = new AbortController();

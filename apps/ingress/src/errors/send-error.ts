@@ -10,6 +10,7 @@ export function sendError(e: unknown, req: FastifyRequest, reply: FastifyReply, 
   if (err.status >= 500) log.error({ err: err.cause ?? e, url: req.url, method: req.method }, 'request failed');
   if (reply.sent) return;
   if (err.status === 503) void reply.header('retry-after', '2');
+  if (err.retryAfterS !== undefined) void reply.header('retry-after', String(err.retryAfterS));
   const requestId = reply.getHeader('x-request-id');
   void reply.status(err.status).header('content-type', 'application/json').send(envelopeFor(req.url)(err, typeof requestId === 'string' ? requestId : undefined));
 }

@@ -33,6 +33,8 @@ export function requestView(r: RequestRecord) {
       error: h.error ? { code: h.error.code, message: h.error.message } : null,
     })),
     usage: r.usage ?? null,
+    /** The model's price times the window's multiplier (`cost.window`, `cost.multiplier`); null when the model has no price. */
+    cost: r.cost ?? null,
     result: r.result ?? null,
     error: r.error ? { code: r.error.code, message: r.error.message } : null,
   };

@@ -3,6 +3,7 @@ import type { Config } from '@reqrun/config';
 import {
   ErrorCode, msgId, ReqRunError, Status, systemClock, systemIds, type RequestRecord, type SubmitItem,
 } from '@reqrun/contracts';
+import { countMessages } from '@reqrun/messaging';
 import { CONFIG, Lifecycle, Nats } from '@reqrun/runtime';
 import { fingerprint, IdempotencyStore, RequestStore } from '@reqrun/store';
 import { unavailable } from '../errors/to-reqrun-error.js';
@@ -30,6 +31,7 @@ export class SubmitService {
       status: Status.Queued, body: plan.body, created_at: now, updated_at: now, attempts: 0, history: [],
     };
     this.checkSize(record);
+    await this.checkQueue(plan.tenant);
     if (plan.idempotencyKey !== undefined) record = await this.claimKey(plan, record);
 
     const watch = this.waiter.watch(plan.tenant, record.id);
@@ -62,9 +64,9 @@ export class SubmitService {
 
   /** When the submission cannot be queued, the record we just made must not wait for ever: it fails, visibly. */
   private async publish(r: RequestRecord, createdHere: boolean): Promise<void> {
-    const item: SubmitItem = { id: r.id, tenant: r.tenant, attempt: 1, model: r.model, window: r.window, api: r.api };
+    const item: SubmitItem = { id: r.id, tenant: r.tenant, attempt: 1, model: r.model, window: r.window, api: r.api, created_at: r.created_at };
     try {
-      await this.nats.bus.persist(this.nats.names.submit(r.window), item, msgId(item));
+      await this.nats.bus.persist(this.nats.names.submit(r.window, r.tenant), item, msgId(item));
     } catch (e) {
       if (createdHere) {
         const error = { code: ErrorCode.Unavailable, message: 'The request could not be queued (NATS unreachable); send it again.', status: 503, retryable: false };
@@ -80,6 +82,23 @@ export class SubmitService {
     if (Buffer.byteLength(JSON.stringify(r)) > max / 2) {
       throw new ReqRunError(ErrorCode.BodyTooLarge, `The request is too large: ReqRun stores requests up to ${Math.floor(max / 2 / 1024)} KiB.`, 413);
     }
+  }
+
+  /**
+   * A tenant's `max_queued`: its queued count is what the submit stream holds on its subjects (`rr.submit.*.<tenant>`),
+   * kept by JetStream itself, so every ingress replica sees the same number and nothing can drift. Rate limits never
+   * refuse a request (it waits in the queue); only a full queue does, with the time its rpm needs to make room.
+   */
+  private async checkQueue(tenant: string): Promise<void> {
+    const limits = this.config.tenants.find((t) => t.name === tenant)?.limits;
+    if (!limits?.max_queued) return;
+    const n = this.nats.names;
+    const queued = await countMessages(this.nats.nc, n.submitStream, n.submitTenant(tenant));
+    if (queued < limits.max_queued) return;
+    const e = new ReqRunError(ErrorCode.QueueFull, `Too many requests queued for this tenant (${queued}, the limit is ${limits.max_queued}); try again later.`, 429);
+    const over = queued - limits.max_queued + 1;
+    e.retryAfterS = Math.max(1, Math.ceil(limits.rpm ? (over * (limits.period_s ?? 60)) / limits.rpm : 1));
+    throw e;
   }
 
   private checkModel(model: string): void {

@@ -1,0 +1,117 @@
+import { emptyLimitState, reserve, settle, SLOTS, trim, type Ask, type LimitSpec, type LimitState } from './limits.js';
+
+const ask = (id: string, o: Partial<Ask> = {}): Ask => ({ id, tokens: 0, leaseMs: 60_000, share: 1, ...o });
+
+/** Reserves `n` asks at `now`, returning the state and how many were taken. */
+function take(s: LimitState, spec: LimitSpec, n: number, now: number, o: Partial<Ask> = {}, prefix = 'r'): { state: LimitState; taken: number; waitMs?: number } {
+  let taken = 0;
+  let waitMs: number | undefined;
+  for (let i = 0; i < n; i++) {
+    const r = reserve(s, spec, ask(`${prefix}${now}-${i}`, o), now);
+    if (r.ok) {
+      s = r.state;
+      taken++;
+    } else waitMs = r.waitMs;
+  }
+  return { state: s, taken, waitMs };
+}
+
+describe('rpm: a sliding window that never lets more through than the limit', () => {
+  const spec: LimitSpec = { rpm: 20, period_s: 1 };
+
+  it('takes up to the limit, then says how long until the oldest slot leaves the window', () => {
+    const sut = take(emptyLimitState(), spec, 25, 10_000);
+    expect(sut.taken).toBe(20);
+    // slot [10000, 10050) counts until its end plus the period
+    expect(sut.waitMs).toBe(1050);
+  });
+
+  it('in every period ending at a reservation, no more than the limit (a clock walked in 7 ms steps)', () => {
+    let s = emptyLimitState();
+    const at: number[] = [];
+    for (let now = 0; now < 5000; now += 7) {
+      const r = take(s, spec, 3, now);
+      s = r.state;
+      for (let i = 0; i < r.taken; i++) at.push(now);
+    }
+    for (const t of at) expect(at.filter((x) => x > t - 1000 && x <= t).length).toBeLessThanOrEqual(20);
+    // and it is not needlessly strict: at least (1 - 2/SLOTS) of the rate over the run
+    expect(at.length).toBeGreaterThanOrEqual(Math.floor(5 * 20 * (1 - 2 / SLOTS)));
+  });
+
+  it('a share keeps the rest of the limit for earlier windows', () => {
+    expect(take(emptyLimitState(), spec, 25, 0, { share: 0.8 }).taken).toBe(16);
+    expect(take(emptyLimitState(), spec, 25, 0, { share: 0.01 }).taken).toBe(1);
+  });
+
+  it('the state stays small: old slots are dropped', () => {
+    let s = emptyLimitState();
+    for (let now = 0; now < 60_000; now += 10) s = take(s, spec, 1, now).state;
+    expect(s.slots.length).toBeLessThanOrEqual(SLOTS + 1);
+  });
+});
+
+describe('tpm: tokens reserved before, reconciled after', () => {
+  const spec: LimitSpec = { tpm: 1000, period_s: 60 };
+
+  it('reserves the estimate, so concurrent asks cannot overshoot', () => {
+    const sut = take(emptyLimitState(), spec, 50, 0, { tokens: 60 });
+    expect(sut.taken).toBe(16); // 16 * 60 = 960; the 17th would be 1020
+  });
+
+  it('a refund after the real usage makes room at once', () => {
+    const first = reserve(emptyLimitState(), spec, ask('a', { tokens: 900 }), 0);
+    if (!first.ok) throw new Error('refused');
+    expect(reserve(first.state, spec, ask('b', { tokens: 200 }), 1).ok).toBe(false);
+    const settled = settle(first.state, spec, { id: 'a', slot: first.slot, requests: 0, tokens: 12 - 900 }, 2);
+    expect(settled.slots[0][2]).toBe(12);
+    expect(reserve(settled, spec, ask('b', { tokens: 200 }), 3).ok).toBe(true);
+  });
+
+  it('more usage than reserved is charged, and holds back the next ones', () => {
+    const first = reserve(emptyLimitState(), spec, ask('a', { tokens: 100 }), 0);
+    if (!first.ok) throw new Error('refused');
+    const settled = settle(first.state, spec, { id: 'a', slot: first.slot, requests: 0, tokens: 850 }, 1);
+    expect(reserve(settled, spec, ask('b', { tokens: 100 }), 2).ok).toBe(false);
+  });
+
+  it('an ask larger than the whole limit runs alone in an empty window rather than never', () => {
+    expect(reserve(emptyLimitState(), spec, ask('big', { tokens: 5000 }), 0).ok).toBe(true);
+  });
+});
+
+describe('concurrency: leases', () => {
+  const spec: LimitSpec = { concurrency: 2 };
+
+  it('holds at the limit until a lease is released', () => {
+    const a = reserve(emptyLimitState(), spec, ask('a'), 0);
+    if (!a.ok) throw new Error('refused');
+    const b = reserve(a.state, spec, ask('b'), 0);
+    if (!b.ok) throw new Error('refused');
+    const c = reserve(b.state, spec, ask('c'), 0);
+    expect(c).toEqual({ ok: false, waitMs: 250 });
+    const released = settle(b.state, spec, { id: 'a', slot: a.slot, requests: 0, tokens: 0 }, 10);
+    expect(reserve(released, spec, ask('c'), 10).ok).toBe(true);
+  });
+
+  it('a lease whose holder died expires by itself', () => {
+    const a = reserve(emptyLimitState(), { concurrency: 1 }, ask('a', { leaseMs: 1000 }), 0);
+    if (!a.ok) throw new Error('refused');
+    expect(reserve(a.state, { concurrency: 1 }, ask('b'), 999).ok).toBe(false);
+    expect(reserve(a.state, { concurrency: 1 }, ask('b'), 1000).ok).toBe(true);
+    expect(trim(a.state, { concurrency: 1 }, 1000).leases).toEqual({});
+  });
+
+  it('the same request asking again (a redelivery) does not take a second lease', () => {
+    const a = reserve(emptyLimitState(), { concurrency: 1 }, ask('a'), 0);
+    if (!a.ok) throw new Error('refused');
+    expect(reserve(a.state, { concurrency: 1 }, ask('a'), 1).ok).toBe(true);
+  });
+
+  it('undoing a reservation gives the request back to the window', () => {
+    const a = reserve(emptyLimitState(), { rpm: 1, period_s: 60 }, ask('a'), 0);
+    if (!a.ok) throw new Error('refused');
+    const undone = settle(a.state, { rpm: 1, period_s: 60 }, { id: 'a', slot: a.slot, requests: -1, tokens: 0 }, 1);
+    expect(reserve(undone, { rpm: 1, period_s: 60 }, ask('b'), 2).ok).toBe(true);
+  });
+});

@@ -1,0 +1,114 @@
+/**
+ * Rate limits shared by every scheduler replica: one state per scope (`tenant.<name>`, `provider.<name>`), kept in
+ * the `rr-limits` bucket and changed only by these pure functions inside a compare-and-set.
+ *
+ * rpm/tpm: a sliding window of `period_s` kept as SLOTS sub-slots. A reservation counts as if made at the end of
+ * its slot, so it is forgotten a little later than it happened: in any `period_s` ending at a reservation, the
+ * counted total is at least the true one, so the limit is never exceeded (the price: up to 1/SLOTS of the rate).
+ * The state stays small whatever the traffic: at most SLOTS + 1 slots and `concurrency` leases.
+ * concurrency: a lease per running attempt, released when it ends; a lease whose holder died expires by itself.
+ * Tokens: reserved before dispatch (an estimate from the prompt and max_tokens), reconciled with the real usage
+ * after: the slot the reservation went into is corrected, so concurrent requests cannot overshoot a tpm limit.
+ */
+export interface LimitSpec {
+  rpm?: number;
+  tpm?: number;
+  concurrency?: number;
+  /** The window rpm and tpm count over, seconds (60 unless told). */
+  period_s?: number;
+}
+
+export interface LimitState {
+  /** [slot start ms, requests, tokens], oldest first. */
+  slots: [number, number, number][];
+  /** request id -> lease expiry, epoch ms. */
+  leases: Record<string, number>;
+}
+
+export const SLOTS = 20;
+export const emptyLimitState = (): LimitState => ({ slots: [], leases: {} });
+export const periodMs = (s: LimitSpec): number => (s.period_s ?? 60) * 1000;
+export const isLimited = (s: LimitSpec | undefined): s is LimitSpec => !!s && (s.rpm !== undefined || s.tpm !== undefined || s.concurrency !== undefined);
+/** Whether a reservation in this scope must be settled when its attempt ends (a lease to release, tokens to reconcile). */
+export const needsSettle = (s: LimitSpec): boolean => s.tpm !== undefined || s.concurrency !== undefined;
+
+export interface Ask {
+  id: string;
+  tokens: number;
+  /** How long the lease lives if it is never released (the holder died): longer than one attempt can take. */
+  leaseMs: number;
+  /** Fraction of each limit this request may use (its window's share, 1 when promoted). */
+  share: number;
+}
+
+export type Reservation = { ok: true; state: LimitState; slot: number } | { ok: false; waitMs: number };
+
+const cap = (limit: number, share: number) => Math.max(1, Math.floor(limit * share));
+
+/** The state without what no longer counts at `now`. */
+export function trim(s: LimitState, spec: LimitSpec, now: number): LimitState {
+  const slotMs = periodMs(spec) / SLOTS;
+  const slots = s.slots.filter(([start]) => start + slotMs + periodMs(spec) > now);
+  const leases: Record<string, number> = {};
+  for (const [id, until] of Object.entries(s.leases)) if (until > now) leases[id] = until;
+  return { slots, leases };
+}
+
+/** Takes one request (and its tokens, and a lease) if every limit allows it; else how long until it might. */
+export function reserve(state: LimitState, spec: LimitSpec, ask: Ask, now: number): Reservation {
+  const s = trim(state, spec, now);
+  const p = periodMs(spec);
+  const slotMs = p / SLOTS;
+  let waitMs = 0;
+  if (spec.concurrency !== undefined && !(ask.id in s.leases)) {
+    const held = Object.keys(s.leases).length;
+    // Leases end when their attempts do (unknown when): look again shortly, or when the first would expire.
+    if (held >= cap(spec.concurrency, ask.share)) waitMs = Math.max(waitMs, Math.max(1, Math.min(250, Math.min(...Object.values(s.leases)) - now)));
+  }
+  const over = (limit: number | undefined, need: number, pick: (slot: [number, number, number]) => number) => {
+    if (limit === undefined) return;
+    const allowed = cap(limit, ask.share);
+    let used = s.slots.reduce((n, slot) => n + pick(slot), 0);
+    // A single ask larger than the whole allowance goes alone, into an empty window: else it could never run.
+    const fits = (u: number) => u + need <= allowed || u <= 0;
+    if (fits(used)) return;
+    for (const slot of s.slots) {
+      used -= pick(slot);
+      if (fits(used)) {
+        waitMs = Math.max(waitMs, slot[0] + slotMs + p - now);
+        return;
+      }
+    }
+  };
+  over(spec.rpm, 1, (x) => x[1]);
+  over(spec.tpm, ask.tokens, (x) => x[2]);
+  if (waitMs > 0) return { ok: false, waitMs: Math.ceil(waitMs) };
+  const slot = now - (now % slotMs);
+  const slots = s.slots.map((x) => [...x] as [number, number, number]);
+  const last = slots.at(-1);
+  if (last && last[0] === slot) {
+    last[1] += 1;
+    last[2] += ask.tokens;
+  } else slots.push([slot, 1, ask.tokens]);
+  const leases = spec.concurrency !== undefined ? { ...s.leases, [ask.id]: now + ask.leaseMs } : s.leases;
+  return { ok: true, state: { slots, leases }, slot };
+}
+
+export interface Settlement {
+  id: string;
+  /** The slot the reservation went into. */
+  slot: number;
+  /** Correction of the request count: -1 undoes the reservation (it was never dispatched), 0 keeps it. */
+  requests: number;
+  /** Real tokens minus the reserved ones (negative: a refund). */
+  tokens: number;
+}
+
+/** Releases the lease and reconciles the reservation; a slot already out of the window needs no correction. */
+export function settle(state: LimitState, spec: LimitSpec, st: Settlement, now: number): LimitState {
+  const s = trim(state, spec, now);
+  const leases = { ...s.leases };
+  delete leases[st.id];
+  const slots = s.slots.map((x) => (x[0] === st.slot ? ([x[0], Math.max(0, x[1] + st.requests), Math.max(0, x[2] + st.tokens)] as [number, number, number]) : x));
+  return { slots, leases };
+}

@@ -1,0 +1,50 @@
+import type { KV } from '@nats-io/kv';
+import { emptyLimitState, reserve, settle, type Ask, type Clock, type LimitSpec, type LimitState, type Settlement } from '@reqrun/contracts';
+import { isWrongLastSequence } from '@reqrun/messaging';
+
+export type Reserved = { ok: true; slot: number } | { ok: false; waitMs: number };
+
+/**
+ * Rate-limit state shared by every scheduler and adapters process: one key per scope in the `rr-limits` bucket,
+ * changed only by the pure `reserve` / `settle` inside a compare-and-set, so two schedulers reserving at once
+ * cannot both take the last unit: the loser re-reads and decides again.
+ */
+export class LimitStore {
+  constructor(private readonly kv: KV, private readonly clock: Clock) {}
+
+  async reserve(scope: string, spec: LimitSpec, ask: Ask): Promise<Reserved> {
+    let taken: Reserved = { ok: false, waitMs: 1 };
+    await this.change(scope, (s) => {
+      const r = reserve(s, spec, ask, this.clock.now());
+      taken = r.ok ? { ok: true, slot: r.slot } : r;
+      return r.ok ? r.state : null;
+    });
+    return taken;
+  }
+
+  async settle(scope: string, spec: LimitSpec, st: Settlement): Promise<void> {
+    await this.change(scope, (s) => settle(s, spec, st, this.clock.now()));
+  }
+
+  /** The state as stored (tests, metrics). */
+  async read(scope: string): Promise<LimitState> {
+    const e = await this.kv.get(scope);
+    return e?.operation === 'PUT' ? e.json<LimitState>() : emptyLimitState();
+  }
+
+  private async change(scope: string, next: (s: LimitState) => LimitState | null): Promise<void> {
+    for (;;) {
+      const e = await this.kv.get(scope);
+      const current = e?.operation === 'PUT' ? e.json<LimitState>() : emptyLimitState();
+      const value = next(current);
+      if (!value) return;
+      try {
+        if (e) await this.kv.update(scope, JSON.stringify(value), e.revision);
+        else await this.kv.create(scope, JSON.stringify(value));
+        return;
+      } catch (err) {
+        if (!isWrongLastSequence(err)) throw err;
+      }
+    }
+  }
+}
