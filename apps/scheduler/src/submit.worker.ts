@@ -104,8 +104,17 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       if (!r || isTerminal(r.status)) return ack;
       createdAt = r.created_at;
     }
-    const anyLimit = this.config.providers.some((p) => p.limits) || this.config.tenants.some((t) => Object.keys(t.limits).length > 0);
-    const admission = item.attempt === 1 ? admit(item.window, createdAt!, now, w, anyLimit) : ({ kind: 'go', share: 1, lane: 'fast', promoted: true, expiresAt: Infinity } as const);
+    let history: AttemptRecord[] = [];
+    if (item.attempt > 1) {
+      // A retry: the record says which targets this request failed on.
+      const r = await read();
+      if (!r || isTerminal(r.status)) return ack;
+      history = r.history;
+    }
+    const to = route(model, { now, random: Math.random, breaker: (p) => this.breakers.state(p), history, maxWaitMs: this.config.retry.max_delay_ms });
+    const target = 'target' in to ? to.target : undefined;
+    const scopes = target ? scopesFor(this.config, item.tenant, target.provider) : [];
+    const admission = item.attempt === 1 ? admit(item.window, createdAt!, now, w, scopes.length > 0) : ({ kind: 'go', share: 1, lane: 'fast', promoted: true } as const);
     if (admission.kind === 'expire') {
       const t = await this.store.transition(item.tenant, item.id, { type: 'expire' });
       if (t?.changed) this.lifecycle.changed(t.record);
@@ -115,21 +124,13 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       deferred.inc({ window: item.window, reason: 'window' });
       return retryIn(admission.untilMs - now);
     }
-
-    let history: AttemptRecord[] = [];
-    if (item.attempt > 1) {
-      // A retry: the record says which targets this request failed on.
-      const r = await read();
-      if (!r || isTerminal(r.status)) return ack;
-      history = r.history;
+    // A deferred first attempt is looked at again by its promotion or expiry at the latest.
+    const later = (ms: number) => (item.attempt === 1 ? deferFor(ms, now, createdAt!, w, admission.promoted) : ms);
+    if (!target) {
+      const holdMs = (to as { holdMs: number }).holdMs;
+      this.log.debug({ request_id: item.id, attempt: item.attempt, hold_ms: holdMs }, 'holding: every target is paused, or the one chosen asked to wait');
+      return retryIn(later(holdMs));
     }
-    const to = route(model, { now, random: Math.random, breaker: (p) => this.breakers.state(p), history, maxWaitMs: this.config.retry.max_delay_ms });
-    if ('holdMs' in to) {
-      this.log.debug({ request_id: item.id, attempt: item.attempt, hold_ms: to.holdMs }, 'holding: every target is paused, or the one chosen asked to wait');
-      return retryIn(to.holdMs);
-    }
-    const { target } = to;
-    const scopes = scopesFor(this.config, item.tenant, target.provider);
     let held: HeldLimit[] = [];
     if (scopes.length > 0) {
       const r = await read();
@@ -140,7 +141,7 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       const got = await this.reserveAll(scopes, { id: item.id, tokens, leaseMs, share: admission.share });
       if ('waitMs' in got) {
         deferred.inc({ window: item.window, reason: 'limit' });
-        return retryIn(item.attempt === 1 ? deferFor(got.waitMs, now, createdAt!, w, admission.promoted) : got.waitMs);
+        return retryIn(later(got.waitMs));
       }
       held = got.held;
     }

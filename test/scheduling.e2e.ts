@@ -1,0 +1,239 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { msgId, names, Status, systemIds, type RequestRecord, type SubmitItem } from '@reqrun/contracts';
+import { startMesh, type Mesh } from '@reqrun/testing';
+import { get, pollRequest, post, readRecord } from './support/records.js';
+
+/**
+ * Scheduling through the running mesh with two scheduler replicas and the mock provider: rate limits shared by
+ * both replicas (counted where the provider call starts: the attempt's `started_at`), token reservation under
+ * concurrency, asap next to a standard backlog, promotion, expiry, cost, a full queue.
+ * Windows and limits are short (config); no test sleeps for more than a few seconds.
+ */
+let mesh: Mesh;
+let nc: NatsConnection;
+const n = names('rr');
+const chat = (content: string, extra: Record<string, unknown> = {}) => ({ model: 'mock-1', messages: [{ role: 'user', content }], ...extra });
+const accept = async (body: Record<string, unknown>): Promise<string> => {
+  const res = await post(`${mesh.url}/v1/chat/completions`, { wait: false, ...body });
+  expect(res.status).toBe(202);
+  return (await res.json()).id;
+};
+/** Records read straight from KV (ms timestamps). */
+const records = (ids: string[]): Promise<RequestRecord[]> => Promise.all(ids.map((id) => readRecord(mesh.nats.url, id)));
+const allDone = (ids: string[], timeoutMs: number) => Promise.all(ids.map((id) => pollRequest(mesh.url, id, (r) => ['completed', 'failed', 'expired', 'cancelled'].includes(r.status), timeoutMs)));
+/** How many attempts started in each whole second (epoch-aligned), from the records. */
+const perSecond = (rs: RequestRecord[], weight: (r: RequestRecord) => number = () => 1): Map<number, number> => {
+  const m = new Map<number, number>();
+  for (const r of rs) for (const h of r.history) m.set(Math.floor(h.started_at / 1000), (m.get(Math.floor(h.started_at / 1000)) ?? 0) + weight(r));
+  return m;
+};
+
+beforeAll(async () => {
+  mesh = await startMesh({
+    apps: { scheduler: 2 },
+    config: {
+      log: { level: 'warn' },
+      windows: {
+        // batch: a window with no share of limited targets (it waits for its promotion), short enough to watch
+        batch: { target_s: 2, promote_s: 1, expire_s: 3, share: 0 },
+      },
+      providers: [
+        { name: 'mock', type: 'mock', concurrency: 64 },
+        { name: 'rl', type: 'mock', limits: { rpm: 20, period_s: 1 } },
+        { name: 'tk', type: 'mock', limits: { tpm: 1050, period_s: 1 } },
+        { name: 'one', type: 'mock', limits: { concurrency: 1 } },
+      ],
+      models: {
+        'mock-1': { targets: [{ provider: 'mock' }], price: { input_per_mtok: 1, output_per_mtok: 2 } },
+        'rl-1': { targets: [{ provider: 'rl' }] },
+        'tk-1': { targets: [{ provider: 'tk' }] },
+        'one-1': { targets: [{ provider: 'one' }] },
+      },
+    },
+  });
+  nc = await connect({ servers: mesh.nats.url });
+}, 60_000);
+afterAll(async () => {
+  await nc?.close();
+  await mesh?.stop();
+});
+
+describe('rate limits shared by two scheduler replicas', () => {
+  it('a target limited to 20 requests a second gets at most 20 calls in every second, and all of them', async () => {
+    const ids = await Promise.all(Array.from({ length: 90 }, (_, i) => accept(chat(`rl ${i}`, { model: 'rl-1', completion_window: 'asap' }))));
+    await allDone(ids, 30_000);
+    const rs = await records(ids);
+    expect(rs.every((r) => r.status === Status.Completed)).toBe(true);
+    const counts = perSecond(rs);
+    expect(Math.max(...counts.values())).toBeLessThanOrEqual(20);
+    // and the limit is a rate, not a stall: 90 calls need at least four whole seconds after the first
+    const starts = rs.map((r) => r.history[0].started_at).sort((a, b) => a - b);
+    expect(starts.at(-1)! - starts[0]).toBeGreaterThanOrEqual(3000);
+  }, 60_000);
+
+  it('tokens are reserved before dispatch: 50 concurrent requests stay within tpm in every second', async () => {
+    // ~100 prompt tokens + max_tokens 5 each: reserved ≈ used, so 1050 tpm lets about 10 a second through
+    const prompt = 'x'.repeat(396);
+    const started = Date.now();
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => post(`${mesh.url}/v1/chat/completions`, { model: 'tk-1', max_tokens: 5, wait: true, wait_timeout: 60, messages: [{ role: 'user', content: `${prompt}${i}` }] })),
+    );
+    expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+    const ids = answers.map((a) => a.headers.get('x-request-id')!);
+    const rs = await records(ids);
+    const tokens = perSecond(rs, (r) => r.usage!.total_tokens);
+    expect(Math.max(...tokens.values())).toBeLessThanOrEqual(1050);
+    expect(rs[0].usage!.total_tokens).toBeGreaterThan(90);
+    // 50 × ~105 tokens at 1050 a second: not in one burst
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
+  }, 60_000);
+});
+
+describe('completion windows', () => {
+  it('a held request is promoted before its deadline: started between its promotion point and its target', async () => {
+    // batch here: target 2 s, promoted 1 s before it, share 0 of limited targets ('one' has a concurrency limit)
+    const id = await accept(chat('promote me', { model: 'one-1', completion_window: 'batch' }));
+    const r = await pollRequest(mesh.url, id, (x) => x.status === 'completed', 10_000);
+    const rec = await readRecord(mesh.nats.url, id);
+    const waited = rec.started_at - rec.created_at;
+    expect(waited).toBeGreaterThanOrEqual(1000);
+    expect(waited).toBeLessThan(2000);
+    expect(r.completion_window).toBe('batch');
+  });
+
+  it('a request not started by its window’s hard expiry is expired, visibly, with an `expired` event', async () => {
+    const events: string[] = [];
+    const sub = nc.subscribe(n.event('expired', '*'));
+    void (async () => {
+      for await (const m of sub) events.push(m.subject);
+    })();
+    // the one call 'one' may make at a time is busy for 5 s, longer than batch's 3 s expiry
+    const busy = await accept(chat('busy', { model: 'one-1', completion_window: 'asap', metadata: { mock_latency_ms: '5000' } }));
+    await pollRequest(mesh.url, busy, (x) => x.status === 'in_progress');
+    const id = await accept(chat('too late', { model: 'one-1', completion_window: 'batch' }));
+    const r = await pollRequest(mesh.url, id, (x) => x.status !== 'queued', 10_000);
+    expect(r).toMatchObject({ status: 'expired', attempts: 0, history: [], error: { code: 'request_expired' } });
+    const rec = await readRecord(mesh.nats.url, id);
+    expect(rec.ended_at - rec.created_at).toBeGreaterThanOrEqual(3000);
+    await pollRequest(mesh.url, busy, (x) => x.status === 'completed', 10_000);
+    sub.unsubscribe();
+    expect(events).toContain(n.event('expired', id));
+  }, 20_000);
+
+  it('records the cost of a finished request: the model price times the window multiplier', async () => {
+    const asap = await (await post(`${mesh.url}/v1/chat/completions`, chat('what does it cost'))).json();
+    const std = await accept(chat('what does it cost', { completion_window: 'standard' }));
+    const a = await (await get(`${mesh.url}/v1/requests/${asap.id}`)).json();
+    const s = await pollRequest(mesh.url, std, (x) => x.status === 'completed');
+    const price = (u: { input_tokens: number; output_tokens: number }) => (u.input_tokens * 1 + u.output_tokens * 2) / 1e6;
+    expect(a.cost).toEqual({ amount: price(a.usage), window: 'asap', multiplier: 1 });
+    expect(s.cost.window).toBe('standard');
+    expect(s.cost.multiplier).toBe(0.5);
+    expect(s.cost.amount).toBeCloseTo(price(s.usage) * 0.5, 12);
+  });
+});
+
+describe('priority and fairness', () => {
+  /** Writes records and submissions the way ingress does, for tenants ingress cannot name yet (no API keys on this branch). */
+  async function enqueue(tenant: string, window: 'asap' | 'standard', count: number, metadata: Record<string, string> = {}): Promise<string[]> {
+    const kv = await new Kvm(nc).open(n.requestsBucket);
+    const js = (await import('@nats-io/jetstream')).jetstream(nc);
+    const ids: string[] = [];
+    const batch = 500;
+    for (let i = 0; i < count; i += batch) {
+      await Promise.all(
+        Array.from({ length: Math.min(batch, count - i) }, async (_, j) => {
+          const now = Date.now();
+          const r: RequestRecord = {
+            id: systemIds.requestId(), tenant, api: 'chat', model: 'mock-1', window, status: Status.Queued,
+            body: chat(`${tenant} ${i + j}`, { metadata }), created_at: now, updated_at: now, attempts: 0, history: [],
+          };
+          await kv.create(r.id, JSON.stringify(r));
+          const item: SubmitItem = { id: r.id, tenant, attempt: 1, model: r.model, window, api: r.api, created_at: now };
+          await js.publish(n.submit(window, tenant), JSON.stringify(item), { msgID: msgId(item) });
+          ids.push(r.id);
+        }),
+      );
+    }
+    return ids;
+  }
+  const waiting = async () => {
+    const jsm = await jetstreamManager(nc);
+    const submit = await jsm.streams.info(n.submitStream, { subjects_filter: n.submitWindow('standard') });
+    const bg = await jsm.consumers.info(n.dispatchStream, n.adapterConsumer('mock', 'bg'));
+    return Object.values(submit.state.subjects ?? {}).reduce((a, b) => a + b, 0) + bg.num_pending + bg.num_ack_pending;
+  };
+
+  it("one tenant's 5,000 standard requests do not hold back another tenant's asap traffic, nor asap over HTTP", async () => {
+    // unloaded asap latency first, for the log
+    const idle: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = Date.now();
+      expect((await post(`${mesh.url}/v1/chat/completions`, chat(`idle ${i}`))).status).toBe(200);
+      idle.push(Date.now() - t0);
+    }
+    const burst = await enqueue('team-a', 'standard', 5000, { mock_latency_ms: '50' });
+    expect(await waiting()).toBeGreaterThan(1000);
+
+    const busy: number[] = [];
+    const other = await enqueue('team-b', 'asap', 20);
+    for (let i = 0; i < 10; i++) {
+      const t0 = Date.now();
+      expect((await post(`${mesh.url}/v1/chat/completions`, chat(`during ${i}`))).status).toBe(200);
+      busy.push(Date.now() - t0);
+    }
+    // team-b's records straight from KV (ingress answers only for its own tenant)
+    const end1 = Date.now() + 30_000;
+    let b = await records(other);
+    while (!b.every((r) => r.status === Status.Completed) && Date.now() < end1) {
+      await new Promise((r) => setTimeout(r, 100));
+      b = await records(other);
+    }
+    expect(b.map((r) => r.status)).toEqual(other.map(() => Status.Completed));
+    // every asap request finished while the standard backlog was still there
+    const left = await waiting();
+    expect(left).toBeGreaterThan(0);
+    const p50 = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+    console.log(`asap p50 idle ${p50(idle)} ms, with the backlog ${p50(busy)} ms; standard still waiting: ${left}`);
+
+    // and the backlog itself drains (the standard window is not starved either)
+    const end = Date.now() + 90_000;
+    while ((await waiting()) > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 500));
+    expect(await waiting()).toBe(0);
+    const done = await records(burst.slice(-50));
+    expect(done.every((r) => r.status === Status.Completed)).toBe(true);
+  }, 180_000);
+});
+
+describe('a full queue', () => {
+  let small: Mesh;
+  beforeAll(async () => {
+    small = await startMesh({
+      config: {
+        log: { level: 'warn' },
+        windows: { batch: { target_s: 600, share: 0 } },
+        providers: [{ name: 'mock', type: 'mock', limits: { rpm: 1000, period_s: 1 } }],
+        models: { 'mock-1': { targets: [{ provider: 'mock' }] } },
+        tenants: [{ name: 'default', limits: { max_queued: 3, rpm: 120, period_s: 60 } }],
+      },
+    });
+  }, 60_000);
+  afterAll(() => small?.stop());
+
+  it('is a 429 with retry-after; rate limits alone never refuse', async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await post(`${small.url}/v1/chat/completions`, chat(`held ${i}`, { wait: false, completion_window: 'batch' }));
+      expect(res.status).toBe(202);
+    }
+    const full = await post(`${small.url}/v1/chat/completions`, chat('one too many', { wait: false, completion_window: 'batch' }));
+    expect(full.status).toBe(429);
+    expect(Number(full.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect((await full.json()).error).toMatchObject({ code: 'queue_full', type: 'rate_limit_error' });
+    const anthropic = await post(`${small.url}/v1/messages`, { model: 'mock-1', max_tokens: 10, messages: [{ role: 'user', content: 'x' }], wait: false }, { 'x-api-key': 'dev' });
+    expect(anthropic.status).toBe(429);
+    expect((await anthropic.json()).error.type).toBe('rate_limit_error');
+  });
+});
