@@ -2,7 +2,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Config } from '@reqrun/config';
 import {
-  admit, deferFor, ErrorCode, needsSettle, isOpen, isTerminal, msgId, Window, type AttemptRecord, type DispatchItem, type HeldLimit, type Lane, type RequestRecord,
+  admit, deferFor, ErrorCode, needsSettle, promoteAtOf, isOpen, isTerminal, msgId, Window, type AttemptRecord, type DispatchItem, type HeldLimit, type Lane, type RequestRecord,
   type SubmitItem,
 } from '@reqrun/contracts';
 import { ack, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
@@ -11,6 +11,7 @@ import { BreakerStore, LimitStore, RequestStore } from '@reqrun/store';
 import { toCanonical } from '@reqrun/translate';
 import { Counter, Gauge } from 'prom-client';
 import { reserveTokens, scopesFor } from './limits.plan.js';
+import { LaneGate } from './lane.gate.js';
 import { route } from './router.js';
 
 /** Per window: messages handled at once, and messages out (deferred ones included) before the consumer stops delivering more. */
@@ -19,6 +20,11 @@ const pull: Record<Window, { concurrency: number; maxAckPending: number }> = {
   standard: { concurrency: 128, maxAckPending: 2048 },
   batch: { concurrency: 64, maxAckPending: 1024 },
 };
+
+/** Attempts a provider's background lane may hold before standard and batch wait in the submit stream instead. */
+const BG_LANE_DEPTH = 512;
+/** Longest a handler holds a message while it waits for lane room (well inside the consumer's heartbeat cap). */
+const MAX_GATE_WAIT_MS = 60_000;
 
 const deferred = new Counter({ name: 'reqrun_scheduler_deferred_total', help: 'Attempts put back in the queue by a rate limit or their window', labelNames: ['window', 'reason'] });
 const dispatched = new Counter({ name: 'reqrun_scheduler_dispatched_total', help: 'Attempts sent to a provider queue', labelNames: ['window', 'lane'] });
@@ -34,6 +40,7 @@ const dispatched = new Counter({ name: 'reqrun_scheduler_dispatched_total', help
 export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly consumers: RunningConsumer[] = [];
   private readonly limits: LimitStore;
+  private readonly lanes: LaneGate;
 
   constructor(
     @Inject(CONFIG) private readonly config: Config,
@@ -44,6 +51,7 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly breakers: BreakerStore,
   ) {
     this.limits = new LimitStore(nats.buckets.limits, { now: () => Date.now() });
+    this.lanes = new LaneGate(nats.nc, nats.names, BG_LANE_DEPTH);
   }
 
   async onApplicationBootstrap() {
@@ -68,7 +76,7 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
           filter: n.submitWindow(window),
           ackWaitMs: this.config.nats.ack_wait_ms,
           ...pull[window],
-          handler: (item) => this.handle(item),
+          handler: (item, d) => this.handle(item, d),
           onError: (err, where, raw) => logConsumerError(this.log, err, where, raw, { window }),
         }),
       );
@@ -80,7 +88,7 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
     await this.breakers.stop();
   }
 
-  async handle(item: SubmitItem): Promise<Outcome> {
+  async handle(item: SubmitItem, d: { signal?: AbortSignal } = {}): Promise<Outcome> {
     const now = Date.now();
     const wait = (item.not_before ?? 0) - now;
     if (wait > 0) return retryIn(wait);
@@ -131,6 +139,17 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       this.log.debug({ request_id: item.id, attempt: item.attempt, hold_ms: holdMs }, 'holding: every target is paused, or the one chosen asked to wait');
       return retryIn(later(holdMs));
     }
+    // Room in the lane first, then the reservation: a reservation is a dispatch now, not after a wait.
+    let lane: Lane = admission.lane;
+    if (lane === 'bg') {
+      const promoteAt = promoteAtOf(createdAt!, w);
+      const room = await this.lanes.room(target.provider, Math.min(promoteAt, now + MAX_GATE_WAIT_MS), d.signal);
+      if (!room) {
+        if (d.signal?.aborted || Date.now() < promoteAt) return retryIn(0); // back to the stream: stopping, or waited long enough here
+        lane = 'fast'; // promoted while it waited for room
+      }
+    }
+    const share = lane === 'fast' ? 1 : admission.share;
     let held: HeldLimit[] = [];
     if (scopes.length > 0) {
       const r = await read();
@@ -138,14 +157,13 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       const tokens = scopes.some((s) => s.spec.tpm !== undefined) ? reserveTokens(toCanonical(r.api, r.body)) : 0;
       const p = this.config.providers.find((x) => x.name === target.provider)!;
       const leaseMs = p.timeout_ms + this.config.nats.ack_wait_ms * 2;
-      const got = await this.reserveAll(scopes, { id: item.id, tokens, leaseMs, share: admission.share });
+      const got = await this.reserveAll(scopes, { id: item.id, tokens, leaseMs, share });
       if ('waitMs' in got) {
         deferred.inc({ window: item.window, reason: 'limit' });
         return retryIn(later(got.waitMs));
       }
       held = got.held;
     }
-    const lane: Lane = admission.lane;
     const dispatch: DispatchItem = {
       id: item.id, tenant: item.tenant, attempt: item.attempt, provider: target.provider, provider_model: target.model ?? item.model, ...(held.some((h) => needsSettle(h.spec)) ? { held: held.filter((h) => needsSettle(h.spec)) } : {}),
     };
