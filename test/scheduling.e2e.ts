@@ -208,6 +208,20 @@ describe('priority and fairness', () => {
   }, 180_000);
 });
 
+describe('restarts', () => {
+  it('a deferred request survives both schedulers being killed: the deferral lives in the stream, not in a process', async () => {
+    const id = await accept(chat('survive', { model: 'one-1', completion_window: 'batch' }));
+    const schedulers = mesh.apps.filter((a) => a.app === 'scheduler');
+    await new Promise((r) => setTimeout(r, 300)); // held (nak with a delay until its promotion at 1 s)
+    await Promise.all(schedulers.map((a) => a.kill('SIGKILL')));
+    await Promise.all(schedulers.map((a) => a.restart()));
+    await pollRequest(mesh.url, id, (x) => x.status === 'completed', 20_000);
+    const rec = await readRecord(mesh.nats.url, id);
+    expect(rec.started_at - rec.created_at).toBeGreaterThanOrEqual(1000);
+    expect(rec.attempts).toBe(1);
+  }, 40_000);
+});
+
 describe('a full queue', () => {
   let small: Mesh;
   beforeAll(async () => {

@@ -1,6 +1,18 @@
 import { buildConfig, ConfigError } from './load-config.js';
 
 describe('buildConfig', () => {
+  it('windows: targets, expiry, promotion and share, with a target alone moving its expiry and promotion', () => {
+    const sut = buildConfig({ windows: { standard: { target_s: 10 }, batch: { target_s: 100, expire_s: 150 } } });
+    expect(sut.windows.asap).toEqual({ price: 1, target_s: 0, expire_s: 3600, promote_s: 0, share: 1 });
+    expect(sut.windows.standard).toEqual({ price: 0.5, target_s: 10, expire_s: 20, promote_s: 1, share: 0.8 });
+    expect(sut.windows.batch).toEqual({ price: 0.5, target_s: 100, expire_s: 150, promote_s: 10, share: 0.5 });
+  });
+
+  it('reads provider limits', () => {
+    const sut = buildConfig({ providers: [{ name: 'm', type: 'mock', limits: { rpm: 20, tpm: 1000, concurrency: 4, period_s: 1 } }] });
+    expect(sut.providers[0].limits).toEqual({ rpm: 20, tpm: 1000, concurrency: 4, period_s: 1 });
+  });
+
   it('gives development defaults: a mock provider serving mock-1', () => {
     const sut = buildConfig({});
     expect(sut.providers).toEqual([expect.objectContaining({ name: 'mock', type: 'mock' })]);
@@ -56,6 +68,11 @@ describe('buildConfig', () => {
     [{ tenants: [{ name: 'a', models: ['nope'] }] }, /'nope' is not a configured model/],
     [{ tenants: [{ name: 'a', webhooks: [{ url: 'ftp://x', secret_env: 'S' }] }] }, /webhooks\[0\].url/],
     [{ retry: { max_attempts: 'five' } }, /retry.max_attempts/],
+    [{ providers: [{ name: 'x', type: 'mock', limits: { rpm: -1 } }] }, /providers\[0\] \(x\).limits.rpm must be a positive number/],
+    [{ providers: [{ name: 'x', type: 'mock', limits: { rps: 5 } }] }, /limits.rps is not a limit/],
+    [{ windows: { standard: { share: 1.5 } } }, /windows.standard.share must be between 0 and 1/],
+    [{ windows: { batch: { expire_s: 0 } } }, /windows.batch.expire_s/],
+    [{ models: { m: { targets: [{ provider: 'mock' }], price: { input_per_mtok: 1 } } } }, /models.m.price.output_per_mtok/],
   ])('names the bad field in %j', (raw, message) => {
     expect(() => buildConfig(raw)).toThrow(ConfigError);
     expect(() => buildConfig(raw)).toThrow(message);

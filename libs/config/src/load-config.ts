@@ -183,6 +183,11 @@ function model(name: string, m: any, providers: Set<string>): ModelConfig {
     return { provider: t.provider, model: t.model ?? name, weight: t.weight ?? 1, fallback: t.fallback ?? false };
   });
   if (targets.length === 0) throw new ConfigError(`models.${name} needs at least one target`);
+  if (m.price !== undefined) {
+    for (const f of ['input_per_mtok', 'output_per_mtok']) {
+      if (typeof m.price?.[f] !== 'number' || !(m.price[f] >= 0)) throw new ConfigError(`models.${name}.price.${f} must be a number >= 0 (per million tokens)`);
+    }
+  }
   return { targets, ...(m.price ? { price: m.price } : {}) };
 }
 
