@@ -94,6 +94,8 @@ async function fill(count) {
 }
 
 const queued = async () => (await jsm.streams.info(n.submitStream)).state.messages;
+/** Everything not yet run: the submit stream plus what waits in the dispatch lanes. */
+const backlog = async () => (await queued()) + (await jsm.streams.info(n.dispatchStream)).state.messages;
 
 async function stage(name, count) {
   console.log(`\n${name}: ${count.toLocaleString()} queued standard requests`);
@@ -116,13 +118,14 @@ async function stage(name, count) {
     const d = await metricValue(`${sched.url}/metrics`, 'reqrun_scheduler_dispatched_total');
     const c = await metricValue(`${adapters.url}/metrics`, 'reqrun_upstream_calls_total');
     const mem = await rssMib(sched.pid);
-    samples.push({ s, dispatched_per_s: d - prevD, calls_per_s: c - prevC, scheduler_rss_mib: mem?.rss });
+    samples.push({ s, dispatched_per_s: d - prevD, calls_per_s: c - prevC, scheduler_rss_mib: mem?.rss, backlog: await backlog() });
     prevD = d;
     prevC = c;
   }
   const elapsed = (Date.now() - t0) / 1000;
   const mem = await rssMib(sched.pid);
-  const steady = samples.slice(5); // past start-up
+  // past start-up, and only seconds that ended with work still waiting (a drained queue says nothing about the rate)
+  const steady = samples.slice(5).filter((x) => x.backlog > 0);
   const avg = (xs) => Math.round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
   const result = {
     stage: name,
@@ -131,13 +134,14 @@ async function stage(name, count) {
     measured_s: elapsed,
     dispatched_per_s: Math.round((prevD - d0) / elapsed),
     calls_per_s: Math.round((prevC - c0) / elapsed),
+    steady_seconds: steady.length,
     steady_dispatched_per_s: avg(steady.map((x) => x.dispatched_per_s)),
     steady_calls_per_s: avg(steady.map((x) => x.calls_per_s)),
     scheduler_rss_mib: { max: Math.max(...samples.map((x) => x.scheduler_rss_mib ?? 0)), end: mem?.rss, peak_hwm: mem?.hwm },
     left_in_submit_stream: await queued(),
     samples,
   };
-  console.log(`  ${MEASURE_S} s: dispatched ${result.dispatched_per_s}/s, provider calls ${result.calls_per_s}/s (after 5 s: ${result.steady_dispatched_per_s}/s, ${result.steady_calls_per_s}/s); scheduler RSS max ${result.scheduler_rss_mib.max} MiB; still queued ${result.left_in_submit_stream.toLocaleString()}`);
+  console.log(`  ${MEASURE_S} s: dispatched ${result.dispatched_per_s}/s, provider calls ${result.calls_per_s}/s (steady, ${result.steady_seconds} s with work waiting: ${result.steady_dispatched_per_s}/s, ${result.steady_calls_per_s}/s); scheduler RSS max ${result.scheduler_rss_mib.max} MiB; still queued ${result.left_in_submit_stream.toLocaleString()}`);
   return result;
 }
 
