@@ -237,7 +237,7 @@ describe('a full queue', () => {
   }, 60_000);
   afterAll(() => small?.stop());
 
-  it('is a 429 with retry-after; rate limits alone never refuse', async () => {
+  it('is a 429 with retry-after, in each API’s envelope', async () => {
     for (let i = 0; i < 3; i++) {
       const res = await post(`${small.url}/v1/chat/completions`, chat(`held ${i}`, { wait: false, completion_window: 'batch' }));
       expect(res.status).toBe(202);
