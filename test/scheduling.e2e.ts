@@ -38,7 +38,7 @@ beforeAll(async () => {
       log: { level: 'warn' },
       windows: {
         // batch: a window with no share of limited targets (it waits for its promotion), short enough to watch
-        batch: { target_s: 2, promote_s: 1, expire_s: 3, share: 0 },
+        batch: { target_s: 2, promote_s: 1, expire_s: 8, share: 0 },
       },
       providers: [
         { name: 'mock', type: 'mock', concurrency: 64 },
@@ -110,18 +110,18 @@ describe('completion windows', () => {
     void (async () => {
       for await (const m of sub) events.push(m.subject);
     })();
-    // the one call 'one' may make at a time is busy for 5 s, longer than batch's 3 s expiry
-    const busy = await accept(chat('busy', { model: 'one-1', completion_window: 'asap', metadata: { mock_latency_ms: '5000' } }));
+    // the one call 'one' may make at a time is busy for 10 s, longer than batch's 8 s expiry
+    const busy = await accept(chat('busy', { model: 'one-1', completion_window: 'asap', metadata: { mock_latency_ms: '10000' } }));
     await pollRequest(mesh.url, busy, (x) => x.status === 'in_progress');
     const id = await accept(chat('too late', { model: 'one-1', completion_window: 'batch' }));
-    const r = await pollRequest(mesh.url, id, (x) => x.status !== 'queued', 10_000);
+    const r = await pollRequest(mesh.url, id, (x) => x.status !== 'queued', 15_000);
     expect(r).toMatchObject({ status: 'expired', attempts: 0, history: [], error: { code: 'request_expired' } });
     const rec = await readRecord(mesh.nats.url, id);
-    expect(rec.ended_at - rec.created_at).toBeGreaterThanOrEqual(3000);
-    await pollRequest(mesh.url, busy, (x) => x.status === 'completed', 10_000);
+    expect(rec.ended_at - rec.created_at).toBeGreaterThanOrEqual(8000);
+    await pollRequest(mesh.url, busy, (x) => x.status === 'completed', 15_000);
     sub.unsubscribe();
     expect(events).toContain(n.event('expired', id));
-  }, 20_000);
+  }, 30_000);
 
   it('records the cost of a finished request: the model price times the window multiplier', async () => {
     const asap = await (await post(`${mesh.url}/v1/chat/completions`, chat('what does it cost'))).json();
@@ -212,7 +212,7 @@ describe('restarts', () => {
   it('a deferred request survives both schedulers being killed: the deferral lives in the stream, not in a process', async () => {
     const id = await accept(chat('survive', { model: 'one-1', completion_window: 'batch' }));
     const schedulers = mesh.apps.filter((a) => a.app === 'scheduler');
-    await new Promise((r) => setTimeout(r, 300)); // held (nak with a delay until its promotion at 1 s)
+    await new Promise((r) => setTimeout(r, 300)); // held (nak with a delay until its promotion at 1 s; expiry at 8 s)
     await Promise.all(schedulers.map((a) => a.kill('SIGKILL')));
     await Promise.all(schedulers.map((a) => a.restart()));
     await pollRequest(mesh.url, id, (x) => x.status === 'completed', 20_000);
