@@ -3,8 +3,8 @@
  * the `rr-limits` bucket and changed only by these pure functions inside a compare-and-set.
  *
  * rpm/tpm: a sliding window of `period_s` kept as SLOTS sub-slots. A reservation counts as if made at the end of
- * its slot, so it is forgotten a little later than it happened: in any `period_s` ending at a reservation, the
- * counted total is at least the true one, so the limit is never exceeded (the price: up to 1/SLOTS of the rate).
+ * its slot, plus SKEW_MS, so it is forgotten a little later than it happened: in any `period_s` (+ SKEW_MS) ending at
+ * a reservation, the counted total is at least the true one, so the limit is never exceeded.
  * The state stays small whatever the traffic: at most SLOTS + 1 slots and `concurrency` leases.
  * concurrency: a lease per running attempt, released when it ends; a lease whose holder died expires by itself.
  * Tokens: reserved before dispatch (an estimate from the prompt and max_tokens), reconciled with the real usage
@@ -26,6 +26,13 @@ export interface LimitState {
 }
 
 export const SLOTS = 20;
+/**
+ * A reservation is made when the scheduler dispatches; the provider sees the call a little later (the adapters pull,
+ * mark the attempt started, call). Reservations are remembered this much longer than the period, so calls stay
+ * within the limit at the provider as long as that delay varies by less than this (and a slot). The price: a rate
+ * of `limit` per `period + SKEW_MS` (0.4 % of a 60 s period; a fifth of a 1 s one, as tests use).
+ */
+export const SKEW_MS = 250;
 export const emptyLimitState = (): LimitState => ({ slots: [], leases: {} });
 export const periodMs = (s: LimitSpec): number => (s.period_s ?? 60) * 1000;
 export const isLimited = (s: LimitSpec | undefined): s is LimitSpec => !!s && (s.rpm !== undefined || s.tpm !== undefined || s.concurrency !== undefined);
@@ -48,7 +55,7 @@ const cap = (limit: number, share: number) => Math.max(1, Math.floor(limit * sha
 /** The state without what no longer counts at `now`. */
 export function trim(s: LimitState, spec: LimitSpec, now: number): LimitState {
   const slotMs = periodMs(spec) / SLOTS;
-  const slots = s.slots.filter(([start]) => start + slotMs + periodMs(spec) > now);
+  const slots = s.slots.filter(([start]) => start + slotMs + periodMs(spec) + SKEW_MS > now);
   const leases: Record<string, number> = {};
   for (const [id, until] of Object.entries(s.leases)) if (until > now) leases[id] = until;
   return { slots, leases };
@@ -75,7 +82,7 @@ export function reserve(state: LimitState, spec: LimitSpec, ask: Ask, now: numbe
     for (const slot of s.slots) {
       used -= pick(slot);
       if (fits(used)) {
-        waitMs = Math.max(waitMs, slot[0] + slotMs + p - now);
+        waitMs = Math.max(waitMs, slot[0] + slotMs + p + SKEW_MS - now);
         return;
       }
     }
