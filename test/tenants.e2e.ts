@@ -78,7 +78,8 @@ describe('API keys', () => {
     expect(wrong.status).toBe(401);
     expect((await wrong.json()).error).toMatchObject({ type: 'authentication_error', code: 'invalid_api_key' });
     await expect(new OpenAI({ baseURL: `${mesh.url}/v1`, apiKey: 'nope', maxRetries: 0 }).models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
-    for (const path of ['/v1/requests/rr_01KAAAAAAAAAAAAAAAAAAAAAAA', '/v1/responses/rr_01KAAAAAAAAAAAAAAAAAAAAAAA', '/v1/models']) {
+    // Percent-encoded spellings reach the same routes: the matched route decides, so they need a key too.
+    for (const path of ['/v1/requests/rr_01KAAAAAAAAAAAAAAAAAAAAAAA', '/v1/responses/rr_01KAAAAAAAAAAAAAAAAAAAAAAA', '/v1/models', '/%761/models', '/v1/%6dodels']) {
       expect((await get(`${mesh.url}${path}`)).status).toBe(401);
     }
   });

@@ -49,7 +49,13 @@ export async function bootstrap(name: AppName, appModule: Type | DynamicModule, 
     { logger: new NestPinoLogger(log), abortOnError: false },
   );
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-  await configure?.({ app, config, log });
+  try {
+    await configure?.({ app, config, log });
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    log.fatal(`bad configuration: ${e.message}`);
+    process.exit(2);
+  }
   await app.listen(http.port, http.host);
   log.info({ port: http.port }, `${name} listening`);
   process.on('unhandledRejection', (e) => log.error({ err: e }, 'unhandled rejection'));

@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Config, TenantConfig } from '@reqrun/config';
+import { ConfigError, type Config, type TenantConfig } from '@reqrun/config';
 import { ErrorCode, ReqRunError, type Window } from '@reqrun/contracts';
 
 /** Who is calling: a configured tenant, or the one open tenant of development mode. */
@@ -40,7 +40,7 @@ export class ApiKeys {
         if (k.sha256) keys.push({ digest: Buffer.from(k.sha256, 'hex'), tenant });
         else {
           const value = env[k.env!];
-          if (!value) throw new Error(`tenants '${t.name}'.keys[${j}]: the environment variable ${k.env} is not set`);
+          if (!value) throw new ConfigError(`tenants '${t.name}'.keys[${j}]: the environment variable ${k.env} is not set`);
           keys.push({ digest: sha256(value), tenant });
         }
       }

@@ -9,11 +9,13 @@ type WithTenant = FastifyRequest & { [TENANT]?: Tenant };
 
 /**
  * Every `/v1/…` request is authenticated before its body is read: the tenant of its key is put on the request (a
- * 401 in the API's envelope otherwise). Health, readiness and metrics stay open, for probes and scrapers.
+ * 401 in the API's envelope otherwise). Health, readiness and metrics stay open, for probes and scrapers. The route
+ * Fastify matched decides, not the URL as sent, so no spelling of a path (`/%761/…`) gets past; and a controller
+ * that finds no tenant fails closed (`CallerTenant`).
  */
 export function installAuth({ app, log }: Booted, keys: ApiKeys): void {
   app.getHttpAdapter().getInstance().addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith('/v1/')) return;
+    if (!req.routeOptions.url?.startsWith('/v1/')) return;
     try {
       (req as WithTenant)[TENANT] = keys.resolve(req.headers);
     } catch (e) {
