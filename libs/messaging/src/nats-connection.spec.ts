@@ -1,4 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { findNatsServer, freePort, waitUntil, isPortOpen } from '@reqrun/testing';
 import { authOptions, connectNats } from './nats-connection.js';
 
@@ -56,6 +59,29 @@ describe('NATS connection options', () => {
       expect(await connectsWith(server.url, { token_env: 'TOK' }, { TOK: 't0ken' })).toBe(true);
     } finally {
       await server.stop();
+    }
+  });
+
+  it('speaks mutual TLS: verifies the server with the CA, shows its client certificate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'reqrun-tls-'));
+    const f = (name: string) => join(dir, name);
+    const ssl = (...args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+    try {
+      ssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=test-ca', '-keyout', f('ca-key.pem'), '-out', f('ca.pem'));
+      writeFileSync(f('san.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+      for (const who of ['server', 'client']) {
+        ssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${who}`, '-keyout', f(`${who}-key.pem`), '-out', f(`${who}.csr`));
+        ssl('x509', '-req', '-in', f(`${who}.csr`), '-CA', f('ca.pem'), '-CAkey', f('ca-key.pem'), '-CAcreateserial', '-days', '1', '-extfile', f('san.ext'), '-out', f(`${who}.pem`));
+      }
+      const server = await serverWith(['--tlsverify', '--tlscert', f('server.pem'), '--tlskey', f('server-key.pem'), '--tlscacert', f('ca.pem')]);
+      try {
+        expect(await connectsWith(server.url, { tls: { ca: f('ca.pem'), cert: f('client.pem'), key: f('client-key.pem') } }, {})).toBe(true);
+        await expect(connectsWith(server.url, { tls: { ca: f('ca.pem') } }, {})).rejects.toThrow(); // no client certificate
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
