@@ -137,7 +137,7 @@ describe('completion windows', () => {
 });
 
 describe('priority and fairness', () => {
-  /** Writes records and submissions the way ingress does, for tenants ingress cannot name yet (no API keys on this branch). */
+  /** Writes records and submissions the way ingress does, for two tenants at once (faster than 5,000 HTTP requests). */
   async function enqueue(tenant: string, window: 'asap' | 'standard', count: number, metadata: Record<string, string> = {}): Promise<string[]> {
     const kv = await new Kvm(nc).open(n.requestsBucket);
     const js = (await import('@nats-io/jetstream')).jetstream(nc);
@@ -223,15 +223,18 @@ describe('restarts', () => {
 });
 
 describe('a full queue', () => {
+  const QUEUE_KEY = 'rr-e2e-queue-key-1';
+  const auth = { authorization: `Bearer ${QUEUE_KEY}` };
   let small: Mesh;
   beforeAll(async () => {
     small = await startMesh({
+      env: { RR_E2E_QUEUE_KEY: QUEUE_KEY },
       config: {
         log: { level: 'warn' },
         windows: { batch: { target_s: 600, share: 0 } },
         providers: [{ name: 'mock', type: 'mock', limits: { rpm: 1000, period_s: 1 } }],
         models: { 'mock-1': { targets: [{ provider: 'mock' }] } },
-        tenants: [{ name: 'default', limits: { max_queued: 3, rpm: 120, period_s: 60 } }],
+        tenants: [{ name: 'team-q', keys: [{ env: 'RR_E2E_QUEUE_KEY' }], limits: { max_queued: 3, rpm: 120, period_s: 60 } }],
       },
     });
   }, 60_000);
@@ -239,14 +242,14 @@ describe('a full queue', () => {
 
   it('is a 429 with retry-after, in each API’s envelope', async () => {
     for (let i = 0; i < 3; i++) {
-      const res = await post(`${small.url}/v1/chat/completions`, chat(`held ${i}`, { wait: false, completion_window: 'batch' }));
+      const res = await post(`${small.url}/v1/chat/completions`, chat(`held ${i}`, { wait: false, completion_window: 'batch' }), auth);
       expect(res.status).toBe(202);
     }
-    const full = await post(`${small.url}/v1/chat/completions`, chat('one too many', { wait: false, completion_window: 'batch' }));
+    const full = await post(`${small.url}/v1/chat/completions`, chat('one too many', { wait: false, completion_window: 'batch' }), auth);
     expect(full.status).toBe(429);
     expect(Number(full.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect((await full.json()).error).toMatchObject({ code: 'queue_full', type: 'rate_limit_error' });
-    const anthropic = await post(`${small.url}/v1/messages`, { model: 'mock-1', max_tokens: 10, messages: [{ role: 'user', content: 'x' }], wait: false }, { 'x-api-key': 'dev' });
+    const anthropic = await post(`${small.url}/v1/messages`, { model: 'mock-1', max_tokens: 10, messages: [{ role: 'user', content: 'x' }], wait: false }, { 'x-api-key': QUEUE_KEY });
     expect(anthropic.status).toBe(429);
     expect((await anthropic.json()).error.type).toBe('rate_limit_error');
   });

@@ -4,3 +4,4 @@ export * from './provision.js';
 export * from './work-consumer.js';
 export * from './bus.js';
 export * from './stream-count.js';
+export * from './work-context.js';
