@@ -1,5 +1,5 @@
 import { bootstrap } from '@reqrun/runtime';
 import { IngressModule } from './ingress.module.js';
-import { installErrorHandlers } from './errors/install-error-handlers.js';
+import { frameworkErrors, installErrorHandlers } from './errors/install-error-handlers.js';
 
-await bootstrap('ingress', IngressModule, installErrorHandlers);
+await bootstrap('ingress', IngressModule, installErrorHandlers, { frameworkErrors });
