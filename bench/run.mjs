@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { metricValue, startMesh, startNats } from '../dist/libs/testing/src/index.js';
 import { summarizeProfiles } from './profile-summary.mjs';
@@ -245,12 +246,27 @@ async function recordCount() {
   return (await jsm.streams.info(`KV_${names('rr').requestsBucket}`)).state.messages;
 }
 
+/** How many request records are in each status (a scan of the bucket: only to explain a mismatch). */
+async function recordStatuses() {
+  const kv = await new Kvm(state.nc).open(names('rr').requestsBucket);
+  const counts = {};
+  for await (const k of await kv.keys()) {
+    const e = await kv.get(k);
+    if (e?.operation !== 'PUT') continue;
+    const r = e.json();
+    const key = `${r.status}/${r.attempts}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts; // "status/attempts": n
+}
+
 /** Waits (bounded) until the submit and dispatch streams are empty and, when given, request `id` is terminal. */
 async function waitIdle(timeoutMs, id) {
   const t0 = Date.now();
   let last = { depth: undefined, status: undefined };
   for (;;) {
     if (state.interrupted) throw new Error('interrupted');
+    checkAlive();
     const depth = await queueDepth();
     let status;
     if (id) status = (await (await fetch(`${state.mesh.url}/v1/requests/${id}`)).json()).status;
@@ -334,9 +350,16 @@ async function preflight(name, d) {
   return r.json;
 }
 
+/** An app that died on its own makes every later number meaningless: stop with its log (printed by main's catch). */
+function checkAlive() {
+  const dead = state.mesh?.apps.filter((a) => a.exited) ?? [];
+  if (dead.length) throw new Error(`${dead.map((a) => `${a.app} (pid ${a.pid})`).join(', ')} exited unexpectedly`);
+}
+
 async function runScenario(name) {
   const d = defs[name];
   const mesh = name !== 'baseline';
+  if (mesh) checkAlive();
   const out = { name, title: d.title, url: d.url(), body: d.body };
   const marks = mesh ? meshLogMarks() : undefined;
   const callsBefore = mesh ? await mockCalls() : undefined;
@@ -387,8 +410,14 @@ async function runScenario(name) {
   }
   if (mesh) {
     if (name !== 'async') await waitIdle(settleTimeoutMs); // requests cut off when the load stopped still finish
+    // Both queues can be empty for a moment while the ingress still holds requests between storing and queueing
+    // them (up to one per connection when the load stops): wait (bounded) until every record made has had its call.
+    for (const until = Date.now() + 15_000; Date.now() < until; await sleep(200)) {
+      if ((await mockCalls()) - callsBefore >= (await recordCount()) - recordsBefore) break;
+    }
     out.provider_calls = (await mockCalls()) - callsBefore;
     out.records_created = (await recordCount()) - recordsBefore;
+    if (out.provider_calls !== out.records_created) out.record_statuses = await recordStatuses(); // what the others are doing
     if (name === 'async') {
       // preflight + warm-up + measured 202s + sentinel; requests cut off when autocannon stops may add a few more.
       out.drain.accepted_counted = 1 + (out.warmup?.accepted ?? 0) + out.expected_responses + 1;
@@ -460,6 +489,7 @@ async function runBacklog() {
   let calls = 0;
   for (;;) {
     if (state.interrupted) throw new Error('interrupted');
+    checkAlive();
     await sample();
     calls = await mockCalls();
     depth = await queueDepth();
@@ -554,7 +584,7 @@ function printReport(report) {
   }
   for (const s of report.scenarios) {
     if (s.provider_calls !== undefined && s.provider_calls !== s.records_created) {
-      console.log(`  ! ${s.name}: ${s.provider_calls} provider calls for ${s.records_created} request records (expected one call each)`);
+      console.log(`  ! ${s.name}: ${s.provider_calls} provider calls for ${s.records_created} request records (expected one call each)${s.record_statuses ? `; records by status/attempts now: ${JSON.stringify(s.record_statuses)}` : ''}`);
     }
   }
   console.log('');
@@ -663,7 +693,7 @@ try {
 } catch (e) {
   if (!state.interrupted) {
     console.error(`\nbench failed: ${e.stack ?? e}`);
-    if (state.mesh) for (const a of state.mesh.apps) console.error(`--- ${a.app} (pid ${a.pid}) log tail ---\n${a.logs().split('\n').slice(-30).join('\n')}`);
+    if (state.mesh) for (const a of state.mesh.apps) console.error(`--- ${a.app} (pid ${a.pid}${a.exited ? ', exited' : ''}) log tail ---\n${a.logs().split('\n').slice(-30).join('\n')}`);
   }
 } finally {
   if (!state.interrupted) {
