@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { slow, startFakeUpstream, startMesh, type AppProcess, type FakeUpstream, type Mesh } from '@reqrun/testing';
-import { rawValues } from './support/records.js';
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
 
 /**
  * Steady load (~200 req/s of mixed wait / async / idempotent-retrying chat requests, 50–500 ms upstream latency)
@@ -102,17 +103,24 @@ it('loses no accepted request and runs none twice while an adapter, a scheduler 
     }
   })();
 
-  await sleep(2000);
+  const t0 = Date.now();
+  const phases: Record<string, number> = {};
+  await sleep(1500);
+  // One kill every 2 s; each victim restarts meanwhile (slow on a loaded machine), its other replica carrying the load.
+  const restarts: Promise<void>[] = [];
   for (const app of ['adapters', 'scheduler', 'ingress']) {
     const victim = replica(app, 0);
     await victim.kill('SIGKILL');
-    await sleep(500); // the other replica carries the load alone for a moment
-    await victim.restart();
-    await sleep(1500);
+    phases[`${app}_killed_s`] = (Date.now() - t0) / 1000;
+    restarts.push(sleep(300).then(() => victim.restart()).then(() => void (phases[`${app}_back_s`] = (Date.now() - t0) / 1000)));
+    await sleep(2000);
   }
+  await Promise.all(restarts);
+  await sleep(1000);
   stop = true;
   await loader;
   await Promise.all(inflight);
+  phases.load_s = (Date.now() - t0) / 1000;
 
   // Every accepted request reaches a terminal state (polled on any live ingress).
   const accepted = sent.filter((s) => s.id);
@@ -128,6 +136,7 @@ it('loses no accepted request and runs none twice while an adapter, a scheduler 
     }
     if (final.size < accepted.length) await sleep(500);
   }
+  phases.polled_s = (Date.now() - t0) / 1000;
   const unfinished = accepted.filter((s) => !final.has(s.id!)).map((s) => `${s.id} (${s.tag})`);
   expect(unfinished).toEqual([]);
   expect(accepted.filter((s) => final.get(s.id!).status !== 'completed').map((s) => `${s.id} ${final.get(s.id!).status}`)).toEqual([]);
@@ -144,11 +153,12 @@ it('loses no accepted request and runs none twice while an adapter, a scheduler 
   let records: any[] = [];
   const recordsUntil = Date.now() + 30_000;
   for (;;) {
-    records = (await rawValues(mesh.nats.url)).map((v) => JSON.parse(v));
+    records = await allRecords(mesh.nats.url);
     const busy = records.filter((r) => !TERMINAL.includes(r.status) && !(r.status === 'queued' && r.attempts === 0));
     if (busy.length === 0 || Date.now() > recordsUntil) break;
     await sleep(500);
   }
+  phases.records_read_s = (Date.now() - t0) / 1000;
   const tagOf = (r: any) => String(r.body?.messages?.[0]?.content ?? '').split(' ')[0];
   const byTag = new Map<string, any[]>();
   for (const r of records) byTag.set(tagOf(r), [...(byTag.get(tagOf(r)) ?? []), r]);
@@ -166,7 +176,8 @@ it('loses no accepted request and runs none twice while an adapter, a scheduler 
   expect(upstream.calls.length).toBe(callsBefore);
 
   // Every call the upstream received is on its record's history: a record's calls are between its attempts that
-  // surely reached the upstream (all but those lost with a killed adapter, which may or may not have) and all of them.
+  // surely reached the upstream (answered, or failed with the upstream's HTTP status) and all of them (an attempt lost
+  // with a killed adapter, cut by a timeout or failed on the network may or may not have reached it).
   const calls = new Map<string, number>();
   for (const c of upstream.calls) {
     const t = String(c.body?.messages?.[0]?.content ?? '').split(' ')[0];
@@ -178,10 +189,12 @@ it('loses no accepted request and runs none twice while an adapter, a scheduler 
   let lost = 0;
   for (const [tag, [r]] of byTag) {
     const n = calls.get(tag) ?? 0;
-    const lostHere = r.history.filter((h: any) => h.error?.code === 'worker_lost').length;
+    const maybe = r.history.filter((h: any) => h.outcome !== 'completed' && h.status_code === undefined);
     attempts += r.attempts;
-    lost += lostHere;
-    if (r.history.length !== r.attempts || n > r.attempts || n < r.attempts - lostHere) wrong.push(`${r.id} ${tag}: ${n} calls, ${r.attempts} attempts (${lostHere} lost)`);
+    lost += maybe.length;
+    if (r.history.length !== r.attempts || n > r.attempts || n < r.attempts - maybe.length) {
+      wrong.push(`${r.id} ${tag}: ${n} calls, ${r.attempts} attempts: ${JSON.stringify(r.history.map((h: any) => [h.outcome, h.status_code, h.error?.code]))}`);
+    }
     if (TERMINAL.includes(r.status) && r.status !== 'completed') wrong.push(`${r.id} ${tag}: ${r.status}`);
     if (!TERMINAL.includes(r.status) && r.attempts > 0) wrong.push(`${r.id} ${tag}: still ${r.status}`);
   }
@@ -192,13 +205,33 @@ it('loses no accepted request and runs none twice while an adapter, a scheduler 
   // A record made for a caller whose ingress died between storing it and queueing it stays queued with no attempt
   // (the caller was not answered, so it was not accepted; a retry with an Idempotency-Key re-queues it).
   const stranded = records.filter((r) => r.status === 'queued' && r.attempts === 0).map((r) => r.id);
+  const failedAttempts: Record<string, number> = {};
+  for (const r of records) for (const h of r.history) if (h.outcome !== 'completed') failedAttempts[`${h.error?.code}/${h.status_code ?? '-'}`] = (failedAttempts[`${h.error?.code}/${h.status_code ?? '-'}`] ?? 0) + 1;
   const summary = {
     sent: sent.length, accepted: accepted.length, refused: sent.filter((s) => !s.id).length,
     idempotent_retries: sent.filter((s) => s.mode === 'idem').reduce((n, s) => n + s.statuses.length - 1, 0),
-    records: records.length, upstream_calls: upstream.calls.length, attempts, worker_lost: lost, stranded,
+    records: records.length, upstream_calls: upstream.calls.length, attempts, maybe_reached: lost, failed_attempts: failedAttempts, stranded, phases,
   };
   console.log(`fault-load: ${JSON.stringify(summary)}`);
   expect(accepted.length).toBeGreaterThan(sent.length / 2);
   // The mesh is whole again: every replica ready.
   for (const a of mesh.apps) expect((await fetch(`${a.url}/readyz`)).status).toBe(200);
 }, 240_000);
+
+/** Every request record in the bucket, read straight from NATS (64 reads at a time: thousands of them). */
+async function allRecords(natsUrl: string): Promise<any[]> {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const kv = await new Kvm(nc).open('rr-requests');
+    const keys: string[] = [];
+    for await (const k of await kv.keys()) keys.push(k);
+    const out: any[] = [];
+    for (let i = 0; i < keys.length; i += 64) {
+      const entries = await Promise.all(keys.slice(i, i + 64).map((k) => kv.get(k)));
+      for (const e of entries) if (e?.operation === 'PUT') out.push(e.json());
+    }
+    return out;
+  } finally {
+    await nc.close();
+  }
+}
