@@ -8,12 +8,19 @@ import { ack, drop, retryIn, runConsumer, type Outcome, type RunningConsumer } f
 import { CONFIG, Lifecycle, LOGGER, logConsumerError, Nats, type Logger } from '@reqrun/runtime';
 import { BreakerStore, RequestStore, type Versioned } from '@reqrun/store';
 import { toApiResult, toCanonical } from '@reqrun/translate';
-import { Counter } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { InFlightCalls } from './in-flight.calls.js';
 import { adapterFor } from './providers/provider.registry.js';
 import { ProviderError, type AdapterResult, type ProviderAdapter } from './providers/provider.js';
 
 const upstreamCalls = new Counter({ name: 'reqrun_upstream_calls_total', help: 'Calls made to providers, by provider and outcome', labelNames: ['provider', 'outcome'] });
+const upstreamLatency = new Histogram({
+  name: 'reqrun_upstream_latency_seconds',
+  help: 'Duration of one provider call (one attempt), by provider and outcome',
+  labelNames: ['provider', 'outcome'],
+  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+});
+const upstreamInFlight = new Gauge({ name: 'reqrun_upstream_in_flight', help: 'Provider calls running now in this adapters process', labelNames: ['provider'] });
 
 /** One consumer per configured provider: runs attempts, stores their outcome, hands retries back to the scheduler. */
 @Injectable()
@@ -67,11 +74,18 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
       let answer: AdapterResult;
       const began = performance.now();
       const latency = () => Math.round(performance.now() - began);
+      const counted = (outcome: 'ok' | 'error') => {
+        this.log.debug({ provider: p.name, attempt: item.attempt, outcome, latency_ms: latency() }, 'provider call finished');
+        upstreamInFlight.dec({ provider: p.name });
+        upstreamCalls.inc({ provider: p.name, outcome });
+        upstreamLatency.observe({ provider: p.name, outcome }, (performance.now() - began) / 1000);
+      };
+      upstreamInFlight.inc({ provider: p.name });
       try {
         answer = await adapter.call({ ...toCanonical(record.api, record.body), model: item.provider_model }, { signal: call.signal, attempt: item.attempt, api: record.api });
-        upstreamCalls.inc({ provider: p.name, outcome: 'ok' });
+        counted('ok');
       } catch (e) {
-        upstreamCalls.inc({ provider: p.name, outcome: 'error' });
+        counted('error');
         if (call.cancelled) return ack; // the record already says so
         const error = describe(e, call.timedOut, p.timeout_ms);
         const retryAfterMs = e instanceof ProviderError ? e.retryAfterMs : 0;
@@ -99,7 +113,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
   /** The start was not a legal move: find out why and finish whatever an earlier delivery left undone. */
   private async recover(r: RequestRecord, item: DispatchItem): Promise<Outcome> {
     if (isTerminal(r.status)) {
-      this.lifecycle.changed(r); // a crash may have come between the write and the wake-up
+      this.lifecycle.changed(r, { replayed: true }); // a crash may have come between the write and the wake-up
       return ack;
     }
     if (r.status === Status.Queued && r.attempts >= item.attempt) {

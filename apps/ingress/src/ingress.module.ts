@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { QueueMetrics } from '@reqrun/runtime';
 import { ChatController } from './chat/chat.controller.js';
 import { MessagesController } from './messages/messages.controller.js';
 import { ModelsController } from './models/models.controller.js';
@@ -12,6 +13,6 @@ import { Waiter } from './submit/waiter.js';
 
 @Module({
   controllers: [ChatController, ResponsesController, MessagesController, RequestsController, ModelsController],
-  providers: [SubmitService, Waiter, CreateHandler, RequestsService, ResponsesService],
+  providers: [SubmitService, Waiter, CreateHandler, RequestsService, ResponsesService, QueueMetrics],
 })
 export class IngressModule {}

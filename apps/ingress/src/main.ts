@@ -1,5 +1,12 @@
-import { bootstrap } from '@reqrun/runtime';
+import { bootstrap, type Booted } from '@reqrun/runtime';
 import { IngressModule } from './ingress.module.js';
 import { frameworkErrors, installErrorHandlers } from './errors/install-error-handlers.js';
+import { ApiKeys } from './security/api-keys.js';
+import { installAuth } from './security/tenant.hook.js';
+import { installWorkContext } from './security/work-context.hook.js';
 
-await bootstrap('ingress', IngressModule, installErrorHandlers, { frameworkErrors });
+await bootstrap('ingress', IngressModule, (b: Booted) => {
+  installWorkContext(b);
+  installErrorHandlers(b);
+  installAuth(b, ApiKeys.from(b.config));
+}, { frameworkErrors });

@@ -1,7 +1,9 @@
 import type { BreakerPolicy, RetryPolicy } from '@reqrun/contracts';
+import type { NatsAuth } from '@reqrun/messaging';
 
 /** The typed shape of reqrun.yaml after defaults are applied. */
-export interface NatsConfig {
+/** Plus how to authenticate and secure the connection (user/password, token, nkey, creds, TLS): see NatsAuth. */
+export interface NatsConfig extends NatsAuth {
   url: string;
   /** Replicas for streams and buckets (1 on one node, 3 on a cluster). */
   replicas: number;

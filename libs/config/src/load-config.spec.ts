@@ -14,6 +14,15 @@ describe('buildConfig', () => {
     expect(buildConfig({}).tenants).toEqual([]);
   });
 
+  it('reads NATS auth and TLS by env var name and file path, one way of authenticating at a time', () => {
+    const sut = buildConfig({ nats: { user: 'reqrun', password_env: 'NATS_PASSWORD', tls: { ca: '/etc/nats/ca.pem', cert: '/c.pem', key: '/k.pem' } } });
+    expect(sut.nats).toMatchObject({ user: 'reqrun', password_env: 'NATS_PASSWORD', tls: { ca: '/etc/nats/ca.pem', cert: '/c.pem', key: '/k.pem' } });
+    expect(() => buildConfig({ nats: { token_env: 'T', creds_file: '/x.creds' } })).toThrow('nats: use one of');
+    expect(() => buildConfig({ nats: { token_env: 'not a name' } })).toThrow('nats.token_env must name an environment variable');
+    expect(() => buildConfig({ nats: { password_env: 'P' } })).toThrow('nats.password_env needs nats.user');
+    expect(() => buildConfig({ nats: { tls: { cert: '/c.pem' } } })).toThrow('cert and key go together');
+  });
+
   it('lets env override the NATS url, prefix and the port of the app that loads it', () => {
     const sut = buildConfig({}, { NATS_URL: 'nats://x:1', REQRUN_HTTP_PORT: '9999', REQRUN_NATS_PREFIX: 't1' }, 'scheduler');
     expect(sut.nats.url).toBe('nats://x:1');

@@ -187,7 +187,29 @@ function check(c: Config): void {
     if (!Number.isInteger(h.port) || h.port < 0 || h.port > 65535) throw new ConfigError(`http.${app}.port must be 0-65535`);
     positive(h.body_limit, `http.${app}.body_limit`);
   }
+  checkNatsAuth(c.nats);
   if (!/^[a-z][a-z0-9_-]*$/i.test(c.nats.prefix)) throw new ConfigError('nats.prefix must start with a letter and hold letters, digits, - or _');
+}
+
+const envName = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function checkNatsAuth(n: Config['nats']): void {
+  for (const f of ['password_env', 'token_env', 'nkey_seed_env'] as const) {
+    if (n[f] !== undefined && (typeof n[f] !== 'string' || !envName.test(n[f]))) throw new ConfigError(`nats.${f} must name an environment variable (secrets are not written in the config)`);
+  }
+  for (const f of ['user', 'creds_file'] as const) {
+    if (n[f] !== undefined && (typeof n[f] !== 'string' || n[f] === '')) throw new ConfigError(`nats.${f} must be a non-empty string`);
+  }
+  if (n.password_env !== undefined && n.user === undefined) throw new ConfigError('nats.password_env needs nats.user');
+  const ways = [n.user, n.token_env, n.nkey_seed_env, n.creds_file].filter((v) => v !== undefined).length;
+  if (ways > 1) throw new ConfigError('nats: use one of user (+ password_env), token_env, nkey_seed_env or creds_file');
+  if (n.tls !== undefined) {
+    if (typeof n.tls !== 'object' || n.tls === null) throw new ConfigError('nats.tls must be a map with ca, cert and key file paths');
+    for (const [k, v] of Object.entries(n.tls)) {
+      if (!['ca', 'cert', 'key'].includes(k) || typeof v !== 'string') throw new ConfigError(`nats.tls.${k}: expected ca, cert or key, each a file path`);
+    }
+    if (!n.tls.cert !== !n.tls.key) throw new ConfigError('nats.tls: cert and key go together (a client certificate)');
+  }
 }
 
 function int(v: string, name: string): number {

@@ -12,6 +12,12 @@ export const ErrorCode = {
   /** `previous_response_id` names a response that has not completed (yet): there is nothing to continue from. */
   PreviousResponseNotCompleted: 'previous_response_not_completed',
   Unauthorized: 'invalid_api_key',
+  MissingApiKey: 'missing_api_key',
+  /** The tenant's configuration does not allow this model or completion window (403). */
+  ModelNotAllowed: 'model_not_allowed',
+  WindowNotAllowed: 'completion_window_not_allowed',
+  /** A JSON body nested deeper than ReqRun reads. */
+  TooDeep: 'json_too_deep',
   QueueFull: 'queue_full',
   UpstreamError: 'upstream_error',
   UpstreamRejected: 'upstream_rejected',

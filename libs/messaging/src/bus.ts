@@ -1,5 +1,6 @@
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { headers, type NatsConnection } from '@nats-io/nats-core';
+import { currentContext, TRACEPARENT } from './work-context.js';
 
 /** Publishing, in the two flavours ReqRun needs. */
 export class Bus {
@@ -9,9 +10,14 @@ export class Bus {
     this.js = jetstream(nc);
   }
 
-  /** Durable publish into a stream; `msgID` makes a repeat within the duplicate window a no-op. */
-  async persist(subject: string, item: unknown, msgID: string): Promise<void> {
-    await this.js.publish(subject, JSON.stringify(item), { msgID });
+  /**
+   * Durable publish into a stream; `msgID` makes a repeat within the duplicate window a no-op. The current trace
+   * context goes in a `traceparent` header (the item itself stays the same), so the consumer continues the trace.
+   */
+  async persist(subject: string, item: unknown, msgID: string, traceparent = currentContext()?.traceparent): Promise<void> {
+    const h = traceparent ? headers() : undefined;
+    h?.set(TRACEPARENT, traceparent!);
+    await this.js.publish(subject, JSON.stringify(item), { msgID, ...(h ? { headers: h } : {}) });
   }
 
   /** Fire-and-forget core publish (wake-ups and lifecycle notices; the record stays the truth). */

@@ -3,3 +3,4 @@ export * from './nats-errors.js';
 export * from './provision.js';
 export * from './work-consumer.js';
 export * from './bus.js';
+export * from './work-context.js';

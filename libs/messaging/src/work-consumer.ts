@@ -1,5 +1,6 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { childSpan, runInContext, TRACEPARENT } from './work-context.js';
 
 /** What a handler decided; only this module turns it into ack / nak / term. */
 export type Outcome = { kind: 'ack' } | { kind: 'retry'; delayMs: number } | { kind: 'drop'; reason: string };
@@ -11,6 +12,8 @@ export interface Delivery {
   /** How many times this message has been delivered (1 = first). */
   deliveryCount: number;
   signal: AbortSignal;
+  /** This handler's span of the trace the message carried (a new trace when it carried none). */
+  traceparent: string;
 }
 
 export type Handler<T> = (item: T, d: Delivery) => Promise<Outcome>;
@@ -71,7 +74,12 @@ export async function runConsumer<T>(nc: NatsConnection, o: ConsumerOptions<T>):
       if (Date.now() - startedAt < maxWorkingMs) m.working();
     }, Math.max(1000, Math.floor(ackWaitMs / 3)));
     try {
-      const outcome = await o.handler(m.json<T>(), { deliveryCount: m.info.deliveryCount, signal: abort.signal });
+      const item = m.json<T>();
+      // The handler runs in the item's context: its log lines name the request and trace, what it publishes carries the trace on.
+      const traceparent = childSpan(m.headers?.get(TRACEPARENT) || undefined);
+      const id = (item as { id?: unknown } | null)?.id;
+      const outcome = await runInContext({ traceparent, ...(typeof id === 'string' ? { request_id: id } : {}) }, () =>
+        o.handler(item, { deliveryCount: m.info.deliveryCount, signal: abort.signal, traceparent }));
       settle(m, outcome);
     } catch (e) {
       o.onError?.(e, 'handle', m.string());

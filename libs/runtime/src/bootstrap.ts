@@ -7,6 +7,10 @@ import { ConfigError, loadConfig, type AppName, type Config } from '@reqrun/conf
 import { collectDefaultMetrics } from 'prom-client';
 import { createLogger, NestPinoLogger, type Logger } from './logger.js';
 import { RuntimeModule } from './runtime.module.js';
+import { DEV_MODE_WARNING } from './health.controller.js';
+
+/** Largest request head (request line and headers) accepted. */
+export const MAX_HEADER_BYTES = 16 * 1024;
 
 export interface Booted {
   app: NestFastifyApplication;
@@ -32,15 +36,31 @@ export async function bootstrap(name: AppName, appModule: Type | DynamicModule, 
     throw e;
   }
   const log = createLogger(name, config.log.level);
+  if (config.tenants.length === 0) log.warn(`DEVELOPMENT MODE: ${DEV_MODE_WARNING}. Configure tenants[] before exposing ReqRun.`);
   collectDefaultMetrics({ prefix: 'reqrun_process_' });
   const http = config.http[name];
   const app = await NestFactory.create<NestFastifyApplication>(
     { module: class ReqRunRoot {}, imports: [RuntimeModule.forApp(name, config, log), appModule] },
-    new FastifyAdapter({ bodyLimit: http.body_limit, routerOptions: { maxParamLength: 200 }, ...fastify }),
+    new FastifyAdapter({
+      bodyLimit: http.body_limit,
+      routerOptions: { maxParamLength: 200 },
+      // Stated rather than inherited: a JSON body with a `__proto__` key, or `constructor.prototype`, is a 400, so no
+      // body can reach Object.prototype through a later merge or spread; headers over 16 KiB are a 431.
+      onProtoPoisoning: 'error',
+      onConstructorPoisoning: 'error',
+      http: { maxHeaderSize: MAX_HEADER_BYTES },
+      ...fastify,
+    }),
     { logger: new NestPinoLogger(log), abortOnError: false },
   );
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-  await configure?.({ app, config, log });
+  try {
+    await configure?.({ app, config, log });
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    log.fatal(`bad configuration: ${e.message}`);
+    process.exit(2);
+  }
   await app.listen(http.port, http.host);
   log.info({ port: http.port }, `${name} listening`);
   process.on('unhandledRejection', (e) => log.error({ err: e }, 'unhandled rejection'));

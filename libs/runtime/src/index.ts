@@ -5,3 +5,4 @@ export * from './runtime.module.js';
 export * from './health.controller.js';
 export * from './bootstrap.js';
 export * from './lifecycle.js';
+export * from './queue.metrics.js';

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isTerminal, Status, type RequestRecord } from '@reqrun/contracts';
 import { Nats } from './nats.handles.js';
+import { observeChange } from './request.metrics.js';
 
 const kindOf = (r: RequestRecord): string => {
   switch (r.status) {
@@ -12,15 +13,17 @@ const kindOf = (r: RequestRecord): string => {
 
 /**
  * Tells the world a record changed, after the change is stored: a lifecycle event on `rr.event.<kind>.<id>`
- * and, for a terminal state, the wake-up on `rr.done.<id>` carrying the final record.
+ * and, for a terminal state, the wake-up on `rr.done.<id>` carrying the final record; and counts it in the metrics.
  */
 @Injectable()
 export class Lifecycle {
   constructor(@Inject(Nats) private readonly nats: Nats) {}
 
-  changed(r: RequestRecord): void {
+  /** `replayed`: the change was stored and told before (a crash may have lost the telling); it is told again but not counted again. */
+  changed(r: RequestRecord, o: { replayed?: boolean } = {}): void {
     const n = this.nats.names;
     this.nats.bus.notify(n.event(kindOf(r), r.id), { id: r.id, tenant: r.tenant, status: r.status, attempts: r.attempts, at: r.updated_at });
     if (isTerminal(r.status)) this.nats.bus.notify(n.done(r.id), r);
+    if (!o.replayed) observeChange(r);
   }
 }

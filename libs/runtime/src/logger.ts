@@ -1,11 +1,16 @@
 import type { LoggerService } from '@nestjs/common';
+import { logFields } from '@reqrun/messaging';
 import { pino, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
-/** JSON lines on stdout; `npm start` pipes them through pino-pretty. */
+/**
+ * JSON lines on stdout; `npm start` pipes them through pino-pretty. A line logged while a request is in hand (an
+ * HTTP request, a work item) carries its `request_id` and `trace_id` (see `WorkContext`): the mixin does for every
+ * line what a child logger per request would, without passing one through every call.
+ */
 export function createLogger(app: string, level: string): Logger {
-  return pino({ level, base: { app }, timestamp: pino.stdTimeFunctions.isoTime });
+  return pino({ level, base: { app }, timestamp: pino.stdTimeFunctions.isoTime, mixin: logFields });
 }
 
 /** Lets Nest's own messages go through the same logger. */

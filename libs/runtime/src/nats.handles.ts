@@ -1,3 +1,4 @@
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Config } from '@reqrun/config';
 import { names, type Names } from '@reqrun/contracts';
@@ -11,7 +12,8 @@ export class Nats {
   private constructor(readonly nc: NatsConnection, readonly bus: Bus, readonly names: Names, readonly buckets: Buckets) {}
 
   static async open(config: Config, app: string, log: Logger): Promise<Nats> {
-    const nc = await connectNats({ url: config.nats.url, name: `reqrun-${app}` });
+    const { url, user, password_env, token_env, nkey_seed_env, creds_file, tls } = config.nats;
+    const nc = await connectNats({ url, name: `reqrun-${app}`, user, password_env, token_env, nkey_seed_env, creds_file, tls });
     const n = names(config.nats.prefix);
     const layout = { replicas: config.nats.replicas, idempotencyTtlMs: config.idempotency.ttl_s * 1000, eventsMaxAgeMs: 7 * 86_400_000 };
     // A cluster that is still electing its JetStream leader refuses for a while: keep trying for a minute.
@@ -29,6 +31,15 @@ export class Nats {
     void self.watch(log);
     log.info({ server: nc.getServer(), max_payload: nc.info?.max_payload }, 'connected to NATS');
     return self;
+  }
+
+  /** The streams and buckets (KV buckets are streams `KV_<bucket>`) that are not on the server right now. */
+  async missingLayout(): Promise<string[]> {
+    const jsm = await jetstreamManager(this.nc);
+    const n = this.names;
+    const wanted = [n.submitStream, n.dispatchStream, n.eventsStream, ...[n.requestsBucket, n.idempotencyBucket, n.breakersBucket].map((b) => `KV_${b}`)];
+    const present = await Promise.all(wanted.map((s) => jsm.streams.info(s).then(() => true, () => false)));
+    return wanted.filter((_, i) => !present[i]);
   }
 
   /** Connected right now (false while reconnecting). */

@@ -1,5 +1,6 @@
 import type { ProviderConfig } from '@reqrun/config';
 import type { CanonicalResult, Clock } from '@reqrun/contracts';
+import { currentContext, TRACEPARENT } from '@reqrun/messaging';
 import { classify, TIMEOUT } from './classify.js';
 import { ProviderError, type AdapterResult } from './provider.js';
 
@@ -31,7 +32,8 @@ export const keyHeader = (header: string) => (key: string): Record<string, strin
 /**
  * POSTs `body` as JSON to `base_url + path` with Node's fetch (aborted by `signal`: cancel or the per-attempt
  * timeout), and reads the answer with `read`. Anything else becomes a classified ProviderError whose message is the
- * provider's own (from its error body), scrubbed of the key.
+ * provider's own (from its error body), scrubbed of the key. The call carries the request's `traceparent`, so the
+ * provider's own logs (or a tracing proxy in front of it) join the trace that started at the ingress.
  */
 export async function postJson(u: Upstream, path: string, body: object, signal: AbortSignal, clock: Clock, read: (json: any) => CanonicalResult): Promise<AdapterResult> {
   const url = new URL(u.base_url + path);
@@ -39,7 +41,8 @@ export async function postJson(u: Upstream, path: string, body: object, signal: 
   let res: Response;
   let text: string;
   try {
-    res = await fetch(url, { method: 'POST', headers: u.headers, body: JSON.stringify(body), signal });
+    const traceparent = currentContext()?.traceparent;
+    res = await fetch(url, { method: 'POST', headers: traceparent ? { ...u.headers, [TRACEPARENT]: traceparent } : u.headers, body: JSON.stringify(body), signal });
     text = await res.text();
   } catch (e) {
     const why = signal.aborted ? signal.reason : e;

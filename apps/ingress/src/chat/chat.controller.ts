@@ -2,6 +2,8 @@ import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { ApiEdge } from '../submit/api-edge.js';
 import { CreateHandler } from '../submit/create.handler.js';
+import type { Tenant } from '../security/api-keys.js';
+import { CallerTenant } from '../security/tenant.hook.js';
 import { ChatCompletionDto } from './chat-completion.dto.js';
 
 const chatEdge: ApiEdge = {
@@ -19,7 +21,7 @@ export class ChatController {
 
   @Post('completions')
   @HttpCode(200)
-  create(@Body() raw: unknown, @Headers() headers: Record<string, string | undefined>, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.creates.create(chatEdge, raw, headers, reply);
+  create(@Body() raw: unknown, @Headers() headers: Record<string, string | undefined>, @CallerTenant() tenant: Tenant, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.creates.create(chatEdge, tenant, raw, headers, reply);
   }
 }

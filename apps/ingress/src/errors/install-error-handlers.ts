@@ -1,12 +1,15 @@
 import { badRequest, ErrorCode, ReqRunError } from '@reqrun/contracts';
 import type { Booted, FastifyOptions, Logger } from '@reqrun/runtime';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { checkJsonDepth } from '../security/json-depth.js';
 import { ApiErrorFilter } from './api-error.filter.js';
 import { sendError } from './send-error.js';
 
 /**
  * Body-parser errors (bad JSON, too large) happen in Fastify before Nest sees the request, so Fastify's error handler
  * renders them too, through the same function as Nest's filter. Bodies that are not JSON are refused up front.
+ * The parser itself refuses `__proto__` keys and `constructor.prototype` (see `bootstrap`); a body nested too deep is
+ * refused before anything walks it.
  */
 export function installErrorHandlers({ app, config, log }: Booted): void {
   const limit = config.http.ingress.body_limit;
@@ -21,6 +24,14 @@ export function installErrorHandlers({ app, config, log }: Booted): void {
     const hasBody = req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0' || req.headers['transfer-encoding'] !== undefined;
     if (hasBody && !/^application\/(.+\+)?json\b/i.test(req.headers['content-type'] ?? '')) {
       sendError(new ReqRunError(ErrorCode.UnsupportedMediaType, "Send the body as JSON with 'Content-Type: application/json'.", 415), req, reply, log);
+      return reply;
+    }
+  });
+  fastify.addHook('preValidation', async (req, reply) => {
+    try {
+      checkJsonDepth(req.body);
+    } catch (e) {
+      sendError(e, req, reply, log);
       return reply;
     }
   });

@@ -2,6 +2,8 @@ import { Body, Controller, Headers, HttpCode, Post, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { ApiEdge } from '../submit/api-edge.js';
 import { CreateHandler } from '../submit/create.handler.js';
+import type { Tenant } from '../security/api-keys.js';
+import { CallerTenant } from '../security/tenant.hook.js';
 import { CreateMessageDto } from './create-message.dto.js';
 
 /** Anthropic's async shape has Anthropic's habits: `type`, and times as RFC 3339 (as in Message Batches). */
@@ -21,7 +23,7 @@ export class MessagesController {
 
   @Post('messages')
   @HttpCode(200)
-  create(@Body() raw: unknown, @Headers() headers: Record<string, string | undefined>, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.creates.create(messagesEdge, raw, headers, reply);
+  create(@Body() raw: unknown, @Headers() headers: Record<string, string | undefined>, @CallerTenant() tenant: Tenant, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.creates.create(messagesEdge, tenant, raw, headers, reply);
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ErrorCode, isRequestId, notFound, ReqRunError, Status, type RequestRecord } from '@reqrun/contracts';
+import { setRequestId } from '@reqrun/messaging';
 import { Lifecycle } from '@reqrun/runtime';
 import { RequestStore } from '@reqrun/store';
 
@@ -10,7 +11,9 @@ export class RequestsService {
 
   /** The record, or null for an unknown id or another tenant's. */
   async find(tenant: string, id: string): Promise<RequestRecord | null> {
-    return isRequestId(id) ? this.store.get(tenant, id) : null;
+    if (!isRequestId(id)) return null;
+    setRequestId(id);
+    return this.store.get(tenant, id);
   }
 
   async get(tenant: string, id: string): Promise<RequestRecord> {

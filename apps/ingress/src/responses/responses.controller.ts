@@ -3,7 +3,8 @@ import { badRequest } from '@reqrun/contracts';
 import type { FastifyReply } from 'fastify';
 import type { ApiEdge } from '../submit/api-edge.js';
 import { CreateHandler } from '../submit/create.handler.js';
-import { tenantOf } from '../tenant.js';
+import type { Tenant } from '../security/api-keys.js';
+import { CallerTenant } from '../security/tenant.hook.js';
 import { CreateResponseDto } from './create-response.dto.js';
 import { responseView } from './response.view.js';
 import { ResponsesService } from './responses.service.js';
@@ -28,30 +29,30 @@ export class ResponsesController {
 
   @Post()
   @HttpCode(200)
-  create(@Body() raw: unknown, @Headers() headers: Hdrs, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.creates.create(this.edge, raw, headers, reply);
+  create(@Body() raw: unknown, @Headers() headers: Hdrs, @CallerTenant() tenant: Tenant, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.creates.create(this.edge, tenant, raw, headers, reply);
   }
 
   @Get(':id')
-  async get(@Param('id') id: string, @Query('stream') stream: string | undefined, @Headers() headers: Hdrs, @Res({ passthrough: true }) reply: FastifyReply) {
+  async get(@Param('id') id: string, @Query('stream') stream: string | undefined, @CallerTenant() tenant: Tenant, @Res({ passthrough: true }) reply: FastifyReply) {
     if (stream === 'true') throw badRequest('Streaming a stored response (stream=true) is not available yet; leave it out.', 'stream');
-    const r = await this.responses.get(tenantOf(headers), id);
+    const r = await this.responses.get(tenant.name, id);
     void reply.header('x-request-id', r.id);
     return responseView(r);
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
-  async cancel(@Param('id') id: string, @Headers() headers: Hdrs, @Res({ passthrough: true }) reply: FastifyReply) {
-    const r = await this.responses.cancel(tenantOf(headers), id);
+  async cancel(@Param('id') id: string, @CallerTenant() tenant: Tenant, @Res({ passthrough: true }) reply: FastifyReply) {
+    const r = await this.responses.cancel(tenant.name, id);
     void reply.header('x-request-id', r.id);
     return responseView(r);
   }
 
   @Delete(':id')
   @HttpCode(200)
-  async delete(@Param('id') id: string, @Headers() headers: Hdrs, @Res({ passthrough: true }) reply: FastifyReply) {
-    const deleted = await this.responses.delete(tenantOf(headers), id);
+  async delete(@Param('id') id: string, @CallerTenant() tenant: Tenant, @Res({ passthrough: true }) reply: FastifyReply) {
+    const deleted = await this.responses.delete(tenant.name, id);
     void reply.header('x-request-id', id);
     return deleted;
   }

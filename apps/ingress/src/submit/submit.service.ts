@@ -3,7 +3,8 @@ import type { Config } from '@reqrun/config';
 import {
   ErrorCode, msgId, ReqRunError, Status, systemClock, systemIds, type RequestRecord, type SubmitItem,
 } from '@reqrun/contracts';
-import { CONFIG, Lifecycle, Nats } from '@reqrun/runtime';
+import { setRequestId } from '@reqrun/messaging';
+import { CONFIG, Lifecycle, LOGGER, Nats, type Logger } from '@reqrun/runtime';
 import { fingerprint, IdempotencyStore, RequestStore } from '@reqrun/store';
 import { unavailable } from '../errors/to-reqrun-error.js';
 import type { SubmitPlan } from './submit.plan.js';
@@ -14,6 +15,7 @@ import { Waiter } from './waiter.js';
 export class SubmitService {
   constructor(
     @Inject(CONFIG) private readonly config: Config,
+    @Inject(LOGGER) private readonly log: Logger,
     private readonly nats: Nats,
     private readonly store: RequestStore,
     private readonly idempotency: IdempotencyStore,
@@ -31,13 +33,17 @@ export class SubmitService {
     };
     this.checkSize(record);
     if (plan.idempotencyKey !== undefined) record = await this.claimKey(plan, record);
+    setRequestId(record.id);
 
     const watch = this.waiter.watch(plan.tenant, record.id);
     try {
       // Whoever holds the key creates the record; a retry that finds it there attaches to it instead.
       const current = (await this.store.create(record)) ? record : await this.store.get(plan.tenant, record.id);
       if (!current) throw new ReqRunError(ErrorCode.Internal, 'The request record vanished while it was being created.', 500);
-      if (current === record) this.lifecycle.changed(record);
+      if (current === record) {
+        this.lifecycle.changed(record);
+        this.log.debug({ tenant: plan.tenant, api: plan.api, model: plan.model, window: plan.window }, 'accepted');
+      }
       // A crash between create and publish would strand the request; re-publishing is a no-op (same msgID).
       if (current.status === Status.Queued && current.attempts === 0) await this.publish(current, current === record);
       return await watch.until(current, plan.waitMs, signal);

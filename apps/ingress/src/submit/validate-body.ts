@@ -18,21 +18,18 @@ export function validateBody<T extends object>(dto: ClassConstructor<T>, body: u
   return body as Record<string, unknown>;
 }
 
-const maxDepth = 64;
-
 /**
- * A copy of the body that class-transformer can walk: it recurses into every field (passed-through ones too), so
- * nesting deeper than `maxDepth` is a 400 here instead of a stack overflow there; and it takes an own `constructor`
- * key for the object's class (a TypeError), so such keys are renamed in the copy (no DTO declares one). Found by
- * test/fuzz.e2e.ts: both were 500s.
+ * A copy of the body that class-transformer can walk: it recurses into every field (passed-through ones too) and
+ * takes an own `constructor` key for the object's class (a TypeError, so a 500, for `{"text":{"constructor":[]}}`);
+ * such keys are renamed in the copy (no DTO declares one). Found by test/fuzz.e2e.ts. Depth is already bounded
+ * (`checkJsonDepth` runs before any handler), so the recursion is too.
  */
-function walkable(v: unknown, depth = 0): unknown {
+function walkable(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
-  if (depth >= maxDepth) throw badRequest(`The request body is nested too deeply (more than ${maxDepth} levels).`);
-  if (Array.isArray(v)) return v.map((x) => walkable(x, depth + 1));
+  if (Array.isArray(v)) return v.map(walkable);
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) {
-    Object.defineProperty(out, k === 'constructor' ? ' constructor' : k, { value: walkable(x, depth + 1), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, k === 'constructor' ? ' constructor' : k, { value: walkable(x), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
