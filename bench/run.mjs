@@ -1,22 +1,26 @@
 // ReqRun load benchmark: the same chat-completion load on a bare Fastify mock upstream (baseline) and through the
-// mesh (sync, and async acceptance), in one invocation so the ratios are comparable on a noisy machine.
-// Usage: npm run bench [-- --duration S --connections N --warmup S --only baseline,sync,async --json path]
+// mesh (sync, async acceptance, and a deep backlog's drain), in one invocation so the ratios are comparable on a
+// noisy machine. Streaming (scenario 4 of the issue) is not here: ReqRun does not stream yet (see bench/README.md).
+// Usage: npm run bench [-- --duration S --connections N --warmup S --only baseline,sync,async,backlog --backlog N
+//                         --profile DIR --json path]
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
-import { metricValue, startMesh } from '../dist/libs/testing/src/index.js';
+import { metricValue, startMesh, startNats } from '../dist/libs/testing/src/index.js';
+import { summarizeProfiles } from './profile-summary.mjs';
 import { isTerminal, names } from '../dist/libs/contracts/src/index.js';
 import { startMockUpstream } from './mock-upstream.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ['baseline', 'sync', 'async'];
+const SCENARIOS = ['baseline', 'sync', 'async', 'backlog'];
 const chatBody = { model: 'mock-1', messages: [{ role: 'user', content: 'hello' }] };
 const drainTimeoutMs = 60_000;
 const settleTimeoutMs = 60_000;
@@ -28,12 +32,14 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '64' },
     warmup: { type: 'string', default: '2' },
     only: { type: 'string' },
+    backlog: { type: 'string', default: '20000' },
+    profile: { type: 'string' },
     json: { type: 'string', default: resolve(here, 'results', 'latest.json') },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
-  console.log(`npm run bench -- [--duration S=10] [--connections N=64] [--warmup S=2] [--only ${SCENARIOS.join(',')}] [--json path=bench/results/latest.json]`);
+  console.log(`npm run bench -- [--duration S=10] [--connections N=64] [--warmup S=2] [--only ${SCENARIOS.join(',')}] [--backlog N=20000] [--profile DIR] [--json path=bench/results/latest.json]`);
   process.exit(0);
 }
 const positive = (name, v, allowZero = false) => {
@@ -50,6 +56,8 @@ const opts = {
   warmup: positive('warmup', args.warmup, true),
   only: args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : SCENARIOS,
   json: resolve(args.json),
+  backlog: Math.round(positive('backlog', args.backlog)),
+  profile: args.profile ? resolve(args.profile) : undefined,
 };
 for (const s of opts.only) {
   if (!SCENARIOS.includes(s)) {
@@ -109,7 +117,7 @@ async function postJson(url, body) {
 }
 
 // ---------- what is running (all stopped in cleanup) ----------
-const state = { upstream: undefined, mesh: undefined, nc: undefined, cannon: undefined, interrupted: false, starting: [] };
+const state = { upstream: undefined, nats: undefined, mesh: undefined, nc: undefined, cannon: undefined, interrupted: false, starting: [] };
 
 function processes() {
   const list = [];
@@ -165,6 +173,7 @@ function cleanup() {
     await Promise.allSettled(state.starting); // a Ctrl-C during start-up still stops what was starting
     await state.nc?.close().catch(() => {});
     await state.mesh?.stop().catch((e) => console.error(`mesh stop: ${e.message}`));
+    await state.nats?.stop().catch((e) => console.error(`nats stop: ${e.message}`));
     await state.upstream?.close().catch((e) => console.error(`upstream stop: ${e.message}`));
   })());
 }
@@ -184,10 +193,11 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 }
 
 // ---------- load ----------
-function cannon(url, body, duration, connections) {
+/** `duration` seconds of load, or exactly `amount` requests when given. */
+function cannon(url, body, duration, connections, amount) {
   return new Promise((resolve, reject) => {
     const inst = autocannon(
-      { url, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), connections, duration, timeout: 30 },
+      { url, method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), connections, ...(amount ? { amount } : { duration }), timeout: 30 },
       (err, result) => {
         state.cannon = undefined;
         if (state.interrupted) reject(new Error('interrupted'));
@@ -236,12 +246,27 @@ async function recordCount() {
   return (await jsm.streams.info(`KV_${names('rr').requestsBucket}`)).state.messages;
 }
 
+/** How many request records are in each status (a scan of the bucket: only to explain a mismatch). */
+async function recordStatuses() {
+  const kv = await new Kvm(state.nc).open(names('rr').requestsBucket);
+  const counts = {};
+  for await (const k of await kv.keys()) {
+    const e = await kv.get(k);
+    if (e?.operation !== 'PUT') continue;
+    const r = e.json();
+    const key = `${r.status}/${r.attempts}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts; // "status/attempts": n
+}
+
 /** Waits (bounded) until the submit and dispatch streams are empty and, when given, request `id` is terminal. */
 async function waitIdle(timeoutMs, id) {
   const t0 = Date.now();
   let last = { depth: undefined, status: undefined };
   for (;;) {
     if (state.interrupted) throw new Error('interrupted');
+    checkAlive();
     const depth = await queueDepth();
     let status;
     if (id) status = (await (await fetch(`${state.mesh.url}/v1/requests/${id}`)).json()).status;
@@ -250,6 +275,40 @@ async function waitIdle(timeoutMs, id) {
     if (Date.now() - t0 > timeoutMs) return { idle: false, ms: Date.now() - t0, ...last };
     await sleep(100);
   }
+}
+
+/** Messages each client connection (by name: reqrun-ingress, …) has sent to nats-server (in) and received (out). */
+async function natsMsgs() {
+  const url = state.nats?.monitorUrl;
+  if (!url) return null;
+  const { connections = [] } = await (await fetch(`${url}/connz?limit=4096`)).json();
+  const by = {};
+  for (const c of connections) {
+    const k = (c.name ?? 'unnamed').replace(/^reqrun-/, '');
+    by[k] ??= { in: 0, out: 0, conns: 0 };
+    by[k].in += c.in_msgs;
+    by[k].out += c.out_msgs;
+    by[k].conns++;
+  }
+  return by;
+}
+
+/** Per-request NATS messages between two natsMsgs() snapshots (connections that came or went in between are skipped). */
+function msgsPerRequest(a, b, requests) {
+  if (!a || !b || !requests) return null;
+  const out = {};
+  let totalIn = 0;
+  let totalOut = 0;
+  for (const [k, v] of Object.entries(b)) {
+    if (k === 'bench' || !a[k] || a[k].conns !== v.conns) continue;
+    const inn = (v.in - a[k].in) / requests;
+    const o = (v.out - a[k].out) / requests;
+    out[k] = { in: round(inn, 2), out: round(o, 2) };
+    totalIn += inn;
+    totalOut += o;
+  }
+  out.total = { in: round(totalIn, 2), out: round(totalOut, 2) };
+  return out;
 }
 
 const adaptersUrl = () => state.mesh.apps.find((a) => a.app === 'adapters').url;
@@ -291,9 +350,16 @@ async function preflight(name, d) {
   return r.json;
 }
 
+/** An app that died on its own makes every later number meaningless: stop with its log (printed by main's catch). */
+function checkAlive() {
+  const dead = state.mesh?.apps.filter((a) => a.exited) ?? [];
+  if (dead.length) throw new Error(`${dead.map((a) => `${a.app} (pid ${a.pid})`).join(', ')} exited unexpectedly`);
+}
+
 async function runScenario(name) {
   const d = defs[name];
   const mesh = name !== 'baseline';
+  if (mesh) checkAlive();
   const out = { name, title: d.title, url: d.url(), body: d.body };
   const marks = mesh ? meshLogMarks() : undefined;
   const callsBefore = mesh ? await mockCalls() : undefined;
@@ -312,6 +378,8 @@ async function runScenario(name) {
   }
 
   log(`${name}: measuring ${opts.duration} s with ${opts.connections} connections`);
+  const msgs0 = mesh ? await natsMsgs() : null;
+  const rec0 = mesh ? await recordCount() : 0;
   const cpu0 = await cpuSnapshot();
   const m0 = await machineTicks();
   const t0 = Date.now();
@@ -342,16 +410,111 @@ async function runScenario(name) {
   }
   if (mesh) {
     if (name !== 'async') await waitIdle(settleTimeoutMs); // requests cut off when the load stopped still finish
+    // Both queues can be empty for a moment while the ingress still holds requests between storing and queueing
+    // them (up to one per connection when the load stops): wait (bounded) until every record made has had its call.
+    for (const until = Date.now() + 15_000; Date.now() < until; await sleep(200)) {
+      if ((await mockCalls()) - callsBefore >= (await recordCount()) - recordsBefore) break;
+    }
     out.provider_calls = (await mockCalls()) - callsBefore;
     out.records_created = (await recordCount()) - recordsBefore;
+    if (out.provider_calls !== out.records_created) out.record_statuses = await recordStatuses(); // what the others are doing
     if (name === 'async') {
       // preflight + warm-up + measured 202s + sentinel; requests cut off when autocannon stops may add a few more.
       out.drain.accepted_counted = 1 + (out.warmup?.accepted ?? 0) + out.expected_responses + 1;
       out.drain.processed = out.provider_calls;
       out.drain.records_created = out.records_created;
     }
+    // Every message each app exchanged with NATS for the requests of the measured run, until they were all done.
+    out.nats_msgs_per_request = msgsPerRequest(msgs0, await natsMsgs(), (await recordCount()) - rec0);
     out.mesh_log = newMeshLogLines(marks);
   }
+  return out;
+}
+
+/**
+ * Deep backlog: with the adapters stopped (nothing is called), N `wait: false` requests are accepted as fast as
+ * `--connections` allow and the scheduler routes them all to the dispatch queue; then the adapters start and drain it.
+ * Reports acceptance (req/s, latency), the drain rate (completions/s from the adapters' start) and every process's
+ * RSS sampled during the drain.
+ */
+async function runBacklog() {
+  const n = opts.backlog;
+  const url = `${state.mesh.url}/v1/chat/completions`;
+  const body = { ...chatBody, wait: false, completion_window: 'asap' };
+  const out = { name: 'backlog', title: `${n} queued, then drained`, url, body, backlog: n };
+  const marks = meshLogMarks();
+  await preflight('backlog', { url: () => url, body, expect: 202 });
+  await waitIdle(settleTimeoutMs);
+  const adapters = state.mesh.apps.find((a) => a.app === 'adapters');
+  log(`backlog: stopping the adapters, then queueing ${n} requests with ${opts.connections} connections`);
+  await adapters.stop();
+  const rec0 = await recordCount();
+  const m0 = await machineTicks();
+  const cpu0 = await cpuSnapshot();
+  const t0 = Date.now();
+  const raw = await cannon(url, body, undefined, opts.connections, n);
+  const seconds = (Date.now() - t0) / 1000;
+  Object.assign(out, summarize(raw, 202));
+  out.cpu_percent = cpuPercent(cpu0, await cpuSnapshot(), seconds);
+  out.machine_cpu = machineShare(m0, await machineTicks());
+  const accepted = (await recordCount()) - rec0;
+  out.accepted = accepted;
+
+  // The scheduler routes everything into the dispatch queue (no adapter is there to take it).
+  const tRoute = Date.now();
+  let depth;
+  for (;;) {
+    depth = await queueDepth();
+    if (depth[names('rr').submitStream] === 0 || Date.now() - tRoute > drainTimeoutMs) break;
+    await sleep(100);
+  }
+  out.routed_ms = Date.now() - t0;
+  out.queue_before_drain = depth;
+
+  log(`backlog: ${accepted} accepted (${out.requests_per_s} req/s); starting the adapters to drain ${total(depth)} queued`);
+  const peak = {};
+  const sample = async () => {
+    for (const p of processes()) {
+      const m = await memOf(p.pid);
+      if (m) peak[p.name] = Math.max(peak[p.name] ?? 0, m.rss_mib);
+    }
+  };
+  const tStart = Date.now();
+  await adapters.restart(); // resolves once ready; it starts taking work before that
+  const tReady = Date.now();
+  const cpuD0 = await cpuSnapshot(); // from here: the new adapters process is in the snapshot
+  const md0 = await machineTicks();
+  const samples = [];
+  const limit = Math.max(120_000, n * 20); // 50 completions/s at the very least
+  let calls = 0;
+  for (;;) {
+    if (state.interrupted) throw new Error('interrupted');
+    checkAlive();
+    await sample();
+    calls = await mockCalls();
+    depth = await queueDepth();
+    samples.push({ t_ms: Date.now() - tStart, completed: calls, queued: total(depth) });
+    if ((calls >= accepted && total(depth) === 0) || Date.now() - tStart > limit) break;
+    await sleep(500);
+  }
+  const tDone = Date.now();
+  const drainS = (tDone - tStart) / 1000;
+  out.cpu_percent_drain = cpuPercent(cpuD0, await cpuSnapshot(), (tDone - tReady) / 1000);
+  out.machine_cpu_drain = machineShare(md0, await machineTicks());
+  out.drain = {
+    drained: calls >= accepted && total(depth) === 0,
+    completed: calls,
+    adapters_start_ms: tReady - tStart,
+    drain_s: round(drainS, 1),
+    completions_per_s: round(calls / drainS, 1),
+    completions_per_s_after_ready: round((calls - (samples.find((x) => x.t_ms >= tReady - tStart)?.completed ?? 0)) / Math.max(0.001, (tDone - tReady) / 1000), 1),
+    rss_peak_mib_during_drain: peak,
+    samples,
+  };
+  out.provider_calls = calls;
+  out.records_created = accepted;
+  out.mesh_log = newMeshLogLines(marks);
+  if (!out.drain.drained) log(`backlog: WARNING not drained after ${drainS} s: ${calls}/${accepted} completed, ${JSON.stringify(depth)} queued`);
   return out;
 }
 
@@ -403,9 +566,25 @@ function printReport(report) {
         `; ${a.drain.records_created} records created, ${a.drain.processed} provider calls, ${a.drain.accepted_counted} 202s counted (incl. warm-up, preflight, sentinel)`,
     );
   }
+  const b = report.scenarios.find((s) => s.name === 'backlog');
+  if (b?.drain) {
+    const d = b.drain;
+    console.log(
+      `backlog: ${b.accepted} accepted at ${b.requests_per_s} req/s (adapters stopped), all routed to the dispatch queue ${(b.routed_ms / 1000).toFixed(1)} s after the first; ` +
+        `${d.drained ? 'drained' : 'NOT drained'}: ${d.completed} completed in ${d.drain_s} s = ${d.completions_per_s}/s from the adapters' start (${d.completions_per_s_after_ready}/s once ready, start took ${d.adapters_start_ms} ms)`,
+    );
+    console.log(`  RSS peak during the drain: ${Object.entries(d.rss_peak_mib_during_drain).map(([k, v]) => `${k} ${v} MiB`).join(', ')}`);
+    console.log(`  CPU during the drain (once the adapters were ready): ${Object.entries(b.cpu_percent_drain).map(([k, v]) => `${k} ${v}%`).join(', ')}${b.machine_cpu_drain ? ` | machine ${b.machine_cpu_drain.busy_pct}% busy` : ''}`);
+  }
+  const withMsgs = report.scenarios.filter((s) => s.nats_msgs_per_request);
+  if (withMsgs.length) {
+    console.log('');
+    console.log('NATS messages per request (from nats-server /connz: in = sent by the app, out = delivered to it):');
+    for (const s of withMsgs) console.log(`  ${pad(s.name, 9, true)} ${Object.entries(s.nats_msgs_per_request).map(([k, v]) => `${k} ${v.in} in / ${v.out} out`).join(', ')}`);
+  }
   for (const s of report.scenarios) {
     if (s.provider_calls !== undefined && s.provider_calls !== s.records_created) {
-      console.log(`  ! ${s.name}: ${s.provider_calls} provider calls for ${s.records_created} request records (expected one call each)`);
+      console.log(`  ! ${s.name}: ${s.provider_calls} provider calls for ${s.records_created} request records (expected one call each)${s.record_statuses ? `; records by status/attempts now: ${JSON.stringify(s.record_statuses)}` : ''}`);
     }
   }
   console.log('');
@@ -448,13 +627,17 @@ async function main() {
     await starting(startMockUpstream(), (u) => (state.upstream = u));
     log(`mock upstream ${state.upstream.url} (pid ${state.upstream.pid})`);
   }
-  if (wanted('sync') || wanted('async')) {
-    log('starting the mesh (nats-server, adapters, scheduler, ingress)...');
+  if (wanted('sync') || wanted('async') || wanted('backlog')) {
+    log(`starting the mesh (nats-server, adapters, scheduler, ingress)${opts.profile ? `, each app with --cpu-prof into ${opts.profile}` : ''}...`);
     const loopback = { host: '127.0.0.1' };
+    if (opts.profile) await mkdir(opts.profile, { recursive: true });
+    await starting(startNats({ monitorPort: 0 }), (s) => (state.nats = s));
     await starting(
       startMesh({
+        nats: state.nats,
         config: { log: { level: 'warn' }, http: { ingress: loopback, scheduler: loopback, adapters: loopback } },
         env: { REQRUN_LOG_LEVEL: 'warn' },
+        ...(opts.profile ? { nodeArgs: (app) => ['--cpu-prof', `--cpu-prof-dir=${join(opts.profile, app)}`] } : {}),
       }),
       (m) => (state.mesh = m),
     );
@@ -465,7 +648,7 @@ async function main() {
   const scenarios = [];
   for (const name of SCENARIOS.filter(wanted)) {
     if (state.interrupted) break;
-    const s = await runScenario(name);
+    const s = name === 'backlog' ? await runBacklog() : await runScenario(name);
     scenarios.push(s);
     log(`${name}: ${s.requests_per_s} req/s, p50 ${s.latency_ms.p50} ms, p99 ${s.latency_ms.p99} ms, ${s.unexpected_status} unexpected statuses, ${s.errors} errors`);
   }
@@ -495,6 +678,12 @@ async function main() {
   await writeFile(opts.json, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nJSON: ${opts.json}`);
   const bad = scenarios.filter((s) => s.unexpected_status || s.errors || (s.drain && !s.drain.drained));
+  if (opts.profile) {
+    log('stopping the mesh so each app writes its CPU profile...');
+    await cleanup();
+    console.log('');
+    console.log(await summarizeProfiles(opts.profile));
+  }
   return bad.length ? 1 : 0;
 }
 
@@ -504,7 +693,7 @@ try {
 } catch (e) {
   if (!state.interrupted) {
     console.error(`\nbench failed: ${e.stack ?? e}`);
-    if (state.mesh) for (const a of state.mesh.apps) console.error(`--- ${a.app} (pid ${a.pid}) log tail ---\n${a.logs().split('\n').slice(-30).join('\n')}`);
+    if (state.mesh) for (const a of state.mesh.apps) console.error(`--- ${a.app} (pid ${a.pid}${a.exited ? ', exited' : ''}) log tail ---\n${a.logs().split('\n').slice(-30).join('\n')}`);
   }
 } finally {
   if (!state.interrupted) {

@@ -1,6 +1,6 @@
 import { bootstrap, type Booted } from '@reqrun/runtime';
 import { IngressModule } from './ingress.module.js';
-import { installErrorHandlers } from './errors/install-error-handlers.js';
+import { frameworkErrors, installErrorHandlers } from './errors/install-error-handlers.js';
 import { ApiKeys } from './security/api-keys.js';
 import { installAuth } from './security/tenant.hook.js';
 import { installWorkContext } from './security/work-context.hook.js';
@@ -9,4 +9,4 @@ await bootstrap('ingress', IngressModule, (b: Booted) => {
   installWorkContext(b);
   installErrorHandlers(b);
   installAuth(b, ApiKeys.from(b.config));
-});
+}, { frameworkErrors });

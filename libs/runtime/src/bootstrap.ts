@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DynamicModule, Type } from '@nestjs/common';
+import type { FastifyServerOptions } from 'fastify';
 import { ConfigError, loadConfig, type AppName, type Config } from '@reqrun/config';
 import { collectDefaultMetrics } from 'prom-client';
 import { createLogger, NestPinoLogger, type Logger } from './logger.js';
@@ -20,7 +21,10 @@ export interface Booted {
 /** Loads config, builds the Nest app on Fastify with the shared runtime, listens, and shuts down cleanly on SIGTERM/SIGINT. */
 export type Configure = (b: Booted) => void | Promise<void>;
 
-export async function bootstrap(name: AppName, appModule: Type | DynamicModule, configure?: Configure): Promise<Booted> {
+/** Extra Fastify options for an app (e.g. ingress renders Fastify's own URL errors through `frameworkErrors`). */
+export type FastifyOptions = Pick<FastifyServerOptions, 'frameworkErrors'>;
+
+export async function bootstrap(name: AppName, appModule: Type | DynamicModule, configure?: Configure, fastify: FastifyOptions = {}): Promise<Booted> {
   let config: Config;
   try {
     config = loadConfig({ app: name });
@@ -45,6 +49,7 @@ export async function bootstrap(name: AppName, appModule: Type | DynamicModule, 
       onProtoPoisoning: 'error',
       onConstructorPoisoning: 'error',
       http: { maxHeaderSize: MAX_HEADER_BYTES },
+      ...fastify,
     }),
     { logger: new NestPinoLogger(log), abortOnError: false },
   );

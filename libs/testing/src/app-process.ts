@@ -12,6 +12,8 @@ export interface StartAppOptions {
   configFile?: string;
   /** Extra env, applied last. */
   env?: Record<string, string>;
+  /** Extra node flags before the entry point (e.g. `--cpu-prof`, which NODE_OPTIONS does not allow). */
+  nodeArgs?: string[];
   /** HTTP port (REQRUN_HTTP_PORT); a free one when omitted. */
   port?: number;
   /** How long to wait for GET /readyz = 200; default 20 s. */
@@ -65,7 +67,7 @@ export async function startApp(o: StartAppOptions): Promise<AppProcess> {
 
   const launch = async (): Promise<void> => {
     expected = false;
-    const p = (proc = spawnLogged(process.execPath, ['--enable-source-maps', entry], {
+    const p = (proc = spawnLogged(process.execPath, ['--enable-source-maps', ...(o.nodeArgs ?? []), entry], {
       cwd: repoRoot(),
       env,
       tail,

@@ -54,8 +54,8 @@ export interface FakeUpstream extends AsyncDisposable {
   callsWith(marker: string): ReceivedCall[];
   /** The next requests whose body contains `marker` (every request when null) get these steps, in order; then the default. */
   plan(marker: string | null, ...steps: Step[]): void;
-  /** What a request with no planned step gets (initially a normal answer). */
-  setDefault(step: Step): void;
+  /** What a request with no planned step gets (initially a normal answer); a function picks it per request from the raw body. */
+  setDefault(step: Step | ((rawBody: string) => Step)): void;
   /** Forget plans, default and recorded calls. */
   reset(): void;
   close(): Promise<void>;
@@ -64,12 +64,12 @@ export interface FakeUpstream extends AsyncDisposable {
 export async function startFakeUpstream(o: FakeUpstreamOptions): Promise<FakeUpstream> {
   const calls: ReceivedCall[] = [];
   let plans: { marker: string | null; steps: Step[] }[] = [];
-  let fallback: Step = answer();
+  let fallback: Step | ((rawBody: string) => Step) = answer();
   let n = 0;
 
   const nextStep = (raw: string): Step => {
     const p = plans.find((x) => x.steps.length > 0 && x.marker !== null && raw.includes(x.marker)) ?? plans.find((x) => x.steps.length > 0 && x.marker === null);
-    return p?.steps.shift() ?? fallback;
+    return p?.steps.shift() ?? (typeof fallback === 'function' ? fallback(raw) : fallback);
   };
 
   const server = createServer(async (req, res) => {

@@ -18,6 +18,8 @@ export interface MeshOptions<N extends NatsEndpoint = NatsServer> {
   apps?: Partial<Record<AppName, number>>;
   /** Extra env for every app. */
   env?: Record<string, string>;
+  /** Extra node flags per app (e.g. `--cpu-prof --cpu-prof-dir=…` to profile it). */
+  nodeArgs?: (app: AppName) => string[];
   /** Every output line of every app, as it arrives (e.g. to scan all the logs, not only the tail `logs()` keeps). */
   onLine?: (app: AppName, line: string) => void;
 }
@@ -58,7 +60,7 @@ export async function startMesh<N extends NatsEndpoint = NatsServer>(o: MeshOpti
     nats = o.nats ?? ((await startNats()) as unknown as N);
     const natsUrl = nats.url;
     const startAll = async (names: AppName[]) => {
-      const starts = names.flatMap((app) => Array.from({ length: replicas[app] }, () => startApp({ app, natsUrl, configFile, env: o.env, onLine: o.onLine && ((line) => o.onLine!(app, line)) })));
+      const starts = names.flatMap((app) => Array.from({ length: replicas[app] }, () => startApp({ app, natsUrl, configFile, env: o.env, nodeArgs: o.nodeArgs?.(app), onLine: o.onLine && ((line) => o.onLine!(app, line)) })));
       const results = await Promise.allSettled(starts);
       for (const r of results) if (r.status === 'fulfilled') apps.push(r.value);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -18,6 +18,8 @@ export interface NatsServerOptions {
   port?: number;
   /** Join a cluster: this node's route port and the other nodes' route ports (all on 127.0.0.1). */
   cluster?: ClusterRoutes;
+  /** Serve the HTTP monitoring endpoints (/varz, /connz, /jsz) on this 127.0.0.1 port (0 = a free one). */
+  monitorPort?: number;
 }
 
 export interface ClusterRoutes {
@@ -34,6 +36,8 @@ export interface NatsServer extends AsyncDisposable {
   readonly url: string;
   readonly port: number;
   readonly storeDir: string;
+  /** http://127.0.0.1:PORT of the monitoring endpoints, when `monitorPort` was given. */
+  readonly monitorUrl?: string;
   /** Pid of the current process (changes on restart). */
   readonly pid: number;
   /** SIGTERM, wait for the exit, remove the temp dir. Safe to call twice. */
@@ -64,10 +68,11 @@ export function findNatsServer(): string {
 }
 
 /** A nats-server config: JetStream on, our max_payload, and the cluster routes when it is one of several nodes. */
-export function natsServerConf(o: { host: string; port: number; storeDir: string; maxPayload: number; cluster?: ClusterRoutes }): string {
+export function natsServerConf(o: { host: string; port: number; storeDir: string; maxPayload: number; cluster?: ClusterRoutes; monitorPort?: number }): string {
   const c = o.cluster;
   return [
     `listen: ${JSON.stringify(`${o.host}:${o.port}`)}`,
+    ...(o.monitorPort ? [`http: ${JSON.stringify(`${o.host}:${o.monitorPort}`)}`] : []),
     `max_payload: ${o.maxPayload}`,
     ...(c ? [`server_name: ${JSON.stringify(c.serverName)}`] : []),
     `jetstream {`,
@@ -97,6 +102,7 @@ export async function startNats(input: Partial<NatsServerOptions> = {}): Promise
   const confFile = join(dir, 'nats.conf');
   const tail = new LogTail();
   let port = 0;
+  const monitorPort = o.monitorPort === 0 ? await freePort() : o.monitorPort;
   let proc: LoggedProcess | undefined;
   let stopping: Promise<void> | undefined;
 
@@ -128,7 +134,7 @@ export async function startNats(input: Partial<NatsServerOptions> = {}): Promise
     // A port from freePort() can be taken by someone else before the server binds it: try a few.
     for (let attempt = 1; ; attempt++) {
       port = o.port ?? (await freePort());
-      await writeFile(confFile, natsServerConf({ host: '127.0.0.1', port, storeDir, maxPayload: o.maxPayload, cluster: o.cluster }));
+      await writeFile(confFile, natsServerConf({ host: '127.0.0.1', port, storeDir, maxPayload: o.maxPayload, cluster: o.cluster, monitorPort }));
       try {
         await launch();
         break;
@@ -151,6 +157,7 @@ export async function startNats(input: Partial<NatsServerOptions> = {}): Promise
     url: `nats://127.0.0.1:${port}`,
     port,
     storeDir,
+    ...(monitorPort ? { monitorUrl: `http://127.0.0.1:${monitorPort}` } : {}),
     get pid() {
       return proc?.pid ?? -1;
     },

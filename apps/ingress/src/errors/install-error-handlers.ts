@@ -1,5 +1,6 @@
-import { ErrorCode, ReqRunError } from '@reqrun/contracts';
-import type { Booted } from '@reqrun/runtime';
+import { badRequest, ErrorCode, ReqRunError } from '@reqrun/contracts';
+import type { Booted, FastifyOptions, Logger } from '@reqrun/runtime';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { checkJsonDepth } from '../security/json-depth.js';
 import { ApiErrorFilter } from './api-error.filter.js';
 import { sendError } from './send-error.js';
@@ -35,3 +36,15 @@ export function installErrorHandlers({ app, config, log }: Booted): void {
     }
   });
 }
+
+/**
+ * Fastify's router answers a URL it cannot decode (bad percent-encoding) or a path parameter over `maxParamLength`
+ * itself, before Nest's filter and the hooks: this renders them in the API's envelope too (found by
+ * test/fuzz.e2e.ts). Passed to the Fastify adapter as `frameworkErrors`.
+ */
+export const frameworkErrors: NonNullable<FastifyOptions['frameworkErrors']> = (e, req, reply) => {
+  const err = e.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? new ReqRunError(ErrorCode.NotFound, 'Unknown request URL: an id this long does not exist.', 404)
+    : badRequest('The request URL is not valid (bad percent-encoding).');
+  sendError(err, req as FastifyRequest, reply as FastifyReply, req.log as unknown as Logger); // a 4xx: nothing is logged
+};
