@@ -47,7 +47,7 @@ beforeAll(async () => {
     onLine: (_app, line) => logs.push(line),
     config: {
       retry: { max_attempts: 3, base_delay_ms: 20, max_delay_ms: 5000 },
-      breaker: { failures: 3, cooldown_ms: 1500 },
+      breaker: { failures: 3, cooldown_ms: 6000 }, // long enough for four requests while open on a loaded machine
       wait: { default_s: 10, max_s: 30, sync_s: 30 },
       providers: [
         { name: 'oai', type: 'openai', base_url: openai.url, ...key, timeout_ms: 10_000 },
@@ -242,7 +242,7 @@ describe('circuit breaker', () => {
     expect(brk.calls.length).toBe(callsBefore);
 
     brk.setDefault(answer());
-    await until('the cool-down to pass', async () => (await paused('brk')).every((v) => v === 0));
+    await until('the cool-down to pass', async () => (await paused('brk')).every((v) => v === 0), 20_000);
     const after = await ask(marker());
     expect(after.history).toEqual([expect.objectContaining({ provider: 'brk', outcome: 'completed', attempt: 1 })]);
   });
