@@ -24,6 +24,10 @@ export interface Names {
   adapterConsumer(provider: string, lane?: 'fast' | 'bg'): string;
   done(id: string): string;
   event(kind: string, id: string): string;
+  /** The NATS-native API's request/reply subjects: `submit`, `get`, `cancel`. */
+  api(verb: 'submit' | 'get' | 'cancel'): string;
+  /** The queue group every ingress replica serves the NATS-native API in (each request goes to one of them). */
+  readonly apiQueue: string;
   /** The event subjects kept in the events stream: terminal kinds only (webhooks, audit); the rest are live-only. */
   eventsStored(): string[];
 }
@@ -49,6 +53,8 @@ export function names(prefix = 'rr'): Names {
     adapterConsumer: (provider, lane = 'fast') => (lane === 'fast' ? `${prefix}-adapter-${provider}` : `${prefix}-adapter-${provider}-bg`),
     done: (id) => `${prefix}.done.${id}`,
     event: (kind, id) => `${prefix}.event.${kind}.${id}`,
+    api: (verb) => `${prefix}.api.v1.${verb}`,
+    apiQueue: `${prefix}-ingress`,
     eventsStored: () => ['completed', 'failed', 'cancelled', 'expired'].map((k) => `${prefix}.event.${k}.*`),
   };
 }
