@@ -169,7 +169,7 @@ describe('get and cancel', () => {
 describe('lifecycle events', () => {
   it('are published on rr.event.<kind>.<id>: accepted, started, completed', async () => {
     const seen: { subject: string; data: any }[] = [];
-    const sub = nc.subscribe('rr.event.>', { callback: (_e, m) => seen.push({ subject: m.subject, data: m.json() }) });
+    const sub = nc.subscribe('rr.event.>', { callback: (_e, m) => void seen.push({ subject: m.subject, data: m.json() }) });
     await nc.flush();
     const sut = await call('submit', { api: 'chat', body: { model: 'mock-1', messages: user('events') } });
     const mine = () => seen.filter((e) => e.data.id === sut.body.id);
