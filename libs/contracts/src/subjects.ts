@@ -9,6 +9,10 @@ export interface Names {
   readonly breakersBucket: string;
   /** Rate-limit state, one key per scope (`tenant.<name>`, `provider.<name>`). */
   readonly limitsBucket: string;
+  /** Webhook delivery state: `delivery.<event id>.<endpoint>` (every attempt) and `endpoint.<endpoint>` (disabled by a 410). */
+  readonly webhooksBucket: string;
+  /** The durable consumer on the events stream that delivers webhooks. */
+  readonly webhookConsumer: string;
   /** The one consumer on every window before windows had their own (removed at start: it overlaps theirs). */
   readonly legacySchedulerConsumer: string;
   /** One durable consumer per window, so asap is pulled apart from (and never behind) standard and batch. */
@@ -30,6 +34,8 @@ export interface Names {
   readonly apiQueue: string;
   /** The event subjects kept in the events stream: terminal kinds only (webhooks, audit); the rest are live-only. */
   eventsStored(): string[];
+  /** All of them, as one filter. */
+  eventsAll(): string;
 }
 
 export function names(prefix = 'rr'): Names {
@@ -42,6 +48,8 @@ export function names(prefix = 'rr'): Names {
     idempotencyBucket: `${prefix}-idempotency`,
     breakersBucket: `${prefix}-breakers`,
     limitsBucket: `${prefix}-limits`,
+    webhooksBucket: `${prefix}-webhooks`,
+    webhookConsumer: `${prefix}-webhooks`,
     legacySchedulerConsumer: `${prefix}-scheduler`,
     schedulerConsumer: (window) => `${prefix}-scheduler-${window}`,
     submit: (window, tenant) => `${prefix}.submit.${window}.${tenant}`,
@@ -55,6 +63,7 @@ export function names(prefix = 'rr'): Names {
     event: (kind, id) => `${prefix}.event.${kind}.${id}`,
     api: (verb) => `${prefix}.api.v1.${verb}`,
     apiQueue: `${prefix}-ingress`,
+    eventsAll: () => `${prefix}.event.>`,
     eventsStored: () => ['completed', 'failed', 'cancelled', 'expired'].map((k) => `${prefix}.event.${k}.*`),
   };
 }
