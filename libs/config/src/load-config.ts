@@ -1,3 +1,4 @@
+import { WebhookEventTypes } from '@reqrun/contracts';
 import { readFileSync, existsSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { Config, HttpConfig, ModelConfig, ModelTarget, ProviderConfig, RateLimits, TenantConfig, TenantKey, TenantLimits, WebhookConfig, WindowConfig } from './config.types.js';
@@ -172,6 +173,9 @@ function tenant(t: any, i: number, models: Set<string>): TenantConfig {
   const webhooks: WebhookConfig[] = (t.webhooks ?? []).map((h: any, j: number) => {
     if (typeof h?.url !== 'string' || !/^https?:\/\//.test(h.url)) throw new ConfigError(`${at}.webhooks[${j}].url must be an http(s) URL`);
     if (typeof h.secret_env !== 'string' || h.secret_env === '') throw new ConfigError(`${at}.webhooks[${j}].secret_env must name the env var holding the signing secret`);
+    for (const e of h.events ?? []) {
+      if (!(WebhookEventTypes as readonly string[]).includes(e)) throw new ConfigError(`${at}.webhooks[${j}].events: '${e}' is not an event type (${WebhookEventTypes.join(', ')})`);
+    }
     return { url: h.url, secret_env: h.secret_env, ...(h.events ? { events: h.events } : {}) };
   });
   return { name: t.name, keys, limits, ...(t.models ? { models: t.models } : {}), ...(t.windows ? { windows: t.windows } : {}), webhooks };
