@@ -96,7 +96,7 @@ export interface WebhookConfig {
 }
 
 /** How webhooks are delivered (the endpoints themselves are per tenant: `tenants[].webhooks`). */
-export interface WebhookDelivery {
+export interface WebhookDeliveryConfig {
   /** Allow endpoints whose address resolves to a private, loopback or link-local network (off: refused, not retried). */
   allow_private: boolean;
   /** Keep retrying a delivery this long after its first attempt, seconds (24 h). */
@@ -152,7 +152,7 @@ export interface Config {
   breaker: BreakerPolicy;
   /** None = development mode: one open tenant, and a loud warning. */
   tenants: TenantConfig[];
-  webhooks: WebhookDelivery;
+  webhooks: WebhookDeliveryConfig;
 }
 
 /** What a YAML file may say: every field optional, defaults fill the rest. */
