@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DispatchWorker } from './dispatch.worker.js';
 import { InFlightCalls } from './in-flight.calls.js';
+import { WebhookWorker } from './webhooks/webhook.worker.js';
 
-@Module({ providers: [InFlightCalls, DispatchWorker] })
+@Module({ providers: [InFlightCalls, DispatchWorker, WebhookWorker] })
 export class AdaptersModule {}

@@ -7,12 +7,14 @@ import { RequestsController } from './requests/requests.controller.js';
 import { RequestsService } from './requests/requests.service.js';
 import { ResponsesController } from './responses/responses.controller.js';
 import { ResponsesService } from './responses/responses.service.js';
+import { ApiEdges } from './submit/api-edges.js';
 import { CreateHandler } from './submit/create.handler.js';
+import { NatsApiServer } from './nats-api/nats-api.server.js';
 import { SubmitService } from './submit/submit.service.js';
 import { Waiter } from './submit/waiter.js';
 
 @Module({
   controllers: [ChatController, ResponsesController, MessagesController, RequestsController, ModelsController],
-  providers: [SubmitService, Waiter, CreateHandler, RequestsService, ResponsesService, QueueMetrics],
+  providers: [SubmitService, Waiter, CreateHandler, ApiEdges, NatsApiServer, RequestsService, ResponsesService, QueueMetrics],
 })
 export class IngressModule {}

@@ -1,6 +1,7 @@
 import { bootstrap, type Booted } from '@reqrun/runtime';
 import { IngressModule } from './ingress.module.js';
 import { frameworkErrors, installErrorHandlers } from './errors/install-error-handlers.js';
+import { NatsApiServer } from './nats-api/nats-api.server.js';
 import { ApiKeys } from './security/api-keys.js';
 import { installAuth } from './security/tenant.hook.js';
 import { installWorkContext } from './security/work-context.hook.js';
@@ -8,5 +9,7 @@ import { installWorkContext } from './security/work-context.hook.js';
 await bootstrap('ingress', IngressModule, (b: Booted) => {
   installWorkContext(b);
   installErrorHandlers(b);
-  installAuth(b, ApiKeys.from(b.config));
+  const keys = ApiKeys.from(b.config);
+  installAuth(b, keys);
+  b.app.get(NatsApiServer).start(keys);
 }, { frameworkErrors });

@@ -95,6 +95,21 @@ export interface WebhookConfig {
   events?: string[];
 }
 
+/** How webhooks are delivered (the endpoints themselves are per tenant: `tenants[].webhooks`). */
+export interface WebhookDeliveryConfig {
+  /** Allow endpoints whose address resolves to a private, loopback or link-local network (off: refused, not retried). */
+  allow_private: boolean;
+  /** Keep retrying a delivery this long after its first attempt, seconds (24 h). */
+  max_age_s: number;
+  /** Per attempt: the endpoint must answer within this, ms. */
+  timeout_ms: number;
+  /** Backoff between attempts: exponential from base, capped at max (a `retry-after` is honoured up to max_age). */
+  base_delay_ms: number;
+  max_delay_ms: number;
+  /** Events delivered at once per adapters process. */
+  concurrency: number;
+}
+
 export interface TenantConfig {
   /** Letters, digits, '-' and '_': it is used in KV keys and subjects. */
   name: string;
@@ -137,6 +152,7 @@ export interface Config {
   breaker: BreakerPolicy;
   /** None = development mode: one open tenant, and a loud warning. */
   tenants: TenantConfig[];
+  webhooks: WebhookDeliveryConfig;
 }
 
 /** What a YAML file may say: every field optional, defaults fill the rest. */

@@ -20,6 +20,11 @@ describe('buildConfig', () => {
     expect(sut.wait).toEqual({ default_s: 30, max_s: 600, sync_s: 600 });
   });
 
+  it('webhook delivery: defaults (24 h of retries, private addresses refused), overridable', () => {
+    expect(buildConfig({}).webhooks).toEqual({ allow_private: false, max_age_s: 86_400, timeout_ms: 10_000, base_delay_ms: 5_000, max_delay_ms: 3_600_000, concurrency: 16 });
+    expect(buildConfig({ webhooks: { allow_private: true, max_age_s: 60 } }).webhooks).toMatchObject({ allow_private: true, max_age_s: 60, timeout_ms: 10_000 });
+  });
+
   it('reads tenants: keys by hash or env, limits, allowed models and windows, webhooks', () => {
     const sut = buildConfig({ tenants: [{ name: 'team-a', keys: [{ sha256: 'A'.repeat(64) }, { env: 'TEAM_A_KEY' }], limits: { rpm: 60, period_s: 1 }, models: ['mock-1'], windows: ['asap'], webhooks: [{ url: 'https://x/y', secret_env: 'S' }] }] });
     expect(sut.tenants).toEqual([{ name: 'team-a', keys: [{ sha256: 'a'.repeat(64) }, { env: 'TEAM_A_KEY' }], limits: { rpm: 60, period_s: 1 }, models: ['mock-1'], windows: ['asap'], webhooks: [{ url: 'https://x/y', secret_env: 'S' }] }]);
@@ -77,6 +82,9 @@ describe('buildConfig', () => {
     [{ tenants: [{ name: 'a', models: ['nope'] }] }, /'nope' is not a configured model/],
     [{ tenants: [{ name: 'a', webhooks: [{ url: 'ftp://x', secret_env: 'S' }] }] }, /webhooks\[0\].url/],
     [{ retry: { max_attempts: 'five' } }, /retry.max_attempts/],
+    [{ webhooks: { max_age_s: 0 } }, /webhooks.max_age_s/],
+    [{ webhooks: { allow_private: 'yes' } }, /webhooks.allow_private/],
+    [{ tenants: [{ name: 'a', webhooks: [{ url: 'https://x', secret_env: 'S', events: ['request.done'] }] }] }, /webhooks\[0\].events: 'request.done' is not an event type/],
     [{ providers: [{ name: 'x', type: 'mock', limits: { rpm: -1 } }] }, /providers\[0\] \(x\).limits.rpm must be a positive number/],
     [{ providers: [{ name: 'x', type: 'mock', limits: { rps: 5 } }] }, /limits.rps is not a limit/],
     [{ windows: { standard: { share: 1.5 } } }, /windows.standard.share must be between 0 and 1/],

@@ -1,3 +1,4 @@
+import { WebhookEventTypes } from '@reqrun/contracts';
 import { readFileSync, existsSync } from 'node:fs';
 import { parse } from 'yaml';
 import type { Config, HttpConfig, ModelConfig, ModelTarget, ProviderConfig, RateLimits, TenantConfig, TenantKey, TenantLimits, WebhookConfig, WindowConfig } from './config.types.js';
@@ -30,6 +31,7 @@ export const defaultConfig: Config = {
   tenants: [],
   retry: { max_attempts: 5, base_delay_ms: 500, max_delay_ms: 60_000 },
   breaker: { failures: 5, cooldown_ms: 30_000 },
+  webhooks: { allow_private: false, max_age_s: 86_400, timeout_ms: 10_000, base_delay_ms: 5_000, max_delay_ms: 3_600_000, concurrency: 16 },
 };
 
 const providerDefaults = { concurrency: 64, timeout_ms: 600_000 };
@@ -88,6 +90,7 @@ export function buildConfig(raw: Record<string, any>, env: NodeJS.ProcessEnv = {
     models,
     retry: { ...d.retry, ...raw.retry },
     breaker: { ...d.breaker, ...raw.breaker },
+    webhooks: { ...d.webhooks, ...raw.webhooks },
     tenants: (raw.tenants ?? []).map((t: any, i: number) => tenant(t, i, new Set(Object.keys(models)))),
   };
   check(config);
@@ -170,6 +173,9 @@ function tenant(t: any, i: number, models: Set<string>): TenantConfig {
   const webhooks: WebhookConfig[] = (t.webhooks ?? []).map((h: any, j: number) => {
     if (typeof h?.url !== 'string' || !/^https?:\/\//.test(h.url)) throw new ConfigError(`${at}.webhooks[${j}].url must be an http(s) URL`);
     if (typeof h.secret_env !== 'string' || h.secret_env === '') throw new ConfigError(`${at}.webhooks[${j}].secret_env must name the env var holding the signing secret`);
+    for (const e of h.events ?? []) {
+      if (!(WebhookEventTypes as readonly string[]).includes(e)) throw new ConfigError(`${at}.webhooks[${j}].events: '${e}' is not an event type (${WebhookEventTypes.join(', ')})`);
+    }
     return { url: h.url, secret_env: h.secret_env, ...(h.events ? { events: h.events } : {}) };
   });
   return { name: t.name, keys, limits, ...(t.models ? { models: t.models } : {}), ...(t.windows ? { windows: t.windows } : {}), webhooks };
@@ -204,6 +210,8 @@ function check(c: Config): void {
   positive(c.retry.max_delay_ms, 'retry.max_delay_ms');
   positive(c.breaker.failures, 'breaker.failures');
   positive(c.breaker.cooldown_ms, 'breaker.cooldown_ms');
+  for (const f of ['max_age_s', 'timeout_ms', 'base_delay_ms', 'max_delay_ms', 'concurrency'] as const) positive(c.webhooks[f], `webhooks.${f}`);
+  if (typeof c.webhooks.allow_private !== 'boolean') throw new ConfigError('webhooks.allow_private must be true or false');
   for (const [name, w] of Object.entries(c.windows)) {
     for (const f of ['price', 'target_s', 'promote_s', 'share'] as const) {
       if (typeof w[f] !== 'number' || !(w[f] >= 0)) throw new ConfigError(`windows.${name}.${f} must be a number >= 0`);

@@ -9,3 +9,4 @@ export * from './breaker.js';
 export * from './schedule.js';
 export * from './limits.js';
 export * from './cost.js';
+export * from './webhooks.js';

@@ -9,6 +9,10 @@ export interface Names {
   readonly breakersBucket: string;
   /** Rate-limit state, one key per scope (`tenant.<name>`, `provider.<name>`). */
   readonly limitsBucket: string;
+  /** Webhook delivery state: `delivery.<event id>.<endpoint>` (every attempt) and `endpoint.<endpoint>` (disabled by a 410). */
+  readonly webhooksBucket: string;
+  /** The durable consumer on the events stream that delivers webhooks. */
+  readonly webhookConsumer: string;
   /** The one consumer on every window before windows had their own (removed at start: it overlaps theirs). */
   readonly legacySchedulerConsumer: string;
   /** One durable consumer per window, so asap is pulled apart from (and never behind) standard and batch. */
@@ -24,8 +28,14 @@ export interface Names {
   adapterConsumer(provider: string, lane?: 'fast' | 'bg'): string;
   done(id: string): string;
   event(kind: string, id: string): string;
+  /** The NATS-native API's request/reply subjects: `submit`, `get`, `cancel`. */
+  api(verb: 'submit' | 'get' | 'cancel'): string;
+  /** The queue group every ingress replica serves the NATS-native API in (each request goes to one of them). */
+  readonly apiQueue: string;
   /** The event subjects kept in the events stream: terminal kinds only (webhooks, audit); the rest are live-only. */
   eventsStored(): string[];
+  /** All of them, as one filter. */
+  eventsAll(): string;
 }
 
 export function names(prefix = 'rr'): Names {
@@ -38,6 +48,8 @@ export function names(prefix = 'rr'): Names {
     idempotencyBucket: `${prefix}-idempotency`,
     breakersBucket: `${prefix}-breakers`,
     limitsBucket: `${prefix}-limits`,
+    webhooksBucket: `${prefix}-webhooks`,
+    webhookConsumer: `${prefix}-webhooks`,
     legacySchedulerConsumer: `${prefix}-scheduler`,
     schedulerConsumer: (window) => `${prefix}-scheduler-${window}`,
     submit: (window, tenant) => `${prefix}.submit.${window}.${tenant}`,
@@ -49,6 +61,9 @@ export function names(prefix = 'rr'): Names {
     adapterConsumer: (provider, lane = 'fast') => (lane === 'fast' ? `${prefix}-adapter-${provider}` : `${prefix}-adapter-${provider}-bg`),
     done: (id) => `${prefix}.done.${id}`,
     event: (kind, id) => `${prefix}.event.${kind}.${id}`,
+    api: (verb) => `${prefix}.api.v1.${verb}`,
+    apiQueue: `${prefix}-ingress`,
+    eventsAll: () => `${prefix}.event.>`,
     eventsStored: () => ['completed', 'failed', 'cancelled', 'expired'].map((k) => `${prefix}.event.${k}.*`),
   };
 }

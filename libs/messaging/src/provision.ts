@@ -14,6 +14,7 @@ export interface Buckets {
   idempotency: KV;
   breakers: KV;
   limits: KV;
+  webhooks: KV;
 }
 
 const ms = (v: number) => v * 1_000_000; // JetStream durations are nanoseconds
@@ -39,7 +40,8 @@ export async function ensureLayout(nc: NatsConnection, n: Names, o: LayoutOption
   const idempotency = await kvm.create(n.idempotencyBucket, { history: 1, replicas: o.replicas, storage, ttl: o.idempotencyTtlMs });
   const breakers = await kvm.create(n.breakersBucket, { history: 1, replicas: o.replicas, storage });
   const limits = await kvm.create(n.limitsBucket, { history: 1, replicas: o.replicas, storage });
-  return { requests, idempotency, breakers, limits };
+  const webhooks = await kvm.create(n.webhooksBucket, { history: 1, replicas: o.replicas, storage });
+  return { requests, idempotency, breakers, limits, webhooks };
 }
 
 async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string }): Promise<void> {

@@ -30,6 +30,8 @@ export interface ConsumerOptions<T> {
   ackWaitMs?: number;
   /** Stop extending the ack after this long: a stuck handler must not hold a message for ever. */
   maxWorkingMs?: number;
+  /** Created now, start at the stream's next message (a stream that keeps history, e.g. the events); default: all of it. */
+  deliverNew?: boolean;
   handler: Handler<T>;
   /** `pull`: fetching failed (NATS away, heartbeats missed under load) and is retried; `handle`: a handler threw and its message is redelivered. */
   onError?: (e: unknown, where: 'pull' | 'handle', raw: string) => void;
@@ -53,7 +55,7 @@ export async function runConsumer<T>(nc: NatsConnection, o: ConsumerOptions<T>):
     durable_name: o.durable,
     filter_subject: o.filter,
     ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
+    deliver_policy: o.deliverNew ? DeliverPolicy.New : DeliverPolicy.All,
     ack_wait: ackWaitMs * 1_000_000,
     max_ack_pending: o.maxAckPending ?? -1,
     max_deliver: -1,

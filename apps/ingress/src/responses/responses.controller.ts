@@ -1,11 +1,10 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { badRequest } from '@reqrun/contracts';
 import type { FastifyReply } from 'fastify';
-import type { ApiEdge } from '../submit/api-edge.js';
+import { ApiEdges } from '../submit/api-edges.js';
 import { CreateHandler } from '../submit/create.handler.js';
 import type { Tenant } from '../security/api-keys.js';
 import { CallerTenant } from '../security/tenant.hook.js';
-import { CreateResponseDto } from './create-response.dto.js';
 import { responseView } from './response.view.js';
 import { ResponsesService } from './responses.service.js';
 
@@ -14,23 +13,12 @@ type Hdrs = Record<string, string | undefined>;
 /** OpenAI Responses: create (sync, or `background: true`), read, cancel, delete; chained by `previous_response_id`. */
 @Controller('v1/responses')
 export class ResponsesController {
-  private readonly edge: ApiEdge;
-
-  constructor(private readonly creates: CreateHandler, private readonly responses: ResponsesService) {
-    this.edge = {
-      api: 'responses',
-      dto: CreateResponseDto,
-      asyncByDefault: (body) => body.background === true,
-      prepare: (tenant, body) => this.responses.continueFrom(tenant, body),
-      finished: responseView,
-      pending: responseView,
-    };
-  }
+  constructor(private readonly creates: CreateHandler, private readonly responses: ResponsesService, private readonly edges: ApiEdges) {}
 
   @Post()
   @HttpCode(200)
   create(@Body() raw: unknown, @Headers() headers: Hdrs, @CallerTenant() tenant: Tenant, @Res({ passthrough: true }) reply: FastifyReply) {
-    return this.creates.create(this.edge, tenant, raw, headers, reply);
+    return this.creates.create(this.edges.of('responses'), tenant, raw, headers, reply);
   }
 
   @Get(':id')
