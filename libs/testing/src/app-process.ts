@@ -16,7 +16,7 @@ export interface StartAppOptions {
   nodeArgs?: string[];
   /** HTTP port (REQRUN_HTTP_PORT); a free one when omitted. */
   port?: number;
-  /** How long to wait for GET /readyz = 200; default 20 s. */
+  /** How long to wait for GET /readyz = 200; default 60 s (a loaded 2-core machine restarting an app under load needed more than 20). */
   readyTimeoutMs?: number;
   /** Gets every output line as it arrives (it is kept for `logs()` either way). */
   onLine?: (line: string, stream: StdStream) => void;
@@ -77,7 +77,7 @@ export async function startApp(o: StartAppOptions): Promise<AppProcess> {
     void p.exit.then((e) => o.onExit?.(e, expected || p !== proc));
     try {
       await waitForHttp(`${url}/readyz`, {
-        timeoutMs: o.readyTimeoutMs ?? 20_000,
+        timeoutMs: o.readyTimeoutMs ?? 60_000,
         intervalMs: 50,
         what: `${o.app} (pid ${p.pid}) ${url}/readyz`,
         giveUp: () => (p.exited ? describeExit(p.exitInfo!) : o.signal?.aborted ? 'start aborted' : undefined),
