@@ -138,12 +138,22 @@ export interface WaitConfig {
   sync_s: number;
 }
 
+export interface StreamingConfig {
+  /** A client that hangs up on a stream (`stream: true`) cancels its request; off: the request finishes and stays readable by id. */
+  cancel_on_disconnect: boolean;
+  /** An open stream with nothing to send gets a keep-alive this often, seconds (an SSE comment, or Anthropic's `ping`). */
+  keepalive_s: number;
+}
+
 export interface Config {
   nats: NatsConfig;
   http: { ingress: HttpConfig; scheduler: HttpConfig; adapters: HttpConfig };
   log: { level: string };
   wait: WaitConfig;
+  streaming: StreamingConfig;
   idempotency: { ttl_s: number };
+  /** How long a request record stays readable (GET by id) after its last change, seconds; 0 = for ever. */
+  requests: { ttl_s: number };
   windows: Record<'asap' | 'standard' | 'batch', WindowConfig>;
   providers: ProviderConfig[];
   models: Record<string, ModelConfig>;

@@ -8,6 +8,11 @@ describe('buildConfig', () => {
     expect(sut.windows.batch).toEqual({ price: 0.5, target_s: 100, expire_s: 150, promote_s: 10, share: 0.5 });
   });
 
+  it('keeps request records 30 days after their last change unless told (0 = for ever)', () => {
+    expect(buildConfig({}).requests).toEqual({ ttl_s: 2_592_000 });
+    expect(buildConfig({ requests: { ttl_s: 0 } }).requests).toEqual({ ttl_s: 0 });
+  });
+
   it('reads provider limits', () => {
     const sut = buildConfig({ providers: [{ name: 'm', type: 'mock', limits: { rpm: 20, tpm: 1000, concurrency: 4, period_s: 1 } }] });
     expect(sut.providers[0].limits).toEqual({ rpm: 20, tpm: 1000, concurrency: 4, period_s: 1 });
@@ -18,6 +23,7 @@ describe('buildConfig', () => {
     expect(sut.providers).toEqual([expect.objectContaining({ name: 'mock', type: 'mock' })]);
     expect(sut.models['mock-1'].targets).toEqual([{ provider: 'mock', model: 'mock-1', weight: 1, fallback: false }]);
     expect(sut.wait).toEqual({ default_s: 30, max_s: 600, sync_s: 600 });
+    expect(sut.streaming).toEqual({ cancel_on_disconnect: false, keepalive_s: 15 });
   });
 
   it('webhook delivery: defaults (24 h of retries, private addresses refused), overridable', () => {
@@ -76,6 +82,8 @@ describe('buildConfig', () => {
     [{ models: { m: { targets: [{ provider: 'ghost' }] } } }, /models.m.targets\[0\].provider 'ghost'/],
     [{ models: { m: { targets: [] } } }, /models.m needs at least one target/],
     [{ wait: { default_s: -1 } }, /wait.default_s/],
+    [{ streaming: { keepalive_s: 0 } }, /streaming.keepalive_s/],
+    [{ streaming: { cancel_on_disconnect: 'yes' } }, /streaming.cancel_on_disconnect must be true or false/],
     [{ tenants: [{ name: 'a b' }] }, /tenants\[0\].name/],
     [{ tenants: [{ name: 'a', keys: [{ sha256: 'xyz' }] }] }, /tenants\[0\].keys\[0\] needs sha256/],
     [{ tenants: [{ name: 'a', limits: { rpm: 0 } }] }, /tenants\[0\].limits.rpm/],
@@ -89,6 +97,10 @@ describe('buildConfig', () => {
     [{ providers: [{ name: 'x', type: 'mock', limits: { rps: 5 } }] }, /limits.rps is not a limit/],
     [{ windows: { standard: { share: 1.5 } } }, /windows.standard.share must be between 0 and 1/],
     [{ windows: { batch: { expire_s: 0 } } }, /windows.batch.expire_s/],
+    [{ requests: { ttl_s: -1 } }, /requests.ttl_s must be a number >= 0/],
+    [{ requests: { ttl_s: 100_000 } }, /requests.ttl_s \(100000\) must be longer than windows.batch.expire_s \(172800\)/],
+    [{ requests: { ttl_s: 7200 }, windows: { batch: { target_s: 60, expire_s: 120 } }, idempotency: { ttl_s: 86_400 } }, /must be at least idempotency.ttl_s/],
+    [{ requests: { ttl_s: 7200 }, windows: { batch: { target_s: 60, expire_s: 120 } }, idempotency: { ttl_s: 60 } }, /must be longer than webhooks.max_age_s \(86400\)/],
     [{ models: { m: { targets: [{ provider: 'mock' }], price: { input_per_mtok: 1 } } } }, /models.m.price.output_per_mtok/],
   ])('names the bad field in %j', (raw, message) => {
     expect(() => buildConfig(raw)).toThrow(ConfigError);

@@ -20,7 +20,9 @@ export const defaultConfig: Config = {
   },
   log: { level: 'info' },
   wait: { default_s: 30, max_s: 600, sync_s: 600 },
+  streaming: { cancel_on_disconnect: false, keepalive_s: 15 },
   idempotency: { ttl_s: 86_400 },
+  requests: { ttl_s: 30 * 86_400 },
   windows: {
     asap: { price: 1.0, target_s: 0, expire_s: 3600, promote_s: 0, share: 1 },
     standard: { price: 0.5, target_s: 300, expire_s: 600, promote_s: 30, share: 0.8 },
@@ -80,7 +82,9 @@ export function buildConfig(raw: Record<string, any>, env: NodeJS.ProcessEnv = {
     http,
     log: { ...d.log, ...raw.log, ...(env.REQRUN_LOG_LEVEL ? { level: env.REQRUN_LOG_LEVEL } : {}) },
     wait: { ...d.wait, ...raw.wait },
+    streaming: { ...d.streaming, ...raw.streaming },
     idempotency: { ...d.idempotency, ...raw.idempotency },
+    requests: { ...d.requests, ...raw.requests },
     windows: {
       asap: windowConfig(d.windows.asap, raw.windows?.asap),
       standard: windowConfig(d.windows.standard, raw.windows?.standard),
@@ -197,6 +201,17 @@ function model(name: string, m: any, providers: Set<string>): ModelConfig {
   return { targets, ...(m.price ? { price: m.price } : {}) };
 }
 
+/** Records must outlive what still points at them: a queued request until its window expires, an idempotency key, a webhook still retried. */
+function checkRequestsTtl(c: Config): void {
+  const ttl = c.requests.ttl_s;
+  if (typeof ttl !== 'number' || !Number.isFinite(ttl) || ttl < 0) throw new ConfigError('requests.ttl_s must be a number >= 0 (0 = keep records for ever)');
+  if (ttl === 0) return;
+  const [window, w] = Object.entries(c.windows).reduce((a, b) => (b[1].expire_s > a[1].expire_s ? b : a));
+  if (ttl <= w.expire_s) throw new ConfigError(`requests.ttl_s (${ttl}) must be longer than windows.${window}.expire_s (${w.expire_s}): a queued request's record must outlive its window`);
+  if (ttl < c.idempotency.ttl_s) throw new ConfigError(`requests.ttl_s (${ttl}) must be at least idempotency.ttl_s (${c.idempotency.ttl_s}): a key must not outlive its request`);
+  if (ttl <= c.webhooks.max_age_s) throw new ConfigError(`requests.ttl_s (${ttl}) must be longer than webhooks.max_age_s (${c.webhooks.max_age_s}): a delivery's record must outlive its retries`);
+}
+
 function check(c: Config): void {
   const positive = (v: unknown, field: string) => {
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new ConfigError(`${field} must be a positive number`);
@@ -204,6 +219,8 @@ function check(c: Config): void {
   positive(c.wait.default_s, 'wait.default_s');
   positive(c.wait.max_s, 'wait.max_s');
   positive(c.wait.sync_s, 'wait.sync_s');
+  positive(c.streaming.keepalive_s, 'streaming.keepalive_s');
+  if (typeof c.streaming.cancel_on_disconnect !== 'boolean') throw new ConfigError('streaming.cancel_on_disconnect must be true or false');
   positive(c.idempotency.ttl_s, 'idempotency.ttl_s');
   positive(c.retry.max_attempts, 'retry.max_attempts');
   positive(c.retry.base_delay_ms, 'retry.base_delay_ms');
@@ -219,6 +236,7 @@ function check(c: Config): void {
     positive(w.expire_s, `windows.${name}.expire_s`);
     if (w.share > 1) throw new ConfigError(`windows.${name}.share must be between 0 and 1`);
   }
+  checkRequestsTtl(c);
   for (const [i, p] of c.providers.entries()) {
     positive(p.concurrency, `providers[${i}].concurrency`);
     positive(p.timeout_ms, `providers[${i}].timeout_ms`);

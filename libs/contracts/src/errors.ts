@@ -24,6 +24,8 @@ export const ErrorCode = {
   Cancelled: 'request_cancelled',
   Expired: 'request_expired',
   Unavailable: 'service_unavailable',
+  /** The request's submission was queued but its record never stored (its ingress stopped between the two): abandoned. */
+  NotStored: 'request_not_stored',
   Internal: 'internal_error',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

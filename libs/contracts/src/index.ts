@@ -10,3 +10,5 @@ export * from './schedule.js';
 export * from './limits.js';
 export * from './cost.js';
 export * from './webhooks.js';
+export * from './chunks.js';
+export * from './orphan.js';

@@ -34,6 +34,11 @@ export interface DispatchItem {
   provider_model: string;
   /** Reservations to settle when the attempt ends. */
   held?: HeldLimit[];
+  /** From the submission: what an adapter needs to abandon a first attempt whose record never came (see `whileNoRecord`). */
+  api?: Api;
+  model?: string;
+  window?: Window;
+  created_at?: number;
 }
 
 export const msgId = (item: { id: string; attempt: number }): string => `${item.id}:${item.attempt}`;

@@ -1,4 +1,4 @@
-import { decide, Status, type RequestRecord, type RequestEvent } from './request-state.js';
+import { decide, isTerminal, maxRecordWrites, Status, type RequestRecord, type RequestEvent } from './request-state.js';
 
 const base: RequestRecord = {
   id: 'rr_01J00000000000000000000000', tenant: 't', api: 'chat', model: 'm', window: 'asap',
@@ -61,5 +61,31 @@ describe('decide', () => {
 
   it('expires only queued requests, with an error saying so', () => {
     expect(decide(base, { type: 'expire' }, 5)).toMatchObject({ status: 'expired', error: { code: 'request_expired' } });
+  });
+});
+
+describe('maxRecordWrites', () => {
+  /** The longest run of changes decide allows from a new record, trying every event at every step (retries only while attempts are left, as the adapters do). */
+  function longestLife(r: RequestRecord, maxAttempts: number): number {
+    if (isTerminal(r.status)) return 0;
+    const usage = { input_tokens: 1, output_tokens: 1, total_tokens: 2 };
+    const events: RequestEvent[] = [
+      ...(r.attempts < maxAttempts ? [start(r.attempts + 1)] : []),
+      { type: 'succeed', attempt: r.attempts, result: {}, usage },
+      { type: 'fail', attempt: r.attempts, error: err, retry_in_ms: r.attempts < maxAttempts ? 1 : null },
+      { type: 'reject', error: err },
+      { type: 'cancel' },
+      { type: 'expire' },
+    ];
+    let longest = 0;
+    for (const ev of events) {
+      const next = decide(r, ev, 1);
+      if (next) longest = Math.max(longest, 1 + longestLife(next, maxAttempts));
+    }
+    return longest;
+  }
+
+  it.each([1, 2, 5])('covers every write a record can get with %i attempts (its creation included)', (maxAttempts) => {
+    expect(1 + longestLife(base, maxAttempts)).toBe(maxRecordWrites(maxAttempts));
   });
 });

@@ -86,6 +86,11 @@ export interface RequestRecord {
   /** The finished answer in the shape of `api`. */
   result?: unknown;
   error?: RecordError;
+  /**
+   * The ingress instance that stored the request to wait for it (a sync caller): its wake-up goes to
+   * `rr.done.<waiter>.<id>`, the subject that ingress alone subscribes to for all its waiters. Not shown to callers.
+   */
+  waiter?: string;
 }
 
 export type RequestEvent =
@@ -97,6 +102,14 @@ export type RequestEvent =
   | { type: 'reject'; error: RecordError }
   | { type: 'cancel' }
   | { type: 'expire' };
+
+/**
+ * The most writes one record can get: its creation, then a start and an end for each attempt (an end being success,
+ * failure or retry, cancel or expiry; a cancel or expiry of a queued request ends it in one write).
+ */
+export function maxRecordWrites(maxAttempts: number): number {
+  return 1 + 2 * maxAttempts;
+}
 
 /** The next record, or null when the event is not a legal move from this state (the caller then does nothing). */
 export function decide(r: RequestRecord, ev: RequestEvent, now: number): RequestRecord | null {

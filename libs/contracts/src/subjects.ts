@@ -3,6 +3,8 @@ export interface Names {
   readonly submitStream: string;
   readonly dispatchStream: string;
   readonly eventsStream: string;
+  /** Streamed answers, one subject per request: `rr.chunk.<id>` (see Chunk). */
+  readonly chunksStream: string;
   readonly requestsBucket: string;
   readonly idempotencyBucket: string;
   /** Circuit-breaker state, one key per provider. */
@@ -26,7 +28,19 @@ export interface Names {
   dispatch(provider: string, lane?: 'fast' | 'bg'): string;
   dispatchAll(): string;
   adapterConsumer(provider: string, lane?: 'fast' | 'bg'): string;
-  done(id: string): string;
+  /**
+   * A request's wake-up, published after its terminal state is stored: `rr.done.<waiter>.<id>`, where `waiter` is the
+   * record's `waiter` (the ingress that stored it to wait for it; `_` when none), so each ingress receives only its own.
+   */
+  done(id: string, waiter?: string): string;
+  /** All the wake-ups of one ingress's own waiters: `rr.done.<waiter>.*`. */
+  doneFor(waiter: string): string;
+  /** A request's wake-up whoever waits for it: `rr.done.*.<id>` (a re-attach, a stream reader). */
+  doneAny(id: string): string;
+  /** The wake-ups as published before they named their waiter, `rr.done.<id>`: an ingress listens during a rolling upgrade. */
+  legacyDoneAll(): string;
+  chunk(id: string): string;
+  chunksAll(): string;
   event(kind: string, id: string): string;
   /** The NATS-native API's request/reply subjects: `submit`, `get`, `cancel`. */
   api(verb: 'submit' | 'get' | 'cancel'): string;
@@ -44,6 +58,7 @@ export function names(prefix = 'rr'): Names {
     submitStream: `${up}_SUBMIT`,
     dispatchStream: `${up}_DISPATCH`,
     eventsStream: `${up}_EVENTS`,
+    chunksStream: `${up}_CHUNKS`,
     requestsBucket: `${prefix}-requests`,
     idempotencyBucket: `${prefix}-idempotency`,
     breakersBucket: `${prefix}-breakers`,
@@ -59,7 +74,12 @@ export function names(prefix = 'rr'): Names {
     dispatch: (provider, lane = 'fast') => (lane === 'fast' ? `${prefix}.dispatch.${provider}` : `${prefix}.dispatch.${provider}.bg`),
     dispatchAll: () => `${prefix}.dispatch.>`,
     adapterConsumer: (provider, lane = 'fast') => (lane === 'fast' ? `${prefix}-adapter-${provider}` : `${prefix}-adapter-${provider}-bg`),
-    done: (id) => `${prefix}.done.${id}`,
+    done: (id, waiter) => `${prefix}.done.${waiter || '_'}.${id}`,
+    doneFor: (waiter) => `${prefix}.done.${waiter}.*`,
+    doneAny: (id) => `${prefix}.done.*.${id}`,
+    legacyDoneAll: () => `${prefix}.done.*`,
+    chunk: (id) => `${prefix}.chunk.${id}`,
+    chunksAll: () => `${prefix}.chunk.*`,
     event: (kind, id) => `${prefix}.event.${kind}.${id}`,
     api: (verb) => `${prefix}.api.v1.${verb}`,
     apiQueue: `${prefix}-ingress`,

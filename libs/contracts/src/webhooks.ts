@@ -15,6 +15,11 @@ export interface LifecycleEvent {
   status: string;
   attempts: number;
   at: number;
+  /**
+   * The KV revision of the change told, when the teller knows it: a request's events come from different apps and
+   * may arrive out of order, and a higher revision is always a later state.
+   */
+  revision?: number;
 }
 
 /** The terminal kinds stored in the events stream. */

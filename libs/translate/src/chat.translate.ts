@@ -95,13 +95,14 @@ export function canonicalToChatCompletion(r: CanonicalResult, o: ResultIdentity)
         finish_reason: r.finish_reason,
       },
     ],
-    usage: {
-      prompt_tokens: r.usage.input_tokens,
-      completion_tokens: r.usage.output_tokens,
-      total_tokens: r.usage.input_tokens + r.usage.output_tokens,
-    },
+    usage: chatUsage(r.usage),
     service_tier: 'default' as const,
   };
+}
+
+/** Canonical usage in chat's words (a completion's `usage`, and a stream's last chunk). */
+export function chatUsage(u: CanonicalResult['usage']) {
+  return { prompt_tokens: u.input_tokens, completion_tokens: u.output_tokens, total_tokens: u.input_tokens + u.output_tokens };
 }
 
 function finishOf(f: string | null | undefined): FinishReason {

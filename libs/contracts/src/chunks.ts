@@ -1,0 +1,37 @@
+import type { FinishReason } from './canonical.js';
+import type { RecordError } from './request-state.js';
+
+/**
+ * One piece of a streamed answer, published by the adapter running the attempt on `rr.chunk.<id>` (JetStream,
+ * stream RR_CHUNKS, in order, msgID `chunkMsgId`), read by any ingress that streams the request to a client.
+ *
+ * Rules both ends rely on:
+ * - The adapter streams from the provider when the stored body has `stream: true`; other requests write no chunks
+ *   (a reader builds the stream from the final record instead).
+ * - `seq` counts from 0 within an attempt. The first `delta` of an attempt makes it the request's streamed attempt:
+ *   from then on the request is never retried (a client may have seen the text); if that attempt fails in any way
+ *   (provider error, timeout, worker lost) an `error` chunk ends the stream and the request fails. A worker lost
+ *   after its `end` chunk lost nothing: the answer is stored from the chunks, as the client saw it.
+ * - An attempt that fails before its first delta writes nothing and is retried as usual, so a reader never sees it.
+ * - Every chunk is acknowledged by JetStream before the attempt's terminal state is stored, so a reader woken by
+ *   `rr.done.<waiter>.<id>` finds all of them in the stream.
+ * - A cancel (ingress) ends a streamed request's stream itself: an `error` chunk (`request_cancelled`, `seq` -1,
+ *   `attempt` = the record's attempts), stored after the cancelled state and before the wake-up. Readers stop at the
+ *   first `error` chunk, whoever wrote it, so pieces the attempt still publishes before its call is aborted are
+ *   never read and every read of the stream is the same.
+ */
+export type Chunk =
+  | { type: 'delta'; attempt: number; seq: number; text: string }
+  | {
+      type: 'end';
+      attempt: number;
+      seq: number;
+      /** The model the client asked for (as in the stored result), not the provider's name for it. */
+      model: string;
+      finish_reason: FinishReason;
+      stop_sequence?: string;
+      usage: { input_tokens: number; output_tokens: number };
+    }
+  | { type: 'error'; attempt: number; seq: number; error: RecordError };
+
+export const chunkMsgId = (id: string, c: Pick<Chunk, 'attempt' | 'seq'>): string => `${id}:${c.attempt}:${c.seq}`;

@@ -1,0 +1,99 @@
+import { chatStreamReader, messagesStreamReader, responsesStreamReader, type StreamReader, type StreamStep } from './provider-streams.js';
+
+/** Feeds `[event, data]` pairs; returns every step. */
+const feed = (r: StreamReader, events: [string | undefined, unknown][]): StreamStep[] =>
+  events.map(([event, data]) => r.read(event, typeof data === 'string' ? data : JSON.stringify(data)));
+const texts = (steps: StreamStep[]) => steps.flatMap((s) => (s.type === 'delta' ? [s.text] : []));
+
+describe('chat stream', () => {
+  const chunk = (delta: object, finish_reason: string | null = null, extra: object = {}) =>
+    ({ id: 'c1', object: 'chat.completion.chunk', model: 'gpt-up', choices: [{ index: 0, delta, finish_reason }], usage: null, ...extra });
+
+  it('reads deltas, the finish reason, the usage-only chunk and [DONE]', () => {
+    const r = chatStreamReader();
+    const steps = feed(r, [
+      [undefined, chunk({ role: 'assistant', content: '' })],
+      [undefined, chunk({ content: 'Hel' })],
+      [undefined, chunk({ content: 'lo' })],
+      [undefined, chunk({}, 'length')],
+      [undefined, { id: 'c1', object: 'chat.completion.chunk', model: 'gpt-up', choices: [], usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 } }],
+      [undefined, '[DONE]'],
+    ]);
+    expect(texts(steps)).toEqual(['Hel', 'lo']);
+    expect(steps.at(-1)).toEqual({ type: 'done' });
+    expect(r.result()).toEqual({ model: 'gpt-up', text: 'Hello', finish_reason: 'length', usage: { input_tokens: 9, output_tokens: 2 } });
+  });
+
+  it('reads an error object in the stream as an error', () => {
+    expect(feed(chatStreamReader(), [[undefined, { error: { message: 'server had an error', type: 'server_error' } }]])).toEqual([{ type: 'error', message: 'server had an error' }]);
+  });
+
+  it('throws on data that is not JSON', () => {
+    expect(() => chatStreamReader().read(undefined, '{not json')).toThrow();
+  });
+});
+
+describe('responses stream', () => {
+  const response = { id: 'resp_1', object: 'response', model: 'gpt-up', status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' },
+    output: [{ type: 'message', id: 'm1', role: 'assistant', status: 'incomplete', content: [{ type: 'output_text', text: 'Hi there', annotations: [] }] }],
+    usage: { input_tokens: 4, output_tokens: 2 } };
+
+  it('reads text deltas and the final response of response.incomplete', () => {
+    const r = responsesStreamReader();
+    const steps = feed(r, [
+      ['response.created', { type: 'response.created', response: { ...response, status: 'in_progress', output: [] } }],
+      ['response.output_text.delta', { type: 'response.output_text.delta', delta: 'Hi ' }],
+      ['response.output_text.delta', { type: 'response.output_text.delta', delta: 'there' }],
+      ['response.output_text.done', { type: 'response.output_text.done', text: 'Hi there' }],
+      ['response.incomplete', { type: 'response.incomplete', response }],
+    ]);
+    expect(texts(steps)).toEqual(['Hi ', 'there']);
+    expect(steps.at(-1)).toEqual({ type: 'done' });
+    expect(r.result()).toEqual({ model: 'gpt-up', text: 'Hi there', finish_reason: 'length', usage: { input_tokens: 4, output_tokens: 2 } });
+  });
+
+  it('uses the type in the data when the event has no name', () => {
+    expect(feed(responsesStreamReader(), [[undefined, { type: 'response.output_text.delta', delta: 'x' }]])).toEqual([{ type: 'delta', text: 'x' }]);
+  });
+
+  it.each([
+    ['error', { type: 'error', code: 'server_error', message: 'boom', param: null }, 'boom'],
+    ['response.failed', { type: 'response.failed', response: { ...response, status: 'failed', error: { code: 'server_error', message: 'model failed' } } }, 'model failed'],
+    ['response.failed', { type: 'response.failed', response: { status: 'failed', error: null } }, 'The provider reported the response as failed.'],
+  ])('%s is an error', (event, data, message) => {
+    expect(feed(responsesStreamReader(), [[event, data]])).toEqual([{ type: 'error', message }]);
+  });
+});
+
+describe('messages stream', () => {
+  const start = { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-up', content: [], stop_reason: null, stop_sequence: null,
+    usage: { input_tokens: 10, cache_read_input_tokens: 5, cache_creation_input_tokens: 0, output_tokens: 1 } } };
+
+  it('reads text deltas (not thinking), skips ping, merges the usage of message_delta', () => {
+    const r = messagesStreamReader();
+    const steps = feed(r, [
+      ['message_start', start],
+      ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '' } }],
+      ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'hmm' } }],
+      ['ping', { type: 'ping' }],
+      ['content_block_start', { type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } }],
+      ['content_block_delta', { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'Bye ' } }],
+      ['content_block_delta', { type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: 'now' } }],
+      ['content_block_stop', { type: 'content_block_stop', index: 1 }],
+      ['message_delta', { type: 'message_delta', delta: { stop_reason: 'stop_sequence', stop_sequence: 'END' }, usage: { input_tokens: null, output_tokens: 7 } }],
+      ['message_stop', { type: 'message_stop' }],
+    ]);
+    expect(texts(steps)).toEqual(['Bye ', 'now']);
+    expect(steps.at(-1)).toEqual({ type: 'done' });
+    expect(r.result()).toEqual({ model: 'claude-up', text: 'Bye now', finish_reason: 'stop', stop_sequence: 'END', usage: { input_tokens: 15, output_tokens: 7 } });
+  });
+
+  it('reads the error event', () => {
+    expect(feed(messagesStreamReader(), [['message_start', start], ['error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }]]).at(-1))
+      .toEqual({ type: 'error', message: 'Overloaded' });
+  });
+
+  it('refuses a message_delta before message_start', () => {
+    expect(() => messagesStreamReader().read('message_delta', JSON.stringify({ type: 'message_delta', delta: {}, usage: { output_tokens: 1 } }))).toThrow();
+  });
+});

@@ -1,0 +1,167 @@
+import type { Api, Chunk } from '@reqrun/contracts';
+import { anthropicStreamEventErrors } from '../../../test/support/anthropic-shapes.js';
+import { responseEventErrors, schemaErrors } from '../../../test/support/openai-schema.js';
+import { canonicalToResponse } from './responses.translate.js';
+import { keepAliveText, sseText, type SseEvent } from './sse.js';
+import { streamEncoder } from './stream-encoders.js';
+import type { StreamHead } from './stream-encoder.js';
+
+const id = 'rr_01J00000000000000000000000';
+const head = (request: Record<string, unknown> = {}): StreamHead => ({ id, created: 17, model: 'm', request: { model: 'm', ...request } });
+const usage = { input_tokens: 3, output_tokens: 2 };
+const delta = (seq: number, text: string): Chunk => ({ type: 'delta', attempt: 2, seq, text });
+const end = (seq: number, o: Partial<Extract<Chunk, { type: 'end' }>> = {}): Chunk => ({ type: 'end', attempt: 2, seq, model: 'm', finish_reason: 'stop', usage, ...o });
+const error = (seq: number, code = 'upstream_error', status = 502): Chunk => ({ type: 'error', attempt: 2, seq, error: { code, message: 'it broke', status, retryable: false } });
+
+const answer = [delta(0, 'Hel'), delta(1, 'lo'), end(2)];
+const run = (api: Api, chunks: Chunk[], h = head(), at?: number): SseEvent[] => {
+  const sut = streamEncoder(api, h);
+  return chunks.flatMap((c) => sut.push(c, at));
+};
+const types = (events: SseEvent[]) => events.map((e) => (typeof e.data === 'string' ? e.data : (e.data as { type?: string }).type ?? 'chunk'));
+const data = (events: SseEvent[]) => events.map((e) => e.data as Record<string, any>);
+
+describe('chat stream encoder', () => {
+  it('sends the role first, then the content, the finish reason and [DONE]; every chunk matches OpenAI schema', () => {
+    const events = run('chat', answer);
+    expect(events.at(-1)).toEqual({ data: '[DONE]' });
+    const chunks = data(events.slice(0, -1));
+    expect(chunks.map((c) => c.choices[0].delta)).toEqual([{ role: 'assistant', content: 'Hel', refusal: null }, { content: 'lo' }, {}]);
+    expect(chunks.map((c) => c.choices[0].finish_reason)).toEqual([null, null, 'stop']);
+    for (const c of chunks) {
+      expect(c).toMatchObject({ id, object: 'chat.completion.chunk', created: 17, model: 'm' });
+      expect(c).not.toHaveProperty('usage');
+      expect(schemaErrors('CreateChatCompletionStreamResponse', c)).toEqual([]);
+    }
+    expect(events.every((e) => e.event === undefined)).toBe(true);
+  });
+
+  it('with stream_options.include_usage: usage null on each chunk, then a chunk with no choices and the usage', () => {
+    const chunks = data(run('chat', answer, head({ stream_options: { include_usage: true } })).slice(0, -1));
+    expect(chunks.slice(0, -1).map((c) => c.usage)).toEqual([null, null, null]);
+    expect(chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } });
+    for (const c of chunks) expect(schemaErrors('CreateChatCompletionStreamResponse', c)).toEqual([]);
+  });
+
+  it.each([
+    ['an answer with no text: the role chunk, empty', [end(0, { finish_reason: 'length' })], [{ role: 'assistant', content: '', refusal: null }, {}], 'length'],
+  ] as const)('%s', (_n, chunks, deltas, finish) => {
+    const chunksOut = data(run('chat', [...chunks]).slice(0, -1));
+    expect(chunksOut.map((c) => c.choices[0].delta)).toEqual(deltas);
+    expect(chunksOut.at(-1)!.choices[0].finish_reason).toBe(finish);
+  });
+
+  it.each([
+    ['before any text', [error(0, 'upstream_rejected', 400)], 'invalid_request_error', 'upstream_rejected'],
+    ['mid-stream', [delta(0, 'Hel'), error(1)], 'server_error', 'upstream_error'],
+  ] as const)('a failure %s is data: {"error":…} in OpenAI envelope, with no [DONE] after it', (_n, chunks, type, code) => {
+    const events = run('chat', [...chunks, delta(9, 'late'), end(10)]);
+    expect(events.at(-1)).toEqual({ data: { error: { message: 'it broke', type, param: null, code } } });
+    expect(schemaErrors('ErrorResponse', events.at(-1)!.data)).toEqual([]);
+    expect(types(events)).not.toContain('[DONE]');
+  });
+});
+
+describe('messages stream encoder', () => {
+  it("sends Anthropic's named events in order; message_delta carries the stop reason and the real usage", () => {
+    const events = run('messages', answer);
+    expect(types(events)).toEqual([
+      'message_start', 'content_block_start', 'ping', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop',
+    ]);
+    for (const e of events) expect(anthropicStreamEventErrors(e)).toEqual([]);
+    const d = data(events);
+    expect(d[0].message).toMatchObject({ id, type: 'message', role: 'assistant', model: 'm', content: [], stop_reason: null });
+    expect(d.filter((x) => x.type === 'content_block_delta').map((x) => x.delta.text).join('')).toBe('Hello');
+    expect(d[6]).toEqual({
+      type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null, stop_details: null },
+      usage: { input_tokens: 3, output_tokens: 2, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
+    });
+  });
+
+  it.each([
+    ['a stop sequence', end(0, { stop_sequence: 'x' }), { stop_reason: 'stop_sequence', stop_sequence: 'x', stop_details: null }],
+    ['the token limit', end(0, { finish_reason: 'length' }), { stop_reason: 'max_tokens', stop_sequence: null, stop_details: null }],
+  ] as const)('an answer ended by %s with no text: no content block', (_n, last, want) => {
+    const events = run('messages', [last]);
+    expect(types(events)).toEqual(['message_start', 'message_delta', 'message_stop']);
+    expect(data(events)[1].delta).toEqual(want);
+  });
+
+  it.each([
+    ['before any text', [error(0, 'upstream_overloaded', 529)], ['error'], 'overloaded_error'],
+    ['mid-stream', [delta(0, 'Hel'), error(1)], ['message_start', 'content_block_start', 'ping', 'content_block_delta', 'error'], 'api_error'],
+  ] as const)('a failure %s is event: error with Anthropic error object, and nothing after it', (_n, chunks, want, type) => {
+    const events = run('messages', [...chunks, end(9)]);
+    expect(types(events)).toEqual(want);
+    expect(events.at(-1)).toEqual({ event: 'error', data: { type: 'error', error: { type, message: 'it broke' }, request_id: id } });
+    for (const e of events) expect(anthropicStreamEventErrors(e)).toEqual([]);
+  });
+});
+
+describe('responses stream encoder', () => {
+  const body = { input: 'hi', metadata: { k: 'v' } };
+  const at = 20_500;
+
+  it('sends the Responses events with sequence numbers from 0, each matching OpenAI schema', () => {
+    const events = run('responses', answer, head(body), at);
+    expect(types(events)).toEqual([
+      'response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added',
+      'response.output_text.delta', 'response.output_text.delta', 'response.output_text.done', 'response.content_part.done',
+      'response.output_item.done', 'response.completed',
+    ]);
+    expect(data(events).map((d) => d.sequence_number)).toEqual(events.map((_e, i) => i));
+    for (const e of events) expect(responseEventErrors(e)).toEqual([]);
+    const d = data(events);
+    expect(d[0].response).toMatchObject({ id, status: 'in_progress', output: [], metadata: { k: 'v' } });
+    expect(d[6]).toMatchObject({ text: 'Hello', item_id: `msg_${id.slice(3)}` });
+  });
+
+  it('ends with the response GET returns: the stored result of the same answer, completed when the last chunk was stored', () => {
+    const completed = data(run('responses', answer, head(body), at)).at(-1)!.response;
+    const stored = canonicalToResponse({ model: 'm', text: 'Hello', finish_reason: 'stop', usage }, { id, created: 17, request: head(body).request });
+    expect(completed).toEqual({ ...stored, completed_at: 20 });
+  });
+
+  it('is deterministic: the same chunks give the same events, sequence numbers included', () => {
+    const chunks = [delta(0, 'a'), delta(1, 'b'), delta(2, 'c'), end(3, { finish_reason: 'length' })];
+    const first = run('responses', chunks, head(body), at);
+    expect(run('responses', chunks, head(body), at)).toEqual(first);
+    expect(types(first).at(-1)).toBe('response.incomplete');
+    for (const e of first) expect(responseEventErrors(e)).toEqual([]);
+  });
+
+  it('a background response is created queued', () => {
+    expect(data(run('responses', answer, head({ ...body, background: true })))[0].response).toMatchObject({ status: 'queued', background: true });
+  });
+
+  it.each([
+    ['mid-stream', [delta(0, 'Hel'), error(1)], 'failed', { code: 'upstream_error', message: 'it broke' }, 'upstream_error'],
+    ['before any text', [error(0)], 'failed', { code: 'upstream_error', message: 'it broke' }, 'upstream_error'],
+    ['by a cancel', [error(0, 'request_cancelled', 409)], 'cancelled', null, 'request_cancelled'],
+  ] as const)('a failure %s: response.failed with the response as GET shows it, then an error event; nothing after', (_n, chunks, status, err, code) => {
+    const events = run('responses', [...chunks, end(9)], head(body));
+    expect(types(events).slice(-2)).toEqual(['response.failed', 'error']);
+    expect(types(events).slice(0, 2)).toEqual(['response.created', 'response.in_progress']);
+    const [failed, e] = data(events).slice(-2);
+    expect(failed.response).toMatchObject({ status, error: err, output: [] });
+    expect(e).toEqual({ type: 'error', sequence_number: events.length - 1, code, message: 'it broke', param: null });
+    // OpenAI's schema lists only its own error codes: the failed response conforms apart from ReqRun's code.
+    for (const x of events) expect(responseEventErrors(x.event === 'response.failed' ? { ...x, data: { ...(x.data as object), response: { ...failed.response, error: null } } } : x)).toEqual([]);
+  });
+});
+
+describe('SSE text', () => {
+  it.each([
+    [{ data: '[DONE]' }, 'data: [DONE]\n\n'],
+    [{ event: 'ping', data: { type: 'ping' } }, 'event: ping\ndata: {"type":"ping"}\n\n'],
+    [{ data: { text: 'two\nlines' } }, 'data: {"text":"two\\nlines"}\n\n'],
+  ] as const)('%j', (e, want) => {
+    expect(sseText(e)).toBe(want);
+  });
+
+  it('keeps a stream alive with a comment for OpenAI shapes and a ping for Anthropic', () => {
+    expect(keepAliveText('chat')).toBe(': keep-alive\n\n');
+    expect(keepAliveText('responses')).toBe(': keep-alive\n\n');
+    expect(keepAliveText('messages')).toBe('event: ping\ndata: {"type":"ping"}\n\n');
+  });
+});
