@@ -20,8 +20,8 @@ export class Bus {
     await this.js.publish(subject, JSON.stringify(item), { msgID, ...(h ? { headers: h } : {}) });
   }
 
-  /** Fire-and-forget core publish (wake-ups and lifecycle notices; the record stays the truth). */
-  notify(subject: string, item: unknown): void {
-    this.nc.publish(subject, JSON.stringify(item));
+  /** Fire-and-forget core publish (wake-ups and lifecycle notices; the record stays the truth). `json`: `item` already serialized. */
+  notify(subject: string, item: unknown, json?: string): void {
+    this.nc.publish(subject, json ?? JSON.stringify(item));
   }
 }

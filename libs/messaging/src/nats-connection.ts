@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connect } from '@nats-io/transport-node';
 import { credsAuthenticator, nkeyAuthenticator, type ConnectionOptions, type NatsConnection } from '@nats-io/nats-core';
+import { coalesceWrites, skipCancelAfterResolve } from './nats-client-tuning.js';
 
 /**
  * How to authenticate to NATS and secure the connection (the `nats:` section of the config). Secrets never sit in the
@@ -29,6 +30,8 @@ export interface ConnectOptions extends NatsAuth {
 
 /** Connects and keeps reconnecting for ever: an app outlives a NATS restart. */
 export function connectNats(o: ConnectOptions, env: NodeJS.ProcessEnv = process.env): Promise<NatsConnection> {
+  coalesceWrites();
+  skipCancelAfterResolve();
   return connect({
     servers: o.url.split(',').map((s) => s.trim()),
     name: o.name,

@@ -7,7 +7,25 @@ export interface LayoutOptions {
   replicas: number;
   idempotencyTtlMs: number;
   eventsMaxAgeMs: number;
+  /** How long streamed chunks stay readable (a background stream can be re-read until then). */
+  chunksMaxAgeMs: number;
+  /**
+   * Revisions the request bucket keeps per record (default 1). Set it to the most writes a record gets, so that
+   * nats-server never trims a record's old revision while it is written. Trimming is what a deep queue makes slow on
+   * 2.9: after the first trim the server's per-key index still points at the block the record was created in, and
+   * the next trim walks (and loads the subject index of) every block from there to the end of the bucket, i.e. the
+   * whole backlog written after it.
+   */
+  requestsHistory?: number;
+  /**
+   * How long a record is kept after its last write (0 or absent: for ever). Webhook deliveries (every attempt) and
+   * endpoints disabled by a 410 are kept as long: they are part of the requests' story.
+   */
+  requestsTtlMs?: number;
 }
+
+/** The most revisions a KV bucket may keep (a JetStream limit). */
+export const MAX_KV_HISTORY = 64;
 
 export interface Buckets {
   requests: KV;
@@ -35,13 +53,32 @@ export async function ensureLayout(nc: NatsConnection, n: Names, o: LayoutOption
     name: n.eventsStream, subjects: n.eventsStored(), retention: RetentionPolicy.Limits, storage,
     num_replicas: o.replicas, max_age: ms(o.eventsMaxAgeMs),
   });
+  await ensureStream(jsm, {
+    name: n.chunksStream, subjects: [n.chunksAll()], retention: RetentionPolicy.Limits, storage,
+    // JetStream refuses a duplicate window longer than the max age (short ages in tests).
+    num_replicas: o.replicas, max_age: ms(o.chunksMaxAgeMs), duplicate_window: ms(Math.min(120_000, o.chunksMaxAgeMs)),
+  });
   const kvm = new Kvm(nc);
-  const requests = await kvm.create(n.requestsBucket, { history: 1, replicas: o.replicas, storage });
+  const history = Math.min(MAX_KV_HISTORY, Math.max(1, o.requestsHistory ?? 1));
+  const ttl = o.requestsTtlMs ?? 0;
+  const requests = await kvm.create(n.requestsBucket, { history, replicas: o.replicas, storage, ...(ttl > 0 ? { ttl } : {}) });
+  await ensureBucketLimits(jsm, `KV_${n.requestsBucket}`, { max_msgs_per_subject: history, max_age: ms(ttl) });
   const idempotency = await kvm.create(n.idempotencyBucket, { history: 1, replicas: o.replicas, storage, ttl: o.idempotencyTtlMs });
   const breakers = await kvm.create(n.breakersBucket, { history: 1, replicas: o.replicas, storage });
   const limits = await kvm.create(n.limitsBucket, { history: 1, replicas: o.replicas, storage });
-  const webhooks = await kvm.create(n.webhooksBucket, { history: 1, replicas: o.replicas, storage });
+  const webhooks = await kvm.create(n.webhooksBucket, { history: 1, replicas: o.replicas, storage, ...(ttl > 0 ? { ttl } : {}) });
+  await ensureBucketLimits(jsm, `KV_${n.webhooksBucket}`, { max_msgs_per_subject: 1, max_age: ms(ttl) });
   return { requests, idempotency, breakers, limits, webhooks };
+}
+
+/** `Kvm.create` leaves an existing bucket as it is: a bucket made with another history or age is updated here. */
+async function ensureBucketLimits(jsm: JetStreamManager, stream: string, want: Pick<StreamConfig, 'max_msgs_per_subject' | 'max_age'>): Promise<void> {
+  const info = await jsm.streams.info(stream);
+  if (info.config.max_msgs_per_subject !== want.max_msgs_per_subject || info.config.max_age !== want.max_age) {
+    // JetStream refuses a duplicate window longer than the max age (short ages in tests).
+    const window = want.max_age > 0 ? Math.min(info.config.duplicate_window, want.max_age) : info.config.duplicate_window;
+    await jsm.streams.update(stream, { ...info.config, ...want, duplicate_window: window });
+  }
 }
 
 async function ensureStream(jsm: JetStreamManager, cfg: Partial<StreamConfig> & { name: string }): Promise<void> {

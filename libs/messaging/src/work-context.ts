@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /**
  * What a piece of work is about, for as long as it runs: the request it serves and its W3C trace context. Set where
@@ -50,8 +50,21 @@ export function traceIdOf(tp: string | undefined): string | undefined {
  * A new span in the same trace: the caller's `traceparent` continued (same trace id and flags, a new span id), or a
  * new sampled trace when there is none or it is not valid.
  */
-export function childSpan(parent: string | undefined, random: (n: number) => Buffer = randomBytes): string {
+export function childSpan(parent: string | undefined, random: (n: number) => Buffer = pooledRandom): string {
   const trace = traceIdOf(parent);
   const flags = trace ? parent!.trim().slice(-2).toLowerCase() : '01';
   return `00-${trace ?? random(16).toString('hex')}-${random(8).toString('hex')}-${flags}`;
+}
+
+const pool = Buffer.alloc(4096);
+let at = pool.length;
+
+/** `n` crypto-strong bytes from a pool refilled 4 KiB at a time: `randomBytes` per span cost ~4 % of a process's CPU. */
+function pooledRandom(n: number): Buffer {
+  if (at + n > pool.length) {
+    randomFillSync(pool);
+    at = 0;
+  }
+  at += n;
+  return Buffer.from(pool.subarray(at - n, at));
 }

@@ -49,6 +49,8 @@ export async function bootstrap(name: AppName, appModule: Type | DynamicModule, 
       onProtoPoisoning: 'error',
       onConstructorPoisoning: 'error',
       http: { maxHeaderSize: MAX_HEADER_BYTES },
+      // No app uses Nest middleware: without it, @fastify/middie would only add a hook run on every request.
+      skipMiddie: true,
       ...fastify,
     }),
     { logger: new NestPinoLogger(log), abortOnError: false },

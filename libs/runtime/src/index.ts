@@ -6,3 +6,5 @@ export * from './health.controller.js';
 export * from './bootstrap.js';
 export * from './lifecycle.js';
 export * from './queue.metrics.js';
+export * from './abandoned.js';
+export * from './direct-dispatch.js';

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { isTerminal, Status, type RequestRecord } from '@reqrun/contracts';
+import { isTerminal, Status, type LifecycleEvent, type RequestRecord } from '@reqrun/contracts';
+import { storedJson, type Versioned } from '@reqrun/store';
 import { Nats } from './nats.handles.js';
 import { observeChange } from './request.metrics.js';
 
@@ -13,17 +14,22 @@ const kindOf = (r: RequestRecord): string => {
 
 /**
  * Tells the world a record changed, after the change is stored: a lifecycle event on `rr.event.<kind>.<id>`
- * and, for a terminal state, the wake-up on `rr.done.<id>` carrying the final record; and counts it in the metrics.
+ * and, for a terminal state, the wake-up on `rr.done.<waiter>.<id>` carrying the final record; and counts it in the metrics.
  */
 @Injectable()
 export class Lifecycle {
   constructor(@Inject(Nats) private readonly nats: Nats) {}
 
-  /** `replayed`: the change was stored and told before (a crash may have lost the telling); it is told again but not counted again. */
-  changed(r: RequestRecord, o: { replayed?: boolean } = {}): void {
+  /**
+   * The record as the store wrote it, with the KV revision it was stored at when known (subscribers order a request's
+   * events by it: they come from different apps, so they may arrive out of order). `replayed`: the change was stored
+   * and told before (a crash may have lost the telling); it is told again but not counted again.
+   */
+  changed({ record: r, revision }: Pick<Versioned, 'record'> & Partial<Versioned>, o: { replayed?: boolean } = {}): void {
     const n = this.nats.names;
-    this.nats.bus.notify(n.event(kindOf(r), r.id), { id: r.id, tenant: r.tenant, status: r.status, attempts: r.attempts, at: r.updated_at });
-    if (isTerminal(r.status)) this.nats.bus.notify(n.done(r.id), r);
+    const ev: LifecycleEvent = { id: r.id, tenant: r.tenant, status: r.status, attempts: r.attempts, at: r.updated_at, ...(revision ? { revision } : {}) };
+    this.nats.bus.notify(n.event(kindOf(r), r.id), ev);
+    if (isTerminal(r.status)) this.nats.bus.notify(n.done(r.id, r.waiter), r, storedJson(r));
     if (!o.replayed) observeChange(r);
   }
 }

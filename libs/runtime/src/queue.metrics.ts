@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import { managerOf } from '@reqrun/messaging';
 import type { Config } from '@reqrun/config';
 import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
@@ -16,8 +17,6 @@ const WINDOWS = ['asap', 'standard', 'batch'] as const;
  */
 @Injectable()
 export class QueueMetrics implements OnApplicationBootstrap {
-  private jsm?: Promise<JetStreamManager>;
-
   constructor(@Inject(CONFIG) private readonly config: Config, @Inject(LOGGER) private readonly log: Logger, private readonly nats: Nats) {}
 
   onApplicationBootstrap() {
@@ -56,11 +55,7 @@ export class QueueMetrics implements OnApplicationBootstrap {
   private async read<T>(f: (jsm: JetStreamManager) => Promise<T>): Promise<T | undefined> {
     if (!this.nats.connected) return undefined;
     try {
-      this.jsm ??= jetstreamManager(this.nats.nc).catch((e) => {
-        this.jsm = undefined;
-        throw e;
-      });
-      return await f(await this.jsm);
+      return await f(await managerOf(this.nats.nc));
     } catch (err) {
       this.log.debug({ err }, 'could not read a queue depth from JetStream');
       return undefined;

@@ -5,6 +5,7 @@ import { BreakerStore, IdempotencyStore, RequestStore } from '@reqrun/store';
 import type { Logger } from 'pino';
 import { HealthController } from './health.controller.js';
 import { Lifecycle } from './lifecycle.js';
+import { NoRecord } from './abandoned.js';
 import { Nats } from './nats.handles.js';
 import { APP_NAME, CONFIG, LOGGER } from './tokens.js';
 
@@ -33,8 +34,9 @@ export class RuntimeModule {
         { provide: BreakerStore, useFactory: (n: Nats) => new BreakerStore(n.buckets.breakers, systemClock, config.breaker), inject: [Nats] },
         NatsCloser,
         Lifecycle,
+        NoRecord,
       ],
-      exports: [APP_NAME, CONFIG, LOGGER, Nats, RequestStore, IdempotencyStore, BreakerStore, Lifecycle],
+      exports: [APP_NAME, CONFIG, LOGGER, Nats, RequestStore, IdempotencyStore, BreakerStore, Lifecycle, NoRecord],
     };
   }
 }

@@ -16,7 +16,7 @@ const fail = { ok: false as const, retryAfterMs: 0 };
 beforeAll(async () => {
   nats = await startNats();
   nc = await connect({ servers: nats.url });
-  buckets = await ensureLayout(nc, names('b'), { replicas: 1, idempotencyTtlMs: 60_000, eventsMaxAgeMs: 60_000 });
+  buckets = await ensureLayout(nc, names('b'), { replicas: 1, idempotencyTtlMs: 60_000, eventsMaxAgeMs: 60_000, chunksMaxAgeMs: 3_600_000 });
 });
 afterAll(async () => {
   await nc?.close();

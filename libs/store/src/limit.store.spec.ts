@@ -15,7 +15,7 @@ const ask = (id: string, tokens = 0) => ({ id, tokens, leaseMs: 60_000, share: 1
 beforeAll(async () => {
   nats = await startNats();
   nc = await connect({ servers: nats.url });
-  buckets = await ensureLayout(nc, names('l'), { replicas: 1, idempotencyTtlMs: 60_000, eventsMaxAgeMs: 60_000 });
+  buckets = await ensureLayout(nc, names('l'), { replicas: 1, idempotencyTtlMs: 60_000, eventsMaxAgeMs: 60_000, chunksMaxAgeMs: 3_600_000 });
 });
 afterAll(async () => {
   await nc?.close();

@@ -19,7 +19,7 @@ const id = (n: number) => `rr_01J0000000000000000000000${n}`;
 beforeAll(async () => {
   nats = await startNats();
   nc = await connect({ servers: nats.url });
-  buckets = await ensureLayout(nc, names('t'), { replicas: 1, idempotencyTtlMs: 60_000, eventsMaxAgeMs: 60_000 });
+  buckets = await ensureLayout(nc, names('t'), { replicas: 1, idempotencyTtlMs: 60_000, eventsMaxAgeMs: 60_000, chunksMaxAgeMs: 3_600_000 });
 });
 afterAll(async () => {
   await nc?.close();
@@ -30,8 +30,8 @@ describe('RequestStore', () => {
   const sut = () => new RequestStore(buckets.requests, { now: () => clock++ });
 
   it('creates a record once; a second create of the same id is refused', async () => {
-    expect(await sut().create(record(id(1)))).toBe(true);
-    expect(await sut().create({ ...record(id(1)), model: 'other' })).toBe(false);
+    expect(await sut().create(record(id(1)))).toBeGreaterThan(0);
+    expect(await sut().create({ ...record(id(1)), model: 'other' })).toBe(0);
     expect((await sut().get('a', id(1)))!.model).toBe('m');
   });
 
@@ -48,7 +48,20 @@ describe('RequestStore', () => {
     expect(await sut().get('a', id(7))).toBeNull();
     expect(await sut().delete('a', id(7))).toBeNull();
     expect(await sut().transition('a', id(7), { type: 'cancel' })).toBeNull();
-    expect(await sut().create(record(id(7), 'a'))).toBe(true);
+    expect(await sut().create(record(id(7), 'a'))).toBeGreaterThan(0);
+  });
+
+  it('abandons only where no record ever was: not over a record, nor over a deleted one', async () => {
+    const failed = { ...record(id(8)), status: Status.Failed };
+    expect(await sut().abandon(failed)).toBe('written');
+    expect(await sut().create(record(id(8)))).toBe(0); // the ingress that comes back late cannot store its record
+    expect((await sut().get('a', id(8)))!.status).toBe('failed');
+    await sut().create(record(id(9)));
+    expect(await sut().abandon({ ...record(id(9)), status: Status.Failed })).toBe('exists');
+    expect((await sut().get('a', id(9)))!.status).toBe('queued');
+    await sut().delete('a', id(9));
+    expect(await sut().abandon({ ...record(id(9)), status: Status.Failed })).toBe('gone');
+    expect(await sut().get('a', id(9))).toBeNull();
   });
 
   it('lets exactly one of 20 racing starts win; the losers see the winner\'s state', async () => {

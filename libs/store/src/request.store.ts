@@ -13,25 +13,51 @@ export interface Transition extends Versioned {
   changed: boolean;
 }
 
+/** The JSON each record object was stored as, by this process: the terminal wake-up sends it again without re-serializing. */
+const written = new WeakMap<RequestRecord, string>();
+
+/** `r` as this process stored it (the same object `create` or `transition` returned), or a fresh serialization. */
+export const storedJson = (r: RequestRecord): string => written.get(r) ?? JSON.stringify(r);
+
 /** The request record in KV: created once, then changed only by compare-and-set through `decide`. */
 export class RequestStore {
   constructor(private readonly kv: KV, private readonly clock: Clock) {}
 
-  /** Writes a new record; false when one with this id exists already. */
-  async create(r: RequestRecord): Promise<boolean> {
+  /** Writes a new record: its revision, or 0 when one with this id exists already. `json`: `r` already serialized, when the caller has it. */
+  async create(r: RequestRecord, json = JSON.stringify(r)): Promise<number> {
     try {
-      await this.kv.create(r.id, JSON.stringify(r));
-      return true;
+      const revision = await this.kv.create(r.id, json);
+      written.set(r, json);
+      return revision;
     } catch (e) {
-      if (isWrongLastSequence(e)) return false;
+      if (isWrongLastSequence(e)) return 0;
       if (isPayloadTooLarge(e)) throw tooLarge();
       throw e;
     }
   }
 
+  /**
+   * Writes `r` (an abandoned submission's failed record) only where no record ever was: not over a record written
+   * meanwhile (`exists`), nor over a deleted one's marker (`gone`: a deleted request must not come back).
+   */
+  async abandon(r: RequestRecord): Promise<'written' | 'exists' | 'gone'> {
+    try {
+      await this.kv.put(r.id, JSON.stringify(r), { previousSeq: 0 });
+      return 'written';
+    } catch (e) {
+      if (!isWrongLastSequence(e)) throw e;
+    }
+    return (await this.kv.get(r.id))?.operation === 'PUT' ? 'exists' : 'gone';
+  }
+
   /** The record, or null when it does not exist or belongs to another tenant. */
   async get(tenant: string, id: string): Promise<RequestRecord | null> {
     return (await this.read(tenant, id))?.record ?? null;
+  }
+
+  /** The record with the revision it was read at (a KV read may come from a replica that lags behind a write). */
+  async getVersioned(tenant: string, id: string): Promise<Versioned | null> {
+    return this.read(tenant, id);
   }
 
   /**
@@ -45,7 +71,9 @@ export class RequestStore {
       const next = decide(current.record, ev, this.clock.now());
       if (!next) return { ...current, changed: false };
       try {
-        const revision = await this.kv.update(id, JSON.stringify(next), current.revision);
+        const json = JSON.stringify(next);
+        const revision = await this.kv.update(id, json, current.revision);
+        written.set(next, json);
         return { record: next, revision, changed: true };
       } catch (e) {
         if (isPayloadTooLarge(e)) throw tooLarge();

@@ -5,14 +5,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * In-process fake providers on 127.0.0.1 (random port) that speak the real wire formats: OpenAI Chat Completions
  * and Responses (`{"error":{...}}` errors), Anthropic Messages (`{"type":"error","error":{...}}`), with their
- * auth headers and `retry-after`. Told per request (a marker found in the body) or per server what to do next, and
+ * auth headers and `retry-after`. A request with `stream: true` is answered by the API's own server-sent events
+ * (chat chunks and `[DONE]`, Responses events, Anthropic message events), one word a delta. Told per request (a marker found in the body) or per server what to do next, and
  * they record every call they received.
  */
 export type FakeKind = 'openai' | 'anthropic';
 
 export type Step =
-  /** A normal answer; `finish` picks the stop reason (Anthropic names are mapped for OpenAI). */
-  | { kind: 'answer'; text?: string; finish?: 'stop' | 'length' | 'stop_sequence'; stopSequence?: string; delayMs?: number }
+  /** A normal answer; `finish` picks the stop reason (Anthropic names are mapped for OpenAI); `chunkDelayMs` paces a stream. */
+  | { kind: 'answer'; text?: string; finish?: 'stop' | 'length' | 'stop_sequence'; stopSequence?: string; delayMs?: number; chunkDelayMs?: number }
+  /**
+   * Streamed (or, unstreamed, a normal answer): `afterDeltas` text deltas, then `then`: drop the connection, send the
+   * API's error event (`message`), or end the stream without its last event.
+   */
+  | { kind: 'broken'; afterDeltas: number; then: 'drop' | 'error' | 'stop'; message?: string; text?: string; delayMs?: number }
   /** An error in the provider's envelope; `echoKey` puts the key the caller sent into the message (a leaky provider). */
   | { kind: 'error'; status: number; message?: string; retryAfter?: string; retryAfterMs?: string; echoKey?: boolean; delayMs?: number }
   /** Reads the request, then drops the connection without an answer. */
@@ -24,6 +30,9 @@ export const answer = (o: Omit<Extract<Step, { kind: 'answer' }>, 'kind'> = {}):
 export const failWith = (status: number, o: Omit<Extract<Step, { kind: 'error' }>, 'kind' | 'status'> = {}): Step => ({ kind: 'error', status, ...o });
 export const dropConnection = (delayMs = 0): Step => ({ kind: 'drop', delayMs });
 export const slow = (delayMs: number): Step => ({ kind: 'answer', delayMs });
+export const dropMidStream = (afterDeltas: number): Step => ({ kind: 'broken', afterDeltas, then: 'drop' });
+export const errorMidStream = (afterDeltas: number, message?: string): Step => ({ kind: 'broken', afterDeltas, then: 'error', message });
+export const stopMidStream = (afterDeltas: number): Step => ({ kind: 'broken', afterDeltas, then: 'stop' });
 
 export interface ReceivedCall {
   /** Epoch ms the request arrived. */
@@ -91,6 +100,7 @@ export async function startFakeUpstream(o: FakeUpstreamOptions): Promise<FakeUps
     const sent = (status: number | 'dropped') => (call.answered = status);
 
     const route = routeOf(o.kind, req.method, (req.url ?? '').split('?')[0]);
+    const created = Math.floor(at / 1000);
     if (!route) return sent(sendError(res, o.kind, 404, `Unknown path ${req.url}`, {}));
     const authError = checkAuth(o, req);
     if (authError) return sent(sendError(res, o.kind, authError.status, authError.message, {}));
@@ -115,8 +125,16 @@ export async function startFakeUpstream(o: FakeUpstreamOptions): Promise<FakeUps
         res.writeHead(step.status, { 'content-type': 'application/json' }).end(step.body);
         return sent(step.status);
       case 'answer':
+      case 'broken': {
         n++;
-        return sent(sendJson(res, 200, route(body, step, n, Math.floor(at / 1000)), {}));
+        const full = route.answer(body, step.kind === 'answer' ? step : { kind: 'answer', text: step.text }, n, created);
+        if (body.stream !== true) return sent(sendJson(res, 200, full, {}));
+        const sse = route.stream(full, body);
+        if (step.kind === 'answer') return sent(await sendEvents(res, [...sse.head, ...sse.deltas, ...sse.tail], gone.signal, { delayMs: step.chunkDelayMs ?? 0, after: sse.head.length }));
+        const status = await sendEvents(res, [...sse.head, ...sse.deltas.slice(0, step.afterDeltas), ...(step.then === 'error' ? [sse.error(step.message ?? 'Overloaded')] : [])], gone.signal, { end: step.then !== 'drop' });
+        if (step.then === 'drop') req.socket.destroy();
+        return sent(step.then === 'drop' ? 'dropped' : status);
+      }
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -145,13 +163,27 @@ export async function startFakeUpstream(o: FakeUpstreamOptions): Promise<FakeUps
   };
 }
 
-type Answerer = (body: any, step: Extract<Step, { kind: 'answer' }>, n: number, created: number) => object;
+type Answerer = (body: any, step: Extract<Step, { kind: 'answer' }>, n: number, created: number) => any;
 
-function routeOf(kind: FakeKind, method: string | undefined, path: string): Answerer | null {
+/** A whole answer as server-sent events: what comes before the text, one event a delta, what ends it; and its error event. */
+interface Sse {
+  head: string[];
+  deltas: string[];
+  tail: string[];
+  error(message: string): string;
+}
+/** The stream that carries exactly `full` (the unstreamed answer), for the request `body`. */
+type Streamer = (full: any, body: any) => Sse;
+interface Route {
+  answer: Answerer;
+  stream: Streamer;
+}
+
+function routeOf(kind: FakeKind, method: string | undefined, path: string): Route | null {
   if (method !== 'POST') return null;
-  if (kind === 'openai' && path === '/v1/chat/completions') return chatCompletion;
-  if (kind === 'openai' && path === '/v1/responses') return response;
-  if (kind === 'anthropic' && path === '/v1/messages') return anthropicMessage;
+  if (kind === 'openai' && path === '/v1/chat/completions') return { answer: chatCompletion, stream: chatStream };
+  if (kind === 'openai' && path === '/v1/responses') return { answer: response, stream: responseStream };
+  if (kind === 'anthropic' && path === '/v1/messages') return { answer: anthropicMessage, stream: messageStream };
   return null;
 }
 
@@ -211,6 +243,84 @@ const anthropicMessage: Answerer = (body, step, n) => {
     usage: { input_tokens: tokens(JSON.stringify(body.messages ?? []) + (body.system ?? '')), output_tokens: tokens(text) },
   };
 };
+
+/** The text in pieces, one word each (with the space after it): joined, exactly the text. */
+const pieces = (text: string): string[] => text.split(/(?<=\s)(?=\S)/).filter((w) => w !== '');
+const data = (o: unknown) => `data: ${typeof o === 'string' ? o : JSON.stringify(o)}\n\n`;
+
+const chatStream: Streamer = (c, body) => {
+  const usage = body.stream_options?.include_usage === true;
+  const chunk = (choices: unknown[], extra: object = {}) =>
+    data({ id: c.id, object: 'chat.completion.chunk', created: c.created, model: c.model, system_fingerprint: null, choices, ...(usage ? { usage: null } : {}), ...extra });
+  const choice = (delta: object, finish_reason: string | null = null) => ({ index: 0, delta, logprobs: null, finish_reason });
+  return {
+    head: [chunk([choice({ role: 'assistant', content: '', refusal: null })])],
+    deltas: pieces(c.choices[0].message.content).map((t) => chunk([choice({ content: t })])),
+    tail: [chunk([choice({}, c.choices[0].finish_reason)]), ...(usage ? [chunk([], { usage: c.usage })] : []), data('[DONE]')],
+    error: (message) => data({ error: { message, type: 'server_error', param: null, code: null } }),
+  };
+};
+
+const responseStream: Streamer = (r) => {
+  let seq = 0;
+  const ev = (type: string, o: object) => `event: ${type}\n${data({ type, sequence_number: seq++, ...o })}`;
+  const item = r.output[0];
+  const text = item.content[0].text;
+  const at = { item_id: item.id, output_index: 0, content_index: 0 };
+  const running = { ...r, status: 'in_progress', incomplete_details: null, output: [], usage: null };
+  return {
+    head: [
+      ev('response.created', { response: running }),
+      ev('response.in_progress', { response: running }),
+      ev('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', content: [] } }),
+      ev('response.content_part.added', { ...at, part: { type: 'output_text', text: '', annotations: [] } }),
+    ],
+    deltas: pieces(text).map((delta) => ev('response.output_text.delta', { ...at, delta, logprobs: [] })),
+    tail: [
+      ev('response.output_text.done', { ...at, text, logprobs: [] }),
+      ev('response.content_part.done', { ...at, part: item.content[0] }),
+      ev('response.output_item.done', { output_index: 0, item }),
+      ev(r.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: r }),
+    ],
+    error: (message) => ev('response.failed', { response: { ...running, status: 'failed', error: { code: 'server_error', message } } }),
+  };
+};
+
+const messageStream: Streamer = (m) => {
+  const ev = (type: string, o: object = {}) => `event: ${type}\n${data({ type, ...o })}`;
+  return {
+    head: [
+      ev('message_start', { message: { ...m, content: [], stop_reason: null, stop_sequence: null, usage: { ...m.usage, output_tokens: 1 } } }),
+      ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+      ev('ping'),
+    ],
+    deltas: pieces(m.content[0].text).map((text) => ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text } })),
+    tail: [
+      ev('content_block_stop', { index: 0 }),
+      ev('message_delta', { delta: { stop_reason: m.stop_reason, stop_sequence: m.stop_sequence }, usage: { output_tokens: m.usage.output_tokens } }),
+      ev('message_stop'),
+    ],
+    error: (message) => ev('error', { error: { type: 'overloaded_error', message } }),
+  };
+};
+
+/**
+ * Writes the events, each in two writes (a reader must put an event together across reads), `delayMs` apart from the
+ * one after index `after` on (the first delta comes at once); ends the response unless `end` is false (the caller then
+ * drops the connection). 'dropped' when the caller went away.
+ */
+async function sendEvents(res: ServerResponse, events: string[], gone: AbortSignal, o: { delayMs?: number; after?: number; end?: boolean } = {}): Promise<number | 'dropped'> {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  for (const [i, e] of events.entries()) {
+    if (i > (o.after ?? 0) && o.delayMs) await sleep(o.delayMs, undefined, { signal: gone }).catch(() => {});
+    if (res.destroyed) return 'dropped';
+    const half = Math.floor(e.length / 2);
+    res.write(e.slice(0, half));
+    await new Promise((written) => res.write(e.slice(half), written)); // on the wire before a drop that may follow
+  }
+  if (o.end ?? true) res.end();
+  return 200;
+}
 
 function keyOf(kind: FakeKind, req: IncomingMessage): string | undefined {
   if (kind === 'anthropic') return req.headers['x-api-key'] as string | undefined;

@@ -20,6 +20,8 @@ export interface NatsServerOptions {
   cluster?: ClusterRoutes;
   /** Serve the HTTP monitoring endpoints (/varz, /connz, /jsz) on this 127.0.0.1 port (0 = a free one). */
   monitorPort?: number;
+  /** Serve Go's /debug/pprof (CPU profile, goroutine dumps) on this 127.0.0.1 port (0 = a free one): where nats-server spends its time. */
+  profPort?: number;
 }
 
 export interface ClusterRoutes {
@@ -38,6 +40,8 @@ export interface NatsServer extends AsyncDisposable {
   readonly storeDir: string;
   /** http://127.0.0.1:PORT of the monitoring endpoints, when `monitorPort` was given. */
   readonly monitorUrl?: string;
+  /** http://127.0.0.1:PORT/debug/pprof, when `profPort` was given. */
+  readonly profUrl?: string;
   /** Pid of the current process (changes on restart). */
   readonly pid: number;
   /** SIGTERM, wait for the exit, remove the temp dir. Safe to call twice. */
@@ -68,11 +72,12 @@ export function findNatsServer(): string {
 }
 
 /** A nats-server config: JetStream on, our max_payload, and the cluster routes when it is one of several nodes. */
-export function natsServerConf(o: { host: string; port: number; storeDir: string; maxPayload: number; cluster?: ClusterRoutes; monitorPort?: number }): string {
+export function natsServerConf(o: { host: string; port: number; storeDir: string; maxPayload: number; cluster?: ClusterRoutes; monitorPort?: number; profPort?: number }): string {
   const c = o.cluster;
   return [
     `listen: ${JSON.stringify(`${o.host}:${o.port}`)}`,
     ...(o.monitorPort ? [`http: ${JSON.stringify(`${o.host}:${o.monitorPort}`)}`] : []),
+    ...(o.profPort ? [`prof_port: ${o.profPort}`] : []),
     `max_payload: ${o.maxPayload}`,
     ...(c ? [`server_name: ${JSON.stringify(c.serverName)}`] : []),
     `jetstream {`,
@@ -103,6 +108,7 @@ export async function startNats(input: Partial<NatsServerOptions> = {}): Promise
   const tail = new LogTail();
   let port = 0;
   const monitorPort = o.monitorPort === 0 ? await freePort() : o.monitorPort;
+  const profPort = o.profPort === 0 ? await freePort() : o.profPort;
   let proc: LoggedProcess | undefined;
   let stopping: Promise<void> | undefined;
 
@@ -134,7 +140,7 @@ export async function startNats(input: Partial<NatsServerOptions> = {}): Promise
     // A port from freePort() can be taken by someone else before the server binds it: try a few.
     for (let attempt = 1; ; attempt++) {
       port = o.port ?? (await freePort());
-      await writeFile(confFile, natsServerConf({ host: '127.0.0.1', port, storeDir, maxPayload: o.maxPayload, cluster: o.cluster, monitorPort }));
+      await writeFile(confFile, natsServerConf({ host: '127.0.0.1', port, storeDir, maxPayload: o.maxPayload, cluster: o.cluster, monitorPort, profPort }));
       try {
         await launch();
         break;
@@ -158,6 +164,7 @@ export async function startNats(input: Partial<NatsServerOptions> = {}): Promise
     port,
     storeDir,
     ...(monitorPort ? { monitorUrl: `http://127.0.0.1:${monitorPort}` } : {}),
+    ...(profPort ? { profUrl: `http://127.0.0.1:${profPort}/debug/pprof` } : {}),
     get pid() {
       return proc?.pid ?? -1;
     },
