@@ -1,14 +1,16 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Config, ProviderConfig } from '@reqrun/config';
 import {
-  costOf, isTerminal, msgId, ReqRunError, retryDelay, Status, type CallFacts, type CallOutcome, type DispatchItem, type Usage, type RecordError, type RequestRecord,
+  chunkMsgId, costOf, isTerminal, msgId, type Chunk, ReqRunError, retryDelay, Status, type CallFacts, type CallOutcome, type CanonicalResult, type DispatchItem, type Usage, type RecordError, type RequestRecord,
   type SubmitItem,
 } from '@reqrun/contracts';
-import { ack, drop, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
-import { CONFIG, Lifecycle, LOGGER, logConsumerError, Nats, type Logger } from '@reqrun/runtime';
+import { ack, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
+import { CONFIG, Lifecycle, LOGGER, logConsumerError, Nats, NoRecord, type Logger } from '@reqrun/runtime';
 import { BreakerStore, LimitStore, RequestStore, type Versioned } from '@reqrun/store';
 import { toApiResult, toCanonical } from '@reqrun/translate';
 import { Counter, Gauge, Histogram } from 'prom-client';
+import { ChunkReader } from './chunk.reader.js';
+import { chunkRetryMs, ChunkWriter } from './chunk.writer.js';
 import { InFlightCalls } from './in-flight.calls.js';
 import { adapterFor } from './providers/provider.registry.js';
 import { ProviderError, type AdapterResult, type ProviderAdapter } from './providers/provider.js';
@@ -36,6 +38,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly lifecycle: Lifecycle,
     private readonly inFlight: InFlightCalls,
     private readonly breakers: BreakerStore,
+    private readonly noRecord: NoRecord,
   ) {
     this.limits = new LimitStore(nats.buckets.limits, { now: () => Date.now() });
   }
@@ -53,6 +56,9 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
             durable: n.adapterConsumer(p.name, lane),
             filter: n.dispatch(p.name, lane),
             ackWaitMs: this.config.nats.ack_wait_ms,
+            // Heartbeats for as long as a call may run (its timeout) and its outcome takes to store: a provider
+            // timeout above the consumer's default cap (15 min) would otherwise see its attempt redelivered mid-call.
+            maxWorkingMs: p.timeout_ms + 2 * this.config.nats.ack_wait_ms,
             concurrency: p.concurrency,
             handler: (item) => this.handle(p, adapter, item),
             onError: (err, where, raw) => logConsumerError(this.log, err, where, raw, { provider: p.name, lane }),
@@ -85,13 +91,26 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
 
   private async attempt(p: ProviderConfig, adapter: ProviderAdapter, item: DispatchItem, usedTokens: (n: number) => void): Promise<Outcome> {
     const started = await this.store.transition(item.tenant, item.id, { type: 'start', attempt: item.attempt, provider: p.name, provider_model: item.provider_model });
-    if (!started) return drop('no such request');
+    if (!started) return this.noRecord.outcome(item); // not written yet (the submission goes first), or deleted
     if (!started.changed) return this.recover(started.record, item);
-    this.lifecycle.changed(started.record);
+    this.lifecycle.changed(started);
     const record = started.record;
+    // Only a streamed request writes chunks; every other one keeps the plain call.
+    // staleStream: an attempt that finds, before its first chunk, that the record has moved on (it was taken for lost
+    // and retried while this process was frozen) writes nothing and hands its message back instead of acking it: a
+    // truly stale delivery was acked by the retry already (this nak is ignored), while a stale read (a lagging
+    // replica) leaves a live attempt to the redelivery (closeLostStream: no chunk, retried), never stranded.
+    // Only a record written after this attempt's start can say it moved on: a KV read may come from a replica that
+    // has not applied the start yet (a 3-node cluster), or not even the record; that says nothing about this attempt.
+    const holds = async () => {
+      const now = await this.store.getVersioned(item.tenant, item.id);
+      if (!now || now.revision <= started.revision) return true;
+      return now.record.attempts === item.attempt && now.record.status !== Status.Queued;
+    };
+    const chunks = record.body.stream === true ? new ChunkWriter(this.nats.bus, this.nats.names.chunk(item.id), item.id, item.attempt, chunkRetryMs, holds) : undefined;
 
     // Open until the outcome is stored, so a duplicate delivery meanwhile is not taken for a lost worker.
-    const call = this.inFlight.open(item.id, p.timeout_ms);
+    const call = this.inFlight.open(item.tenant, item.id, p.timeout_ms);
     try {
       let answer: AdapterResult;
       const began = performance.now();
@@ -104,11 +123,16 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
       };
       upstreamInFlight.inc({ provider: p.name });
       try {
-        answer = await adapter.call({ ...toCanonical(record.api, record.body), model: item.provider_model }, { signal: call.signal, attempt: item.attempt, api: record.api });
+        answer = await adapter.call(
+          { ...toCanonical(record.api, record.body), model: item.provider_model },
+          { signal: call.signal, attempt: item.attempt, api: record.api, ...(chunks ? { onDelta: (text: string) => chunks.delta(text) } : {}) },
+        );
         counted('ok');
       } catch (e) {
         counted('error');
         if (call.cancelled) return ack; // the record already says so
+        await chunks?.settled(); // the deltas sent before the failure: stored, failed, or found stale
+        if (chunks?.stale) return retryIn(0); // retried elsewhere meanwhile: see staleStream
         const error = describe(e, call.timedOut, p.timeout_ms);
         const retryAfterMs = e instanceof ProviderError ? e.retryAfterMs : 0;
         if (error.retryable && adapter.breaker) this.report(p.name, { ok: false, retryAfterMs });
@@ -117,16 +141,33 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
           ...(e instanceof ProviderError && e.statusCode ? { status_code: e.statusCode } : {}),
           ...(retryAfterMs > 0 ? { retry_after_ms: retryAfterMs } : {}),
         };
-        await this.fail(item, error, started, facts);
+        if (chunks?.started) await this.interrupt(item, chunks, error, started, facts);
+        else await this.fail(item, error, started, facts);
         return ack;
       }
       if (adapter.breaker) this.report(p.name, { ok: true });
       const { status_code, ...result } = answer;
-      const usage = { ...result.usage, total_tokens: result.usage.input_tokens + result.usage.output_tokens };
-      usedTokens(usage.total_tokens);
-      const created = Math.floor(record.created_at / 1000);
+      usedTokens(result.usage.input_tokens + result.usage.output_tokens);
       const facts: CallFacts = { latency_ms: latency(), ...(status_code ? { status_code } : {}) };
-      await this.succeed(item, usage, toApiResult(record.api, { ...result, model: record.model }, { id: record.id, created, request: record.body }), started, facts);
+      if (chunks) {
+        const { finish_reason, stop_sequence } = result;
+        try {
+          await chunks.end({ model: record.model, finish_reason, ...(stop_sequence !== undefined ? { stop_sequence } : {}), usage: result.usage });
+        } catch (e) {
+          if (chunks.stale) return retryIn(0); // retried elsewhere meanwhile: see staleStream
+          // A publish that failed may have been stored all the same (its ack lost while NATS stalled or failed over),
+          // and then readers end the stream there as whole: only the stream says. Not reachable (NATS still away): the
+          // redelivery decides from what the stream holds (see closeLostStream).
+          const last = await new ChunkReader(this.nats.nc, this.nats.names, item.id).last();
+          if (last?.type !== 'end' || last.attempt !== item.attempt) {
+            if (!chunks.started) throw e; // no text went out: the redelivery retries it (see closeLostStream)
+            const error: RecordError = { code: 'stream_unavailable', message: `ReqRun could not store the streamed answer: ${(e as Error)?.message ?? String(e)}`, status: 502, retryable: false };
+            await this.interrupt(item, chunks, error, started, facts);
+            return ack;
+          }
+        }
+      }
+      await this.succeed(item, record, result, started, facts);
       return ack;
     } finally {
       call.close();
@@ -136,7 +177,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
   /** The start was not a legal move: find out why and finish whatever an earlier delivery left undone. */
   private async recover(r: RequestRecord, item: DispatchItem): Promise<Outcome> {
     if (isTerminal(r.status)) {
-      this.lifecycle.changed(r, { replayed: true }); // a crash may have come between the write and the wake-up
+      this.lifecycle.changed({ record: r }, { replayed: true }); // a crash may have come between the write and the wake-up
       return ack;
     }
     if (r.status === Status.Queued && r.attempts >= item.attempt) {
@@ -147,10 +188,44 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
       // Delivered again while this process still runs it: keep the message alive until that run settles it.
       if (this.inFlight.has(item.id)) return retryIn(this.config.nats.ack_wait_ms);
       // Otherwise the worker that had it died mid-call (or NATS lost the delivery state in a restart). That attempt counts.
-      await this.fail(item, { code: 'worker_lost', message: 'The adapter running this attempt stopped before it finished.', status: 502, retryable: true });
+      const lost: RecordError = { code: 'worker_lost', message: 'The adapter running this attempt stopped before it finished.', status: 502, retryable: true };
+      if (r.body.stream === true && (await this.closeLostStream(r, item, lost))) return ack;
+      await this.fail(item, lost);
       return ack;
     }
     return ack; // a stale duplicate of an attempt already handled
+  }
+
+  /**
+   * A lost attempt of a streamed request, by its last chunk: none of this attempt = nothing went out, so false (it is
+   * retried as usual). `end` = the whole answer is in the stream (the worker died before storing it): it is stored
+   * from there, as the client saw it. Otherwise a client may have seen part of it: the stream gets an `error` chunk
+   * (unless one already ended it: the request then fails with that one's error) and the request fails.
+   */
+  private async closeLostStream(r: RequestRecord, item: DispatchItem, lost: RecordError): Promise<boolean> {
+    const chunks = new ChunkReader(this.nats.nc, this.nats.names, r.id);
+    const last = await chunks.last();
+    if (!last || last.attempt !== item.attempt) return false;
+    const answer = last.type === 'end' ? await chunks.answerOf(last) : null;
+    if (answer) {
+      await this.succeed(item, r, answer);
+      return true;
+    }
+    // An error chunk already there is what every reader ended the stream with: the record says the same.
+    const error = last.type === 'error' ? last.error : interrupted(lost);
+    if (last.type !== 'error') {
+      const c: Chunk = { type: 'error', attempt: item.attempt, seq: last.seq + 1, error };
+      await this.nats.bus.persist(this.nats.names.chunk(r.id), c, chunkMsgId(r.id, c));
+    }
+    await this.fail(item, error);
+    return true;
+  }
+
+  /** The attempt failed after its first delta: the stream ends with an `error` chunk and the request fails, never retried. */
+  private async interrupt(item: DispatchItem, chunks: ChunkWriter, cause: RecordError, known: Versioned, call: CallFacts): Promise<void> {
+    const error = interrupted(cause);
+    await chunks.error(error);
+    await this.fail(item, error, known, call);
   }
 
   /** Feeds the provider's circuit breaker, off the request's path: a lost report only delays a breaker by one call. */
@@ -158,12 +233,14 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     this.breakers.report(provider, o).catch((err) => this.log.warn({ err, provider }, 'could not update the circuit breaker'));
   }
 
-  private async succeed(item: DispatchItem, usage: Usage, result: unknown, known: Versioned, call: CallFacts): Promise<void> {
-    const r = known.record;
+  /** Stores the answer in the shape of the request's API, under the model name the client asked for. */
+  private async succeed(item: DispatchItem, r: RequestRecord, answer: CanonicalResult, known?: Versioned, call?: CallFacts): Promise<void> {
+    const usage: Usage = { ...answer.usage, total_tokens: answer.usage.input_tokens + answer.usage.output_tokens };
+    const result = toApiResult(r.api, { ...answer, model: r.model }, { id: r.id, created: Math.floor(r.created_at / 1000), request: r.body });
     const cost = costOf(usage, this.config.models[r.model]?.price, r.window, this.config.windows[r.window].price) ?? undefined;
     try {
-      const done = await this.store.transition(item.tenant, item.id, { type: 'succeed', attempt: item.attempt, usage, result, call, ...(cost ? { cost } : {}) }, known);
-      if (done?.changed) this.lifecycle.changed(done.record);
+      const done = await this.store.transition(item.tenant, item.id, { type: 'succeed', attempt: item.attempt, usage, result, ...(call ? { call } : {}), ...(cost ? { cost } : {}) }, known);
+      if (done?.changed) this.lifecycle.changed(done);
     } catch (e) {
       if (!(e instanceof ReqRunError && e.status === 413)) throw e;
       await this.fail(item, { code: 'result_too_large', message: 'The provider answered with more than ReqRun can store.', status: 502, retryable: false });
@@ -179,7 +256,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     const delay = error.retryable ? retryDelay(item.attempt, this.config.retry, Math.random) : null;
     const t = await this.store.transition(item.tenant, item.id, { type: 'fail', attempt: item.attempt, error, retry_in_ms: delay, ...(call ? { call } : {}) }, known);
     if (!t?.changed) return;
-    this.lifecycle.changed(t.record);
+    this.lifecycle.changed(t);
     if (t.record.status === Status.Queued) await this.requeue(t.record);
   }
 
@@ -188,6 +265,13 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     await this.nats.bus.persist(this.nats.names.submit(r.window, r.tenant), next, msgId(next));
   }
 }
+
+/** The cause, made final: a client may have seen part of the answer, so no other attempt may start it again. */
+const interrupted = (cause: RecordError): RecordError => ({
+  ...cause,
+  message: `The stream was interrupted after its first chunk, so the request is not retried: ${cause.message}`,
+  retryable: false,
+});
 
 function describe(e: unknown, timedOut: boolean, timeoutMs: number): RecordError {
   if (timedOut) return { code: 'upstream_timeout', message: `The provider did not answer within ${timeoutMs} ms.`, status: 504, retryable: true };

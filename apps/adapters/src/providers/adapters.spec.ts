@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '@reqrun/config';
 import type { CanonicalRequest } from '@reqrun/contracts';
-import { answer, dropConnection, failWith, slow, startFakeUpstream, type FakeUpstream } from '@reqrun/testing';
-import { ProviderError } from './provider.js';
+import { answer, dropConnection, dropMidStream, errorMidStream, failWith, slow, startFakeUpstream, stopMidStream, type FakeUpstream } from '@reqrun/testing';
+import { ProviderError, type CallOptions } from './provider.js';
 import { adapterFor } from './provider.registry.js';
 
 const KEY = 'sk-test-0123456789abcdef';
@@ -144,4 +144,103 @@ describe('anthropic adapter', () => {
     expect(await failure(sut().call(req, opts()))).toMatchObject({ code: 'upstream_overloaded', retryable: true, message: 'Overloaded' });
     expect(await failure(sut().call(req, opts()))).toMatchObject({ code: 'upstream_rejected', retryable: false, status: 400, message: 'max_tokens: must be at most 8192' });
   });
+});
+
+/** Each real adapter streaming from the fake upstream's SSE: deltas, the same final result, failures before and mid-stream. */
+const TEXT = 'One two three, four five.';
+interface Case {
+  name: string;
+  upstream: () => FakeUpstream;
+  config: Partial<ProviderConfig> & { type: 'openai' | 'anthropic' };
+  api: CallOptions['api'];
+  path: string;
+  /** What the streamed request body must say besides the unstreamed one's fields. */
+  streamFields: object;
+  /** A text delta's `data:` as the provider writes it, to count them. */
+  deltaEvent: RegExp;
+}
+const cases: Case[] = [
+  {
+    name: 'openai chat', upstream: () => openai, config: { type: 'openai' as const }, api: 'chat', path: '/v1/chat/completions',
+    streamFields: { stream: true, stream_options: { include_usage: true } }, deltaEvent: /"delta":\{"content"/,
+  },
+  {
+    name: 'openai responses', upstream: () => openai, config: { type: 'openai' as const, responses_api: true }, api: 'responses', path: '/v1/responses',
+    streamFields: { stream: true }, deltaEvent: /response\.output_text\.delta/,
+  },
+  {
+    name: 'anthropic', upstream: () => anthropic, config: { type: 'anthropic' as const }, api: 'messages', path: '/v1/messages',
+    streamFields: { stream: true }, deltaEvent: /text_delta/,
+  },
+];
+
+describe.each(cases)('$name streaming', (c) => {
+  const sut = () => adapterFor(provider(c.config.type!, c.upstream().url, c.config), env, clock);
+  const call = (o: { signal?: AbortSignal; onDelta?: (t: string) => void } = {}) => {
+    const deltas: string[] = [];
+    const onDelta = o.onDelta ?? ((t: string) => void deltas.push(t));
+    return { deltas, result: sut().call(req, { signal: o.signal ?? new AbortController().signal, attempt: 1, api: c.api, onDelta }) };
+  };
+
+  it('reports the text word by word, in order, and returns what the unstreamed call returns', async () => {
+    c.upstream().plan(null, answer({ text: TEXT }), answer({ text: TEXT }));
+    const plain = await sut().call(req, { signal: new AbortController().signal, attempt: 1, api: c.api });
+    const { deltas, result } = call();
+    expect(await result).toEqual(plain);
+    expect(deltas).toEqual(['One ', 'two ', 'three, ', 'four ', 'five.']);
+    const [unstreamed, streamed] = c.upstream().calls;
+    expect(streamed.path).toBe(c.path);
+    expect(streamed.body).toEqual({ ...unstreamed.body, ...c.streamFields });
+    expect(streamed.headers.accept).toBe('text/event-stream');
+    expect(plain.usage.output_tokens).toBeGreaterThan(0);
+  });
+
+  it('reads why the answer ended: cut at the token limit', async () => {
+    c.upstream().plan(null, answer({ text: TEXT, finish: 'length' }));
+    expect(await call().result).toMatchObject({ text: TEXT, finish_reason: 'length' });
+  });
+
+  it('classifies an error status before the stream exactly as an unstreamed call', async () => {
+    c.upstream().plan(null, failWith(429, { retryAfter: '3' }), failWith(400, { message: 'bad field' }));
+    expect(await failure(call().result)).toMatchObject({ code: 'upstream_rate_limited', retryable: true, retryAfterMs: 3000, statusCode: 429 });
+    expect(await failure(call().result)).toMatchObject({ code: 'upstream_rejected', retryable: false, status: 400, message: 'bad field' });
+  });
+
+  it('a connection dropped mid-stream is a retryable failure, after the deltas that came', async () => {
+    c.upstream().plan(null, dropMidStream(2));
+    const { deltas, result } = call();
+    expect(await failure(result)).toMatchObject({ code: 'upstream_unreachable', retryable: true });
+    expect(deltas.length).toBe(2);
+  });
+
+  it("the provider's error event mid-stream is a retryable failure with its message", async () => {
+    c.upstream().plan(null, errorMidStream(1, `upstream melted, key ${KEY}`));
+    const { deltas, result } = call();
+    const e = await failure(result);
+    expect(e).toMatchObject({ code: 'upstream_error', retryable: true, status: 502, message: 'upstream melted, key [redacted]' });
+    expect(deltas.length).toBe(1);
+  });
+
+  it('a stream that stops before its last event is a retryable failure, not a short answer', async () => {
+    c.upstream().plan(null, stopMidStream(3));
+    const { deltas, result } = call();
+    expect(await failure(result)).toMatchObject({ code: 'upstream_error', retryable: true, message: expect.stringMatching(/ended the stream before the answer was complete/) });
+    expect(deltas.length).toBe(3);
+  });
+
+  it('a timeout mid-stream aborts the read and is classified as a timeout', async () => {
+    c.upstream().plan(null, answer({ text: TEXT, chunkDelayMs: 60_000 }));
+    const ctl = new AbortController();
+    const { result } = call({ signal: ctl.signal, onDelta: () => ctl.abort('timeout') });
+    expect(await failure(result)).toMatchObject({ code: 'upstream_timeout', retryable: true });
+  });
+});
+
+it('anthropic streaming: the stop sequence and the usage of message_start and message_delta come through', async () => {
+  anthropic.plan(null, answer({ text: TEXT, finish: 'stop_sequence', stopSequence: 'END' }), answer({ text: TEXT, finish: 'stop_sequence', stopSequence: 'END' }));
+  const sut = adapterFor(provider('anthropic', anthropic.url), env, clock);
+  const plain = await sut.call(req, { signal: new AbortController().signal, attempt: 1, api: 'chat' });
+  const streamed = await sut.call(req, { signal: new AbortController().signal, attempt: 1, api: 'chat', onDelta: () => {} });
+  expect(streamed).toEqual(plain);
+  expect(streamed).toMatchObject({ finish_reason: 'stop', stop_sequence: 'END', usage: { input_tokens: expect.any(Number), output_tokens: 7 } });
 });

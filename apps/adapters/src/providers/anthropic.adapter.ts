@@ -1,8 +1,8 @@
 import type { ProviderConfig } from '@reqrun/config';
 import type { CanonicalRequest, Clock } from '@reqrun/contracts';
-import { anthropicMessageToCanonical, canonicalToMessages } from '@reqrun/translate';
+import { anthropicMessageToCanonical, canonicalToMessages, messagesStreamReader } from '@reqrun/translate';
 import type { AdapterResult, CallOptions, ProviderAdapter } from './provider.js';
-import { keyHeader, postJson, upstreamOf, type Upstream } from './upstream.js';
+import { keyHeader, postJson, postStream, upstreamOf, type Upstream } from './upstream.js';
 
 export const defaultAnthropicVersion = '2023-06-01';
 
@@ -20,6 +20,9 @@ export class AnthropicAdapter implements ProviderAdapter {
   }
 
   call(req: CanonicalRequest, o: CallOptions): Promise<AdapterResult> {
-    return postJson(this.upstream, '/v1/messages', canonicalToMessages(req), o.signal, this.clock, anthropicMessageToCanonical);
+    const body = canonicalToMessages(req);
+    return o.onDelta
+      ? postStream(this.upstream, '/v1/messages', { ...body, stream: true }, o.signal, this.clock, messagesStreamReader(), o.onDelta)
+      : postJson(this.upstream, '/v1/messages', body, o.signal, this.clock, anthropicMessageToCanonical);
   }
 }

@@ -5,8 +5,10 @@ import { ProviderError, type CallOptions, type ProviderAdapter } from './provide
 
 /**
  * The built-in offline provider. Per request, through `metadata`:
- * - `mock_latency_ms`: how long the call takes;
- * - `mock_fail`: `retryable` | `terminal` (every attempt fails that way), or `retryable:N` (the first N attempts fail).
+ * - `mock_latency_ms`: how long the call takes before its first piece;
+ * - `mock_chunk_delay_ms`: when streaming, the pause between two pieces (one word each);
+ * - `mock_fail`: `retryable` | `terminal` (every attempt fails that way, before any piece), `mid_stream` (every
+ *   attempt fails, retryable, right after its first piece; unstreamed, before any), or `<kind>:N` (only the first N attempts fail).
  */
 export class MockAdapter implements ProviderAdapter {
   readonly breaker = false;
@@ -16,18 +18,35 @@ export class MockAdapter implements ProviderAdapter {
     const latency = Number(meta.mock_latency_ms ?? 0);
     if (latency > 0) await sleep(latency, undefined, { signal: o.signal });
     const failure = parseFailure(meta.mock_fail);
-    if (failure && o.attempt <= failure.attempts) {
-      throw failure.retryable
-        ? new ProviderError('upstream_error', `mock failure (retryable) on attempt ${o.attempt}`, true, 502)
-        : new ProviderError('upstream_rejected', 'mock failure (terminal): the provider rejected the request', false, 400);
+    const fails = failure !== null && o.attempt <= failure.attempts;
+    if (fails && failure.kind === 'retryable') throw new ProviderError('upstream_error', `mock failure (retryable) on attempt ${o.attempt}`, true, 502);
+    if (fails && failure.kind === 'terminal') throw new ProviderError('upstream_rejected', 'mock failure (terminal): the provider rejected the request', false, 400);
+    const answer = mockAnswer(req);
+    const midStream = () => new ProviderError('upstream_error', `mock failure (mid-stream) on attempt ${o.attempt}, after its first piece`, true, 502);
+    if (!o.onDelta) {
+      if (fails) throw midStream();
+      return answer;
     }
-    return mockAnswer(req);
+    const pause = Number(meta.mock_chunk_delay_ms ?? 0);
+    for (const [i, piece] of words(answer.text).entries()) {
+      if (i > 0 && pause > 0) await sleep(pause, undefined, { signal: o.signal });
+      o.signal.throwIfAborted();
+      await o.onDelta(piece);
+      if (fails) throw midStream();
+    }
+    return answer;
   }
 }
 
-function parseFailure(v: unknown): { retryable: boolean; attempts: number } | null {
+/** The text cut before each word that follows a space: the pieces join back to exactly the text. */
+export const words = (text: string): string[] => text.split(/(?<=\s)(?=\S)/).filter((w) => w !== '');
+
+type FailureKind = 'retryable' | 'terminal' | 'mid_stream';
+const kinds: readonly string[] = ['retryable', 'terminal', 'mid_stream'] satisfies FailureKind[];
+
+function parseFailure(v: unknown): { kind: FailureKind; attempts: number } | null {
   if (typeof v !== 'string' || v === '') return null;
   const [kind, n] = v.split(':');
-  if (kind !== 'retryable' && kind !== 'terminal') return null;
-  return { retryable: kind === 'retryable', attempts: n === undefined ? Infinity : Number(n) };
+  if (!kinds.includes(kind)) return null;
+  return { kind: kind as FailureKind, attempts: n === undefined ? Infinity : Number(n) };
 }

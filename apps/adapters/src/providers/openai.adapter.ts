@@ -1,8 +1,8 @@
 import type { ProviderConfig } from '@reqrun/config';
 import type { CanonicalRequest, Clock } from '@reqrun/contracts';
-import { fromApiResult, toApiRequest } from '@reqrun/translate';
+import { chatStreamReader, fromApiResult, responsesStreamReader, toApiRequest } from '@reqrun/translate';
 import type { AdapterResult, CallOptions, ProviderAdapter } from './provider.js';
-import { keyHeader, postJson, upstreamOf, type Upstream } from './upstream.js';
+import { keyHeader, postJson, postStream, upstreamOf, type Upstream } from './upstream.js';
 
 /**
  * `type: openai`: any OpenAI-compatible server (OpenAI, Azure deployments, vLLM, Ollama, Groq, ...). Chat Completions
@@ -19,9 +19,16 @@ export class OpenAIAdapter implements ProviderAdapter {
 
   call(req: CanonicalRequest, o: CallOptions): Promise<AdapterResult> {
     if (o.api === 'responses' && this.p.responses_api) {
-      return postJson(this.upstream, '/responses', toApiRequest('responses', req), o.signal, this.clock, (json) => fromApiResult('responses', json));
+      const body = toApiRequest('responses', req);
+      return o.onDelta
+        ? postStream(this.upstream, '/responses', { ...body, stream: true }, o.signal, this.clock, responsesStreamReader(), o.onDelta)
+        : postJson(this.upstream, '/responses', body, o.signal, this.clock, (json) => fromApiResult('responses', json));
     }
-    return postJson(this.upstream, '/chat/completions', this.chatBody(req), o.signal, this.clock, (json) => fromApiResult('chat', json));
+    const body = this.chatBody(req);
+    return o.onDelta
+      // include_usage: the last chunk before [DONE] carries the usage, which a stream otherwise leaves out
+      ? postStream(this.upstream, '/chat/completions', { ...body, stream: true, stream_options: { include_usage: true } }, o.signal, this.clock, chatStreamReader(), o.onDelta)
+      : postJson(this.upstream, '/chat/completions', body, o.signal, this.clock, (json) => fromApiResult('chat', json));
   }
 
   /**

@@ -7,6 +7,11 @@ export interface CallOptions {
   attempt: number;
   /** The API the request arrived through (a provider may speak it natively). */
   api: Api;
+  /**
+   * Set to stream: the adapter asks the provider for a stream and reports each piece of text, in order, as it
+   * arrives (awaited before the next is read), then still returns the whole result. Unset: one plain call.
+   */
+  onDelta?: (text: string) => void | Promise<void>;
 }
 
 /** The canonical result, and the HTTP status it came with when the provider is reached over HTTP. */

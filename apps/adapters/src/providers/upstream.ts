@@ -1,7 +1,9 @@
 import type { ProviderConfig } from '@reqrun/config';
 import type { CanonicalResult, Clock } from '@reqrun/contracts';
 import { currentContext, TRACEPARENT } from '@reqrun/messaging';
-import { classify, TIMEOUT } from './classify.js';
+import type { StreamReader, StreamStep } from '@reqrun/translate';
+import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
+import { classify, TIMEOUT, UpstreamErrorCode } from './classify.js';
 import { ProviderError, type AdapterResult } from './provider.js';
 
 /** How one provider is reached: its URLs, its auth, and the key to keep out of every message. */
@@ -36,30 +38,89 @@ export const keyHeader = (header: string) => (key: string): Record<string, strin
  * provider's own logs (or a tracing proxy in front of it) join the trace that started at the ingress.
  */
 export async function postJson(u: Upstream, path: string, body: object, signal: AbortSignal, clock: Clock, read: (json: any) => CanonicalResult): Promise<AdapterResult> {
-  const url = new URL(u.base_url + path);
-  for (const [k, v] of Object.entries(u.query ?? {})) url.searchParams.set(k, v);
-  let res: Response;
+  const res = await post(u, path, body, signal, clock, 'application/json');
   let text: string;
   try {
-    const traceparent = currentContext()?.traceparent;
-    res = await fetch(url, { method: 'POST', headers: traceparent ? { ...u.headers, [TRACEPARENT]: traceparent } : u.headers, body: JSON.stringify(body), signal });
     text = await res.text();
   } catch (e) {
-    const why = signal.aborted ? signal.reason : e;
-    const message = why === TIMEOUT ? `Provider '${u.name}' did not answer in time.` : `Provider '${u.name}' could not be reached: ${causeOf(e)}`;
-    throw ProviderError.of(classify(null, null, why, clock.now()), scrub(message, u.secret));
-  }
-  if (!res.ok) {
-    const c = classify(res.status, res.headers, null, clock.now());
-    throw ProviderError.of(c, scrub(errorMessage(text) ?? `Provider '${u.name}' answered HTTP ${res.status}.`, u.secret), res.status);
+    throw noAnswer(u, signal, e, clock, 'could not be reached');
   }
   try {
     return { ...read(JSON.parse(text)), status_code: res.status };
   } catch (e) {
-    const c = classify(res.status, res.headers, e, clock.now());
-    throw ProviderError.of(c, scrub(`Provider '${u.name}' answered with a body ReqRun could not read: ${(e as Error).message}`, u.secret), res.status);
+    throw unreadable(u, res, e, clock);
   }
 }
+
+/**
+ * The same POST (the body asks the provider to stream), answered by a server-sent event stream: each event goes
+ * through `reader`, each piece of text to `onDelta` (awaited before the next is read), and the result once the
+ * stream's last event came. A failure before the stream starts is classified as for postJson; once it runs, an error
+ * event, a dropped connection or a stream that stops short is a retryable ProviderError (whether a retry may happen
+ * is the caller's decision: a client may have seen text).
+ */
+export async function postStream(
+  u: Upstream, path: string, body: object, signal: AbortSignal, clock: Clock, reader: StreamReader, onDelta: (text: string) => void | Promise<void>,
+): Promise<AdapterResult> {
+  const res = await post(u, path, body, signal, clock, 'text/event-stream');
+  const events = res.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream())[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let next: IteratorResult<EventSourceMessage>;
+      try {
+        next = await events.next();
+      } catch (e) {
+        throw noAnswer(u, signal, e, clock, 'dropped the stream');
+      }
+      if (next.done) throw streamFailed(u, `Provider '${u.name}' ended the stream before the answer was complete.`, res.status);
+      let step: StreamStep;
+      try {
+        step = reader.read(next.value.event, next.value.data);
+        if (step.type === 'done') return { ...reader.result(), status_code: res.status };
+      } catch (e) {
+        throw unreadable(u, res, e, clock);
+      }
+      if (step.type === 'error') throw streamFailed(u, step.message, res.status);
+      if (step.type === 'delta') await onDelta(step.text);
+    }
+  } finally {
+    await events.return?.().catch(() => {}); // lets go of the connection whichever way the stream ended
+  }
+}
+
+/** Sends the POST; no answer, or an answer that is not a 2xx, becomes the classified ProviderError. */
+async function post(u: Upstream, path: string, body: object, signal: AbortSignal, clock: Clock, accept: string): Promise<Response> {
+  const url = new URL(u.base_url + path);
+  for (const [k, v] of Object.entries(u.query ?? {})) url.searchParams.set(k, v);
+  const traceparent = currentContext()?.traceparent;
+  const headers = { ...u.headers, accept, ...(traceparent ? { [TRACEPARENT]: traceparent } : {}) };
+  let res: Response;
+  try {
+    res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal });
+  } catch (e) {
+    throw noAnswer(u, signal, e, clock, 'could not be reached');
+  }
+  if (res.ok) return res;
+  const text = await res.text().catch(() => '');
+  const c = classify(res.status, res.headers, null, clock.now());
+  throw ProviderError.of(c, scrub(errorMessage(text) ?? `Provider '${u.name}' answered HTTP ${res.status}.`, u.secret), res.status);
+}
+
+/** The call got no (complete) answer: the per-attempt timeout fired, or the network failed. */
+function noAnswer(u: Upstream, signal: AbortSignal, e: unknown, clock: Clock, what: string): ProviderError {
+  const why = signal.aborted ? signal.reason : e;
+  const message = why === TIMEOUT ? `Provider '${u.name}' did not answer in time.` : `Provider '${u.name}' ${what}: ${causeOf(e)}`;
+  return ProviderError.of(classify(null, null, why, clock.now()), scrub(message, u.secret));
+}
+
+function unreadable(u: Upstream, res: Response, e: unknown, clock: Clock): ProviderError {
+  const c = classify(res.status, res.headers, e, clock.now());
+  return ProviderError.of(c, scrub(`Provider '${u.name}' answered with a body ReqRun could not read: ${(e as Error).message}`, u.secret), res.status);
+}
+
+/** Retryable like a 5xx: the provider accepted the call, then could not finish it. */
+const streamFailed = (u: Upstream, message: string, status: number): ProviderError =>
+  new ProviderError(UpstreamErrorCode.ServerError, scrub(message, u.secret), true, 502, 0, status);
 
 /** The message of an error body: OpenAI `{"error":{"message"}}`, Anthropic `{"type":"error","error":{"message"}}`, or the plainer shapes of compatible servers. */
 export function errorMessage(text: string): string | undefined {

@@ -7,8 +7,21 @@ import {
 import { ack, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
 import { CONFIG, LOGGER, logConsumerError, Nats, type Logger } from '@reqrun/runtime';
 import { RequestStore } from '@reqrun/store';
+import { Counter, Histogram } from 'prom-client';
 import { Webhook } from 'standardwebhooks';
 import { sendWebhook, type SendResult } from './webhook.sender.js';
+
+const attemptsTotal = new Counter({
+  name: 'reqrun_webhook_attempts_total',
+  help: 'Webhook delivery attempts, by tenant and what the delivery became: delivered, retrying, failed (gave up), disabled (410), refused (private address)',
+  labelNames: ['tenant', 'outcome'],
+});
+const attemptSeconds = new Histogram({
+  name: 'reqrun_webhook_attempt_seconds',
+  help: 'Duration of one webhook delivery attempt, by tenant',
+  labelNames: ['tenant'],
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+});
 
 /** One delivery attempt, as recorded. */
 export interface WebhookAttempt {
@@ -141,6 +154,8 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       };
       d = { ...d, attempts: [...d.attempts, attempt], ...this.after(d, res, Date.now()) };
       if (res.status === 410) await this.disable(ep, eventId);
+      attemptsTotal.inc({ tenant: ev.tenant, outcome: d.state === 'pending' ? 'retrying' : d.state });
+      attemptSeconds.observe({ tenant: ev.tenant }, attempt.duration_ms / 1000);
       this.log.info({ request_id: ev.id, event_id: eventId, type, tenant: ev.tenant, status: res.status, error: res.error, state: d.state }, 'webhook attempt');
     }
     if (revision) await this.kv.update(key, JSON.stringify(d), revision);

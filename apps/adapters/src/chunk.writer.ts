@@ -1,0 +1,100 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { chunkMsgId, type Chunk, type RecordError } from '@reqrun/contracts';
+import type { Bus } from '@reqrun/messaging';
+
+type Ending = Omit<Extract<Chunk, { type: 'end' }>, 'type' | 'attempt' | 'seq'>;
+
+/** How long one chunk's publish is tried again: a NATS cluster electing a new leader for RR_CHUNKS takes seconds. */
+export const chunkRetryMs = 15_000;
+
+/** The attempt no longer holds its request (taken for lost and retried while its process was frozen): it writes nothing. */
+export class StaleAttempt extends Error {}
+
+/**
+ * Publishes one attempt's chunks to `rr.chunk.<id>`, in order. `delta` only queues the chunk, so the provider's
+ * stream is never held up by JetStream; the queue is published one chunk at a time, each after the one before is
+ * stored, and a failed publish is sent again (same msgID, so one that was stored after all is not stored twice) for
+ * up to `chunkRetryMs`: a NATS node lost mid-stream leaves no hole and nothing out of order. A chunk that still
+ * fails makes a hole: nothing but the `error` chunk goes after it. `end` and `error` wait for the whole queue, so the
+ * attempt's outcome is stored only once readers can find all of it.
+ *
+ * `holds`, asked (until it answers) before the first chunk is published: does the attempt still hold the request? An
+ * adapter frozen before its first chunk (a paused VM, a long GC) finds on waking that its attempt was found lost and
+ * retried meanwhile; its chunks would land among the retry's, and a reader could follow the wrong attempt.
+ */
+export class ChunkWriter {
+  private seq = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private failure: unknown;
+  private deltaSent = false;
+  private held = false;
+  private staleness?: StaleAttempt;
+
+  constructor(
+    private readonly bus: Bus, private readonly subject: string, private readonly id: string, private readonly attempt: number,
+    private readonly retryMs = chunkRetryMs, private readonly holds?: () => Promise<boolean>,
+  ) {}
+
+  /** Found stale before its first chunk: nothing of this attempt was published, nor will be. */
+  get stale(): boolean {
+    return this.staleness !== undefined;
+  }
+
+  /** A delta has been sent: a client may have seen text, so this attempt is the request's last. (Not `seq`: an `end` counts there too.) */
+  get started(): boolean {
+    return this.deltaSent;
+  }
+
+  delta(text: string): void {
+    if (text === '') return;
+    this.deltaSent = true;
+    void this.send({ type: 'delta', attempt: this.attempt, seq: this.seq, text }).catch(() => undefined); // kept in `failure`
+  }
+
+  /** Sent only once every delta is stored: a stream that ends with `end` is whole. */
+  async end(e: Ending): Promise<void> {
+    await this.flush();
+    await this.send({ type: 'end', attempt: this.attempt, seq: this.seq, ...e });
+  }
+
+  /** Ends the stream with an error, after the chunks before it; only its own publish matters (it may close a stream that has a hole). */
+  async error(error: RecordError): Promise<void> {
+    await this.send({ type: 'error', attempt: this.attempt, seq: this.seq, error });
+  }
+
+  private send(c: Chunk): Promise<void> {
+    this.seq++;
+    const published = this.queue.then(() => this.publish(c));
+    this.queue = published.catch((e) => void (this.failure ??= e));
+    return published;
+  }
+
+  private async publish(c: Chunk): Promise<void> {
+    if (this.staleness) throw this.staleness;
+    if (this.failure !== undefined && c.type !== 'error') throw this.failure;
+    const until = Date.now() + this.retryMs;
+    for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
+      try {
+        if (!this.held && this.holds) {
+          if (!(await this.holds())) throw (this.staleness = new StaleAttempt(`attempt ${this.attempt} of ${this.id} no longer holds the request`));
+          this.held = true;
+        }
+        return await this.bus.persist(this.subject, c, chunkMsgId(this.id, c));
+      } catch (e) {
+        if (this.staleness || Date.now() + wait > until) throw e;
+        await sleep(wait);
+      }
+    }
+  }
+
+  /** Every chunk sent so far is stored, failed, or found stale (`stale` is then known); never throws. */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  /** Every chunk sent so far is stored; throws the first publish that failed (the stream has a hole). */
+  private async flush(): Promise<void> {
+    await this.queue;
+    if (this.failure !== undefined) throw this.failure;
+  }
+}
