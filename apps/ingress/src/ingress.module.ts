@@ -12,9 +12,12 @@ import { CreateHandler } from './submit/create.handler.js';
 import { NatsApiServer } from './nats-api/nats-api.server.js';
 import { SubmitService } from './submit/submit.service.js';
 import { Waiter } from './submit/waiter.js';
+import { ChunkReader } from './streaming/chunk.reader.js';
+import { StreamResponder } from './streaming/stream.responder.js';
 
 @Module({
   controllers: [ChatController, ResponsesController, MessagesController, RequestsController, ModelsController],
-  providers: [SubmitService, Waiter, CreateHandler, ApiEdges, NatsApiServer, RequestsService, ResponsesService, QueueMetrics],
+  providers: [SubmitService, Waiter, CreateHandler, ApiEdges, NatsApiServer, RequestsService, ResponsesService, QueueMetrics,
+    ChunkReader, StreamResponder],
 })
 export class IngressModule {}

@@ -4,6 +4,7 @@ import {
   ValidateBy, type ValidationOptions,
 } from 'class-validator';
 import { CreateBodyDto } from '../submit/create-body.dto.js';
+import { plainChecks, plainCreateBody } from '../submit/validate-body.js';
 
 const ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'];
 
@@ -40,4 +41,17 @@ export class ChatCompletionDto extends CreateBodyDto {
   @IsOptional() @IsNumber() @Min(0) @Max(2) temperature?: number;
   @IsOptional() @IsNumber() @Min(0) @Max(1) top_p?: number;
   @IsOptional() @IsObject() metadata?: Record<string, unknown>;
+  /** `include_usage`: a last chunk with the usage (read by the stream encoder). */
+  @IsOptional() @IsObject() stream_options?: { include_usage?: boolean };
 }
+
+/** Bodies ChatCompletionDto certainly accepts: text messages with known roles, none of its optional numbers set. */
+export function plainChat(b: Record<string, unknown>): boolean {
+  const m = b.messages;
+  return (
+    plainCreateBody(b) && Array.isArray(m) && m.length > 0 &&
+    m.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x) && ROLES.includes(x.role) && typeof x.content === 'string') &&
+    b.max_tokens === undefined && b.max_completion_tokens === undefined && b.temperature === undefined && b.top_p === undefined && b.metadata === undefined
+  );
+}
+plainChecks.set(ChatCompletionDto, plainChat);

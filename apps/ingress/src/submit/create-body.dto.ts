@@ -1,7 +1,7 @@
 import { IsBoolean, IsDefined, IsNotEmpty, IsNumber, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 
 /**
- * What every create body carries, whatever its API: `model`, `stream` (refused for now) and ReqRun's extensions.
+ * What every create body carries, whatever its API: `model`, `stream` and ReqRun's extensions.
  * Each API's DTO extends it. class-validator checks IsDefined first, then the bottom-most decorator first.
  */
 export class CreateBodyDto {

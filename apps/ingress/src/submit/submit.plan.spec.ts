@@ -29,6 +29,22 @@ describe('planSubmit', () => {
     expect(planSubmit('t', 'responses', { ...body, ...extra }, h, w, { asyncByDefault: true })).toMatchObject({ waitMs, window });
   });
 
+  it.each([
+    ['nothing else: asap, nothing waits', {}, {}, 'asap'],
+    ['wait: true: the stream is the wait', { wait: true, wait_timeout: 5 }, {}, 'asap'],
+    ['an asked window is kept', { completion_window: 'standard' }, {}, 'standard'],
+  ])('streaming: %s; stream and stream_options stay in the stored body', (_n, extra, h, window) => {
+    const sut = planSubmit('t', 'chat', { ...body, stream: true, stream_options: { include_usage: true }, ...extra }, h, w, { streaming: true });
+    expect(sut).toMatchObject({ waitMs: 0, window, body: { stream: true, stream_options: { include_usage: true } } });
+  });
+
+  it.each([
+    ['wait: false', { wait: false }, {}],
+    ['Prefer: respond-async', {}, { prefer: 'respond-async' }],
+  ])('streaming refuses %s: nobody would read the stream', (_n, extra, h) => {
+    expect(() => planSubmit('t', 'chat', { ...body, stream: true, ...extra }, h, w, { streaming: true })).toThrow(/cannot be combined with wait: false/);
+  });
+
   it('strips the extensions from the stored body and keeps everything else', () => {
     const sut = plan({ wait: true, wait_timeout: 1, idempotency_key: 'k', completion_window: 'asap', temperature: 0.1, seed: 4 });
     expect(sut.body).toEqual({ ...body, temperature: 0.1, seed: 4 });

@@ -22,8 +22,10 @@ export interface SubmitHeaders {
 export interface PlanOptions {
   /** With no `wait` field and no wait preference, answer at once (Responses with `background: true`). */
   asyncByDefault: boolean;
+  /** `stream: true`: the answer is streamed as it comes, so nothing waits (waitMs 0) and the window is asap unless asked. */
+  streaming: boolean;
 }
-const defaultPlan: PlanOptions = { asyncByDefault: false };
+const defaultPlan: PlanOptions = { asyncByDefault: false, streaming: false };
 
 const EXTENSIONS = ['wait', 'wait_timeout', 'idempotency_key', 'completion_window'] as const;
 
@@ -31,16 +33,22 @@ const EXTENSIONS = ['wait', 'wait_timeout', 'idempotency_key', 'completion_windo
 export function planSubmit(
   tenant: string, api: Api, raw: Record<string, unknown>, h: SubmitHeaders, w: WaitConfig, o: Partial<PlanOptions> = {},
 ): SubmitPlan {
-  const { asyncByDefault } = { ...defaultPlan, ...o };
+  const { asyncByDefault, streaming } = { ...defaultPlan, ...o };
   const prefer = parsePrefer(h.prefer);
-  const waitMs = waitFor(raw.wait as boolean | undefined, raw.wait_timeout as number | undefined, prefer, w, asyncByDefault);
+  if (streaming && (raw.wait === false || prefer.respondAsync)) {
+    throw badRequest(
+      'stream: true sends the answer as it is made, to a caller that waits for it; it cannot be combined with wait: false or Prefer: respond-async. Leave one of them out (a Responses request can stream with background: true).',
+      'stream',
+    );
+  }
+  const waitMs = streaming ? 0 : waitFor(raw.wait as boolean | undefined, raw.wait_timeout as number | undefined, prefer, w, asyncByDefault);
   const body: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) if (!(EXTENSIONS as readonly string[]).includes(k)) body[k] = v;
   return {
     tenant,
     api,
     model: raw.model as string,
-    window: windowOf(raw, waitMs),
+    window: windowOf(raw, streaming || waitMs > 0),
     body,
     idempotencyKey: idempotencyKey(raw.idempotency_key as string | undefined, h.idempotencyKey),
     waitMs,
@@ -55,10 +63,10 @@ function waitFor(wait: boolean | undefined, timeoutS: number | undefined, prefer
   return Math.round(w.sync_s * 1000); // no wait field: synchronous, as the SDKs expect
 }
 
-function windowOf(raw: Record<string, unknown>, waitMs: number): Window {
+function windowOf(raw: Record<string, unknown>, realtime: boolean): Window {
   const meta = raw.metadata as Record<string, unknown> | undefined;
   const asked = raw.completion_window ?? meta?.completion_window;
-  if (asked === undefined) return waitMs > 0 ? 'asap' : 'standard';
+  if (asked === undefined) return realtime ? 'asap' : 'standard';
   const w = typeof asked === 'string' ? windowAliases[asked] : undefined;
   if (!w) {
     throw badRequest(`Invalid completion_window '${String(asked)}': use one of asap (or now), standard, batch.`, 'completion_window', ErrorCode.InvalidWindow);

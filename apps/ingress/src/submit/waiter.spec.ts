@@ -11,15 +11,16 @@ let store: RequestStore;
 let sut: Waiter;
 const forever = 10 * 60_000; // a lost wake-up would hang until Jest's timeout fails the test
 
-const queued = (id: string): RequestRecord => ({
-  id, tenant: 't', api: 'chat', model: 'm', window: 'asap', status: Status.Queued, body: {}, created_at: 0, updated_at: 0, attempts: 0, history: [],
+/** A request as an ingress stores it to wait for it: `waiter` names that ingress (by default the one under test). */
+const queued = (id: string, waiter = sut.name): RequestRecord => ({
+  id, tenant: 't', api: 'chat', model: 'm', window: 'asap', status: Status.Queued, body: {}, created_at: 0, updated_at: 0, attempts: 0, history: [], waiter,
 });
 
-/** Completes a request the way the adapters do: write the terminal state, then publish the wake-up. */
-async function complete(id: string): Promise<void> {
+/** Completes a request the way the adapters do: write the terminal state, then publish the wake-up (`tell`). */
+async function complete(id: string, tell = (r: RequestRecord) => new Lifecycle(nats).changed({ record: r })): Promise<void> {
   await store.transition('t', id, { type: 'start', attempt: 1, provider: 'p', provider_model: 'm' });
   const t = await store.transition('t', id, { type: 'succeed', attempt: 1, result: { ok: true }, usage: { input_tokens: 1, output_tokens: 1, total_tokens: 2 } });
-  new Lifecycle(nats).changed(t!.record);
+  tell(t!.record);
 }
 
 beforeAll(async () => {
@@ -73,6 +74,32 @@ describe('Waiter', () => {
     }
   });
 
+  it('wakes a re-attach to a request another ingress stored and waits for (its wake-up goes to that ingress)', async () => {
+    const id = 'rr_01J00000000000000000000005';
+    await store.create(queued(id, 'another-ingress'));
+    const watch = sut.watch('t', id, false);
+    try {
+      const stale = (await store.get('t', id))!;
+      await complete(id);
+      expect((await watch.until(stale, forever)).status).toBe('completed');
+    } finally {
+      watch.close();
+    }
+  }, 5000);
+
+  it('is woken by a wake-up published the way it was before it named its waiter (rr.done.<id>, a rolling upgrade)', async () => {
+    const id = 'rr_01J00000000000000000000006';
+    await store.create(queued(id));
+    const watch = sut.watch('t', id);
+    try {
+      const stale = (await store.get('t', id))!;
+      await complete(id, (r) => nats.nc.publish(`${nats.names.legacyDoneAll().slice(0, -1)}${r.id}`, JSON.stringify(r)));
+      expect((await watch.until(stale, forever)).status).toBe('completed');
+    } finally {
+      watch.close();
+    }
+  }, 5000);
+
   it('stops waiting when the caller hangs up', async () => {
     const id = 'rr_01J00000000000000000000004';
     await store.create(queued(id));
@@ -85,4 +112,18 @@ describe('Waiter', () => {
       watch.close();
     }
   }, 5000);
+
+  it('a wake-up lost while this process was away from NATS: the record is read again on reconnect (last: restarts nats-server)', async () => {
+    const id = 'rr_01J00000000000000000000007';
+    await store.create(queued(id));
+    const watch = sut.watch('t', id);
+    try {
+      const waiting = watch.until((await store.get('t', id))!, forever);
+      await complete(id, () => undefined); // stored, but its wake-up never reaches this process
+      await server.restart(); // the connection drops and comes back
+      expect((await waiting).status).toBe('completed');
+    } finally {
+      watch.close();
+    }
+  }, 30_000);
 });

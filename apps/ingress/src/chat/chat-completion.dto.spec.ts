@@ -1,0 +1,48 @@
+import 'reflect-metadata';
+import { validateWithDto } from '../submit/validate-body.js';
+import { ChatCompletionDto, plainChat } from './chat-completion.dto.js';
+
+const ok = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+const bodies: [string, Record<string, unknown>][] = [
+  ['plain', ok],
+  ['with ReqRun extensions', { ...ok, wait: false, wait_timeout: 0, idempotency_key: 'k'.repeat(255), completion_window: 'standard', stream: false }],
+  ['with pass-through fields', { ...ok, user: 'u', tools: [{ any: 1 }], constructor: { x: 1 } }],
+  ['several roles', { model: 'm', messages: ['system', 'developer', 'user', 'assistant', 'tool', 'function'].map((role) => ({ role, content: 'x' })) }],
+  ['empty model', { ...ok, model: '' }],
+  ['model not a string', { ...ok, model: 1 }],
+  ['no messages', { model: 'm' }],
+  ['empty messages', { model: 'm', messages: [] }],
+  ['message not an object', { model: 'm', messages: ['hi'] }],
+  ['message an array', { model: 'm', messages: [['user', 'hi']] }],
+  ['unknown role', { model: 'm', messages: [{ role: 'robot', content: 'hi' }] }],
+  ['content missing', { model: 'm', messages: [{ role: 'user' }] }],
+  ['content parts', { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'hi' }] }] }],
+  ['wait not a boolean', { ...ok, wait: 'no' }],
+  ['negative wait_timeout', { ...ok, wait_timeout: -1 }],
+  ['key too long', { ...ok, idempotency_key: 'k'.repeat(256) }],
+  ['empty key', { ...ok, idempotency_key: '' }],
+  ['null key', { ...ok, idempotency_key: null }],
+  ['window not a string', { ...ok, completion_window: 3 }],
+  ['stream a string', { ...ok, stream: 'yes' }],
+  ['max_tokens 0', { ...ok, max_tokens: 0 }],
+  ['max_tokens fine', { ...ok, max_tokens: 10 }],
+  ['temperature 3', { ...ok, temperature: 3 }],
+  ['metadata not an object', { ...ok, metadata: 'x' }],
+];
+
+describe('plainChat: the fast yes for chat bodies', () => {
+  it.each(bodies)('%s: says yes only where ChatCompletionDto accepts', (_name, body) => {
+    let accepted = true;
+    try {
+      validateWithDto(ChatCompletionDto, body);
+    } catch {
+      accepted = false;
+    }
+    if (plainChat(body)) expect(accepted).toBe(true);
+  });
+
+  it('says yes to the plain bodies, so they skip class-validator', () => {
+    expect(bodies.slice(0, 4).map(([, b]) => plainChat(b))).toEqual([true, true, true, true]);
+    expect(bodies.slice(4).filter(([, b]) => plainChat(b)).map(([n]) => n)).toEqual([]);
+  });
+});

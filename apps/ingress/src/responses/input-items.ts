@@ -1,0 +1,58 @@
+import { badRequest, type RequestRecord } from '@reqrun/contracts';
+import { inputItems, type ResponsesInputItem } from '@reqrun/translate';
+
+/** `GET /v1/responses/{id}/input_items`' query: OpenAI's cursor page (`after`, `limit` 1–100, `order`, newest first by default). */
+export interface InputItemsQuery {
+  after?: string;
+  limit: number;
+  order: 'asc' | 'desc';
+}
+
+/** Reads the query, refusing values it cannot mean (`include[]` and other parameters are left alone). */
+export function readInputItemsQuery(q: Record<string, unknown>): InputItemsQuery {
+  const { after, limit, order } = q ?? {};
+  if (after !== undefined && (typeof after !== 'string' || after === '')) throw badRequest("'after' must be an item id from an earlier page.", 'after');
+  if (limit !== undefined && (typeof limit !== 'string' || !/^\d{1,3}$/.test(limit) || Number(limit) < 1 || Number(limit) > 100)) {
+    throw badRequest("'limit' must be a whole number from 1 to 100.", 'limit');
+  }
+  if (order !== undefined && order !== 'asc' && order !== 'desc') throw badRequest("'order' must be asc or desc.", 'order');
+  return { ...(after !== undefined ? { after } : {}), limit: limit === undefined ? 20 : Number(limit), order: (order as 'asc' | 'desc' | undefined) ?? 'desc' };
+}
+
+/** An input item as OpenAI lists it: an id, and message content as a list of parts. */
+type ListedItem = Record<string, unknown> & { id: string };
+
+export interface InputItemList {
+  object: 'list';
+  data: ListedItem[];
+  first_id: string | null;
+  last_id: string | null;
+  has_more: boolean;
+}
+
+/**
+ * One page of the input a response was made from (for a chained response: the whole conversation it was given,
+ * as stored). Items the caller sent without an id get one derived from the response id and their position, so the
+ * same item has the same id on every read and `after` can point at it.
+ */
+export function inputItemsPage(r: RequestRecord, q: InputItemsQuery): InputItemList {
+  const all = inputItems(r.body.input).map((item, i) => listed(item, `${r.id.replace(/^rr_/, 'msg_')}_${i}`));
+  const ordered = q.order === 'asc' ? all : all.reverse();
+  let start = 0;
+  if (q.after !== undefined) {
+    const at = ordered.findIndex((item) => item.id === q.after);
+    if (at < 0) throw badRequest(`No input item '${q.after}' in response ${r.id}; 'after' must be an item id from an earlier page.`, 'after');
+    start = at + 1;
+  }
+  const data = ordered.slice(start, start + q.limit);
+  return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: start + q.limit < ordered.length };
+}
+
+function listed(item: ResponsesInputItem, id: string): ListedItem {
+  const withId = { ...item, id: typeof item.id === 'string' && item.id !== '' ? item.id : id } as ListedItem;
+  if (item.type !== undefined && item.type !== 'message') return withId;
+  const role = (item as { role?: string }).role;
+  const content = (item as { content?: unknown }).content;
+  const parts = typeof content === 'string' ? [role === 'assistant' ? { type: 'output_text', text: content, annotations: [] } : { type: 'input_text', text: content }] : content;
+  return { ...withId, type: 'message', status: (item as { status?: string }).status ?? 'completed', content: parts };
+}
