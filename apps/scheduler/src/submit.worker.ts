@@ -6,7 +6,7 @@ import {
   type SubmitItem,
 } from '@reqrun/contracts';
 import { ack, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
-import { CONFIG, Lifecycle, LOGGER, logConsumerError, Nats, type Logger } from '@reqrun/runtime';
+import { CONFIG, Lifecycle, LOGGER, logConsumerError, Nats, NoRecord, type Logger } from '@reqrun/runtime';
 import { BreakerStore, LimitStore, RequestStore } from '@reqrun/store';
 import { toCanonical } from '@reqrun/translate';
 import { Counter, Gauge } from 'prom-client';
@@ -49,6 +49,7 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly store: RequestStore,
     private readonly lifecycle: Lifecycle,
     private readonly breakers: BreakerStore,
+    private readonly noRecord: NoRecord,
   ) {
     this.limits = new LimitStore(nats.buckets.limits, { now: () => Date.now() });
     this.lanes = new LaneGate(nats.nc, nats.names, BG_LANE_DEPTH);
@@ -98,7 +99,7 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
         type: 'reject',
         error: { code: ErrorCode.ModelNotFound, message: `Model '${item.model}' is no longer configured.`, status: 400, retryable: false },
       });
-      if (t?.changed) this.lifecycle.changed(t.record);
+      if (t?.changed) this.lifecycle.changed(t);
       return ack;
     }
     let record: RequestRecord | null = null;
@@ -109,7 +110,8 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
     let createdAt = item.created_at;
     if (item.attempt === 1 && createdAt === undefined) {
       const r = await read();
-      if (!r || isTerminal(r.status)) return ack;
+      if (!r) return this.noRecord.outcome(item);
+      if (isTerminal(r.status)) return ack;
       createdAt = r.created_at;
     }
     let history: AttemptRecord[] = [];
@@ -125,7 +127,7 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
     const admission = item.attempt === 1 ? admit(item.window, createdAt!, now, w, scopes.length > 0) : ({ kind: 'go', share: 1, lane: 'fast', promoted: true } as const);
     if (admission.kind === 'expire') {
       const t = await this.store.transition(item.tenant, item.id, { type: 'expire' });
-      if (t?.changed) this.lifecycle.changed(t.record);
+      if (t?.changed) this.lifecycle.changed(t);
       return ack;
     }
     if (admission.kind === 'hold') {
@@ -153,7 +155,8 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
     let held: HeldLimit[] = [];
     if (scopes.length > 0) {
       const r = await read();
-      if (!r || isTerminal(r.status)) return ack;
+      if (!r) return this.noRecord.outcome(item); // a new request's record may not be written yet
+      if (isTerminal(r.status)) return ack;
       const tokens = scopes.some((s) => s.spec.tpm !== undefined) ? reserveTokens(toCanonical(r.api, r.body)) : 0;
       const p = this.config.providers.find((x) => x.name === target.provider)!;
       const leaseMs = p.timeout_ms + this.config.nats.ack_wait_ms * 2;
@@ -166,6 +169,7 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
     }
     const dispatch: DispatchItem = {
       id: item.id, tenant: item.tenant, attempt: item.attempt, provider: target.provider, provider_model: target.model ?? item.model, ...(held.some((h) => needsSettle(h.spec)) ? { held: held.filter((h) => needsSettle(h.spec)) } : {}),
+      ...(item.attempt === 1 ? { api: item.api, model: item.model, window: item.window, created_at: createdAt } : {}),
     };
     try {
       await this.nats.bus.persist(this.nats.names.dispatch(target.provider, lane), dispatch, msgId(item));
