@@ -172,7 +172,8 @@ describe('bad input: OpenAI envelope, no 5xx, no record', () => {
     ['a negative wait_timeout', { model: 'mock-1', messages: user('x'), wait_timeout: -1 }, {}, 400, 'invalid_request_error'],
     ['an unknown model', { model: 'gpt-nope', messages: user('x') }, {}, 404, 'model_not_found'],
     ['an unknown window', { model: 'mock-1', messages: user('x'), completion_window: 'someday' }, {}, 400, 'invalid_completion_window'],
-    ['stream: true (not yet supported)', { model: 'mock-1', messages: user('x'), stream: true }, {}, 400, 'invalid_request_error'],
+    ['stream: true with wait: false', { model: 'mock-1', messages: user('x'), stream: true, wait: false }, {}, 400, 'invalid_request_error'],
+    ['stream of the wrong type', { model: 'mock-1', messages: user('x'), stream: 'yes' }, {}, 400, 'invalid_request_error'],
     ['a body that is not JSON', 'hello', { 'content-type': 'text/plain' }, 415, 'unsupported_media_type'],
     ['a body over the limit', { model: 'mock-1', messages: user('x'.repeat(5 * 1024 * 1024)) }, {}, 413, 'request_too_large'],
   ];

@@ -194,9 +194,10 @@ function makeCase(r: Rng, known: string[]): Case {
   }
   const idPaths: [string, string][] = [
     ['GET', `/v1/responses/${id()}`], ['GET', `/v1/responses/${id()}?stream=${r.pick(['true', 'false', 'x'])}&starting_after=${r.pick(['0', '-1', 'abc', '1e99'])}`],
+    ['GET', `/v1/responses/${id()}/input_items?limit=${r.pick(['1', '0', '100', '101', 'x'])}&order=${r.pick(['asc', 'desc', 'up'])}&after=${r.pick(['', 'msg_x', junkId(r)])}`],
     ['POST', `/v1/responses/${id()}/cancel`], ['DELETE', `/v1/responses/${id()}`], ['GET', `/v1/requests/${id()}`], ['POST', `/v1/requests/${id()}/cancel`],
     ['GET', `/v1/models/${id()}`], ['GET', `/v1/models${r.pick(['', '?limit=-1', '?after=' + junkId(r)])}`], ['GET', '/v1/requests'],
-    [r.pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']), r.pick(['/', '/v1', '/v2/chat', `/v1/${junkId(r)}`, '/v1/messages/count_tokens', '/v1/messages/' + junkId(r), '/v1/chat/completions/x', '/v1/responses/x/input_items', '/v1/files', '/v1/batches'])],
+    [r.pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']), r.pick(['/', '/v1', '/v2/chat', `/v1/${junkId(r)}`, '/v1/messages/count_tokens', '/v1/messages/' + junkId(r), '/v1/chat/completions/x', '/v1/files', '/v1/batches'])],
   ];
   const [method, path] = r.pick(idPaths);
   const headers = headersFor(r, path);

@@ -118,6 +118,9 @@ describe('submit', () => {
       .toBe('invalid_completion_window');
     expect((await call('submit', { api: 'chat', body: { model: 'mock-1', messages: user('x') }, completion_window: 'someday' })).body.error.code)
       .toBe('invalid_completion_window');
+    const stream = await call('submit', { api: 'chat', body: { model: 'mock-1', messages: user('x'), stream: true } });
+    expect(stream.status).toBe(400);
+    expect(stream.body.error).toMatchObject({ param: 'stream', message: expect.stringMatching(/NATS-native API .* stream over HTTP/) });
   });
 
   it('a failed request answers the error of its last attempt', async () => {
@@ -167,7 +170,7 @@ describe('get and cancel', () => {
 });
 
 describe('lifecycle events', () => {
-  it('are published on rr.event.<kind>.<id>: accepted, started, completed', async () => {
+  it('are published on rr.event.<kind>.<id>: accepted, started, completed, in that order by their revision', async () => {
     const seen: { subject: string; data: any }[] = [];
     const sub = nc.subscribe('rr.event.>', { callback: (_e, m) => void seen.push({ subject: m.subject, data: m.json() }) });
     await nc.flush();
@@ -176,8 +179,12 @@ describe('lifecycle events', () => {
     // The reply and the completed event leave the process in either order: wait for the event, not for a time.
     while (mine().length < 3) await new Promise((r) => setTimeout(r, 10));
     sub.unsubscribe();
-    expect(mine().map((e) => e.subject)).toEqual(['accepted', 'started', 'completed'].map((k) => `rr.event.${k}.${sut.body.id}`));
-    expect(mine()[2].data).toMatchObject({ id: sut.body.id, tenant: 'team-a', status: 'completed', attempts: 1 });
+    // They come from different apps (the ingress tells `accepted`, the adapters the rest), so they may arrive in any
+    // order; the record's revision, carried by each, orders them.
+    const events = mine().sort((a, b) => a.data.revision - b.data.revision);
+    expect(events.map((e) => e.subject)).toEqual(['accepted', 'started', 'completed'].map((k) => `rr.event.${k}.${sut.body.id}`));
+    expect(new Set(events.map((e) => e.data.revision)).size).toBe(3);
+    expect(events[2].data).toMatchObject({ id: sut.body.id, tenant: 'team-a', status: 'completed', attempts: 1, revision: expect.any(Number) });
   });
 });
 

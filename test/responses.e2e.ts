@@ -169,6 +169,32 @@ describe('previous_response_id', () => {
     expect(third.output_text).toBe('Mock reply to: third');
   });
 
+  it('input_items lists the whole conversation a chained response was given, newest first, page by page (the SDK paginates)', async () => {
+    const first = await client.responses.create({ model, input: 'first question' });
+    const second = await client.responses.create({ model, input: [{ role: 'user', content: 'second question' }], previous_response_id: first.id });
+    const page = await client.responses.inputItems.list(second.id, { limit: 2 });
+    expect(page.data.map((i) => (i as { role?: string }).role)).toEqual(['user', 'assistant']);
+    expect(page.has_more).toBe(true);
+    const all: OpenAI.Responses.ResponseItem[] = [];
+    for await (const item of client.responses.inputItems.list(second.id, { limit: 1, order: 'asc' })) all.push(item);
+    expect(all).toEqual([
+      expect.objectContaining({ type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_text', text: 'first question' }] }),
+      expect.objectContaining({ id: first.output[0].id, role: 'assistant', content: [expect.objectContaining({ type: 'output_text', text: 'Mock reply to: first question' })] }),
+      expect.objectContaining({ role: 'user', content: [{ type: 'input_text', text: 'second question' }] }),
+    ]);
+    expect(new Set(all.map((i) => i.id)).size).toBe(3);
+    expect((await client.responses.inputItems.list(second.id)).data.map((i) => i.id)).toEqual(all.map((i) => i.id).reverse());
+  });
+
+  it('input_items: a bad query is a 400, an unknown or chat id a 404', async () => {
+    const r = await client.responses.create({ model, input: 'x' });
+    await expect(client.responses.inputItems.list(r.id, { limit: 0 })).rejects.toMatchObject({ status: 400, error: { param: 'limit' } });
+    await expect(client.responses.inputItems.list(r.id, { after: 'msg_nope' })).rejects.toMatchObject({ status: 400, error: { param: 'after' } });
+    await expect(client.responses.inputItems.list('rr_01ARZ3NDEKTSV4RRFFQ69G5FAV')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+    const chat = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] });
+    await expect(client.responses.inputItems.list(chat.id)).rejects.toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
   it('chaining from a response that has not completed is 409, saying so', async () => {
     const running = await client.responses.create({ model, input: 'not yet', background: true, metadata: { mock_latency_ms: '5000' } });
     const before = await countRecords(mesh.nats.url);
@@ -233,11 +259,17 @@ describe('retrieve and delete', () => {
     }
   });
 
-  it('refuses to stream a stored response for now, with a 400', async () => {
+  it.each([
+    ['stream=maybe', 'stream'],
+    ['stream=true&starting_after=-1', 'starting_after'],
+    ['stream=true&starting_after=x', 'starting_after'],
+  ])('GET ?%s is a 400 naming the parameter', async (query, param) => {
     const r = await client.responses.create({ model, input: 'x' });
-    const res = await get(`${url}/${r.id}?stream=true`);
+    const res = await get(`${url}/${r.id}?${query}`);
     expect(res.status).toBe(400);
-    expect((await res.json()).error).toMatchObject({ param: 'stream' });
+    const json = await res.json();
+    expect(json.error).toMatchObject({ param, code: 'invalid_request_error' });
+    expect(schemaErrors('ErrorResponse', json)).toEqual([]);
   });
 });
 
@@ -275,7 +307,7 @@ describe('bad input: OpenAI envelope, no 5xx, no record', () => {
     ['wait of the wrong type', { model, input, wait: 'yes' }, {}, 400, 'invalid_request_error', 'wait'],
     ['an unknown model', { model: 'gpt-nope', input }, {}, 404, 'model_not_found', 'model'],
     ['an unknown window', { model, input, completion_window: 'someday' }, {}, 400, 'invalid_completion_window', 'completion_window'],
-    ['stream: true (not yet supported)', { model, input, stream: true }, {}, 400, 'invalid_request_error', 'stream'],
+    ['stream: true with wait: false', { model, input, stream: true, background: true, wait: false }, {}, 400, 'invalid_request_error', 'stream'],
     ['an unknown previous_response_id', { model, input, previous_response_id: 'rr_01ARZ3NDEKTSV4RRFFQ69G5FAV' }, {}, 404, 'not_found', 'previous_response_id'],
     ['a body that is not JSON', 'hello', { 'content-type': 'text/plain' }, 415, 'unsupported_media_type', null],
     ['a body over the limit', { model, input: 'x'.repeat(5 * 1024 * 1024) }, {}, 413, 'request_too_large', null],

@@ -224,17 +224,21 @@ describe('restarts', () => {
 
 describe('a full queue', () => {
   const QUEUE_KEY = 'rr-e2e-queue-key-1';
+  const ONE_KEY = 'rr-e2e-queue-key-2';
   const auth = { authorization: `Bearer ${QUEUE_KEY}` };
   let small: Mesh;
   beforeAll(async () => {
     small = await startMesh({
-      env: { RR_E2E_QUEUE_KEY: QUEUE_KEY },
+      env: { RR_E2E_QUEUE_KEY: QUEUE_KEY, RR_E2E_ONE_KEY: ONE_KEY },
       config: {
         log: { level: 'warn' },
         windows: { batch: { target_s: 600, share: 0 } },
         providers: [{ name: 'mock', type: 'mock', limits: { rpm: 1000, period_s: 1 } }],
         models: { 'mock-1': { targets: [{ provider: 'mock' }] } },
-        tenants: [{ name: 'team-q', keys: [{ env: 'RR_E2E_QUEUE_KEY' }], limits: { max_queued: 3, rpm: 120, period_s: 60 } }],
+        tenants: [
+          { name: 'team-q', keys: [{ env: 'RR_E2E_QUEUE_KEY' }], limits: { max_queued: 3, rpm: 120, period_s: 60 } },
+          { name: 'team-one', keys: [{ env: 'RR_E2E_ONE_KEY' }], limits: { max_queued: 1, rpm: 120, period_s: 60 } },
+        ],
       },
     });
   }, 60_000);
@@ -252,5 +256,19 @@ describe('a full queue', () => {
     const anthropic = await post(`${small.url}/v1/messages`, { model: 'mock-1', max_tokens: 10, messages: [{ role: 'user', content: 'x' }], wait: false }, { 'x-api-key': QUEUE_KEY });
     expect(anthropic.status).toBe(429);
     expect((await anthropic.json()).error.type).toBe('rate_limit_error');
+  });
+
+  it('gives a retry with the same Idempotency-Key its request, full queue or not', async () => {
+    const one = { authorization: `Bearer ${ONE_KEY}` };
+    const body = chat('queued before it was full', { wait: false, completion_window: 'batch' });
+    const key = { ...one, 'idempotency-key': `full-${Date.now()}` };
+    const first = await post(`${small.url}/v1/chat/completions`, body, key);
+    expect(first.status).toBe(202);
+    const { id } = await first.json();
+    const other = await post(`${small.url}/v1/chat/completions`, chat('a new one', { wait: false, completion_window: 'batch' }), one);
+    expect(other.status).toBe(429); // max_queued 1: full now
+    const retry = await post(`${small.url}/v1/chat/completions`, body, key);
+    expect(retry.status).toBe(202);
+    expect((await retry.json()).id).toBe(id);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { failWith, metricValue, startFakeUpstream, startMesh, type FakeUpstream, type Mesh } from '@reqrun/testing';
+import { failWith, metricValue, startFakeUpstream, startMesh, waitUntil, type FakeUpstream, type Mesh } from '@reqrun/testing';
 import { countRecords, get, post, rawValues, type JsonResponse } from './support/records.js';
 
 /**
@@ -116,7 +116,9 @@ describe('isolation between tenants', () => {
       }
     }
     for (const id of [resp.id, bg.id]) {
-      for (const [method, path] of [['GET', `/v1/responses/${id}`], ['POST', `/v1/responses/${id}/cancel`], ['DELETE', `/v1/responses/${id}`]]) {
+      for (const [method, path] of [
+        ['GET', `/v1/responses/${id}`], ['GET', `/v1/responses/${id}?stream=true&starting_after=0`], ['POST', `/v1/responses/${id}/cancel`], ['DELETE', `/v1/responses/${id}`],
+      ]) {
         expect([path, (await read(KEY_B, path, method)).status]).toEqual([path, 404]);
       }
     }
@@ -208,17 +210,22 @@ describe('hostile input', () => {
 describe('trace context and secrets', () => {
   const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 
-  it("carries the client's traceparent from the ingress through the scheduler and the adapter to the provider, and logs it in each app", async () => {
-    const res = await as(KEY_A, '/v1/chat/completions', { model: 'up-1', messages: user('traced') }, { traceparent: `00-${TRACE}-00f067aa0ba902b7-01` });
+  // A standard request goes through the scheduler; an asap one with nothing to schedule goes from the ingress to the adapters.
+  it.each([
+    ['standard', 'traced', ['ingress', 'scheduler', 'adapters']],
+    ['asap', 'traced-direct', ['ingress', 'adapters']],
+  ] as const)("carries the client's traceparent from the ingress through every app a %s request passes to the provider, and logs it in each", async (window, text, apps) => {
+    const res = await as(KEY_A, '/v1/chat/completions', { model: 'up-1', messages: user(text), completion_window: window }, { traceparent: `00-${TRACE}-00f067aa0ba902b7-01` });
     expect(res.status).toBe(200);
     const id = (await res.json()).id;
-    const call = upstream.calls.find((c) => JSON.stringify(c.body).includes('traced'))!;
+    const call = upstream.calls.find((c) => JSON.stringify(c.body).includes(`"${text}"`))!;
     expect(call.headers.traceparent).toMatch(new RegExp(`^00-${TRACE}-[0-9a-f]{16}-01$`));
     expect(call.headers.traceparent).not.toContain('00f067aa0ba902b7'); // a span of its own, in the same trace
-    const tagged = logs.filter((l) => l.includes(TRACE)).map((l) => JSON.parse(l.slice(l.indexOf('{'))));
-    for (const app of ['ingress', 'scheduler', 'adapters']) {
-      expect([app, tagged.some((l) => l.app === app && l.request_id === id)]).toEqual([app, true]);
-    }
+    const tagged = () => logs.filter((l) => l.includes(TRACE)).map((l) => JSON.parse(l.slice(l.indexOf('{'))));
+    const logged = (app: string) => tagged().some((l) => l.app === app && l.request_id === id);
+    // The answer can come before the apps' log lines have been read from their stdout.
+    await waitUntil(async () => apps.every(logged), { timeoutMs: 5000, what: 'the log lines' }).catch(() => {});
+    for (const app of apps) expect([app, logged(app)]).toEqual([app, true]);
   });
 
   it('starts a trace when the client sends none', async () => {

@@ -5,7 +5,7 @@ import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { webhookEndpointKey, webhookEventId } from '@reqrun/contracts';
-import { startMesh, type Mesh } from '@reqrun/testing';
+import { metricValue, startMesh, type Mesh } from '@reqrun/testing';
 import OpenAI from 'openai';
 import { Webhook } from 'standardwebhooks';
 import { post } from './support/records.js';
@@ -153,6 +153,9 @@ describe('retries', () => {
     const hits = receiver.on('/flaky').filter((h) => h.body.includes(id));
     expect(hits).toHaveLength(3);
     expect(new Set(hits.map((h) => h.headers['webhook-id']))).toEqual(new Set([webhookEventId(id, 'completed')]));
+    const metrics = `${mesh.apps.find((a) => a.app === 'adapters')!.url}/metrics`;
+    expect(await metricValue(metrics, 'reqrun_webhook_attempts_total', { tenant: 'flaky', outcome: 'retrying' })).toBe(2);
+    expect(await metricValue(metrics, 'reqrun_webhook_attempts_total', { tenant: 'flaky', outcome: 'delivered' })).toBe(1);
   });
 
   it("honours the receiver's retry-after", async () => {
