@@ -1,5 +1,7 @@
 // The benchmark's baseline: a bare Fastify server answering POST /v1/chat/completions the way ReqRun's built-in
 // mock provider does (same translation and the same deterministic answer, 0 ms latency), with none of the mesh.
+// With `stream: true` it streams that answer as ReqRun does: one word a chunk, `metadata.mock_chunk_delay_ms` apart,
+// in the same chat chunk format (ReqRun's own encoder).
 //
 //   import { startMockUpstream } from './mock-upstream.mjs';
 //   const up = await startMockUpstream();        // a child process on a free 127.0.0.1 port
@@ -11,7 +13,8 @@ import { fork } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
-import { canonicalToChatCompletion, chatToCanonical, mockAnswer } from '../dist/libs/translate/src/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { canonicalToChatCompletion, chatStreamEncoder, chatToCanonical, mockAnswer, sseText } from '../dist/libs/translate/src/index.js';
 
 const host = '127.0.0.1'; // loopback only
 const self = fileURLToPath(import.meta.url);
@@ -26,10 +29,27 @@ export function buildMockUpstream() {
       return reply.code(400).send({ error: { message: "'model' and 'messages' are required", type: 'invalid_request_error', param: null, code: null } });
     }
     const answer = mockAnswer(chatToCanonical(body));
-    return canonicalToChatCompletion(answer, { id: `chatcmpl-${++counter}`, created: Math.floor(Date.now() / 1000) });
+    const identity = { id: `chatcmpl-${++counter}`, created: Math.floor(Date.now() / 1000) };
+    if (body.stream === true) return stream(reply, answer, { ...identity, model: body.model, request: body }, Number(body.metadata?.mock_chunk_delay_ms ?? 0));
+    return canonicalToChatCompletion(answer, identity);
   });
   app.get('/healthz', async () => ({ status: 'ok' }));
   return app;
+}
+
+/** The answer as SSE, a word a chunk (the pieces the mock provider streams), `delayMs` between two. */
+async function stream(reply, answer, head, delayMs) {
+  reply.hijack();
+  reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
+  const enc = chatStreamEncoder(head);
+  const words = answer.text.split(/(?<=\s)(?=\S)/).filter((w) => w !== '');
+  for (const [seq, text] of words.entries()) {
+    if (seq > 0 && delayMs > 0) await sleep(delayMs);
+    for (const e of enc.push({ type: 'delta', attempt: 1, seq, text })) reply.raw.write(sseText(e));
+  }
+  const end = { type: 'end', attempt: 1, seq: words.length, model: answer.model, finish_reason: answer.finish_reason, usage: answer.usage };
+  for (const e of enc.push(end)) reply.raw.write(sseText(e));
+  reply.raw.end();
 }
 
 /** Listens on 127.0.0.1:port (0 = a free port) and resolves to http://127.0.0.1:PORT. */

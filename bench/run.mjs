@@ -1,8 +1,9 @@
 // ReqRun load benchmark: the same chat-completion load on a bare Fastify mock upstream (baseline) and through the
 // mesh (sync, async acceptance, and a deep backlog's drain), in one invocation so the ratios are comparable on a
-// noisy machine. Streaming (scenario 4 of the issue) is not here: ReqRun does not stream yet (see bench/README.md).
-// Usage: npm run bench [-- --duration S --connections N --warmup S --only baseline,sync,async,backlog --backlog N
-//                         --profile DIR --json path]
+// noisy machine; and streaming (`stream: true`): time to first token and total time, through the mesh and straight
+// from the mock upstream streaming the same pieces at the same pace.
+// Usage: npm run bench [-- --duration S --connections N --warmup S --only baseline,sync,async,streaming,backlog --backlog N
+//                         --chunk-delay MS --profile DIR --json path]
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,12 +16,13 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
 import { metricValue, startMesh, startNats } from '../dist/libs/testing/src/index.js';
+import { summarizeLoops } from './loop-summary.mjs';
 import { summarizeProfiles } from './profile-summary.mjs';
 import { isTerminal, names } from '../dist/libs/contracts/src/index.js';
 import { startMockUpstream } from './mock-upstream.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ['baseline', 'sync', 'async', 'backlog'];
+const SCENARIOS = ['baseline', 'sync', 'async', 'streaming', 'backlog'];
 const chatBody = { model: 'mock-1', messages: [{ role: 'user', content: 'hello' }] };
 const drainTimeoutMs = 60_000;
 const settleTimeoutMs = 60_000;
@@ -33,13 +35,16 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '2' },
     only: { type: 'string' },
     backlog: { type: 'string', default: '20000' },
+    'chunk-delay': { type: 'string', default: '10' },
     profile: { type: 'string' },
+    probe: { type: 'string' },
+    'node-args': { type: 'string' },
     json: { type: 'string', default: resolve(here, 'results', 'latest.json') },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
-  console.log(`npm run bench -- [--duration S=10] [--connections N=64] [--warmup S=2] [--only ${SCENARIOS.join(',')}] [--backlog N=20000] [--profile DIR] [--json path=bench/results/latest.json]`);
+  console.log(`npm run bench -- [--duration S=10] [--connections N=64] [--warmup S=2] [--only ${SCENARIOS.join(',')}] [--backlog N=20000] [--chunk-delay MS=10] [--profile DIR] [--json path=bench/results/latest.json]`);
   process.exit(0);
 }
 const positive = (name, v, allowZero = false) => {
@@ -57,7 +62,10 @@ const opts = {
   only: args.only ? args.only.split(',').map((s) => s.trim()).filter(Boolean) : SCENARIOS,
   json: resolve(args.json),
   backlog: Math.round(positive('backlog', args.backlog)),
+  chunkDelay: positive('chunk-delay', args['chunk-delay'], true),
   profile: args.profile ? resolve(args.profile) : undefined,
+  probe: args.probe ? resolve(args.probe) : undefined,
+  nodeArgs: args['node-args'] ? args['node-args'].split(' ').filter(Boolean) : [],
 };
 for (const s of opts.only) {
   if (!SCENARIOS.includes(s)) {
@@ -240,10 +248,10 @@ async function queueDepth() {
 }
 const total = (d) => Object.values(d).reduce((a, b) => a + b, 0);
 
-/** Request records in the KV bucket (history 1 and no deletes: one message per record). */
+/** Request records in the KV bucket: one subject per record (the bucket keeps several revisions of each, so not its message count). */
 async function recordCount() {
   const jsm = await jetstreamManager(state.nc);
-  return (await jsm.streams.info(`KV_${names('rr').requestsBucket}`)).state.messages;
+  return (await jsm.streams.info(`KV_${names('rr').requestsBucket}`)).state.num_subjects ?? 0; // nats-server leaves it out at 0
 }
 
 /** How many request records are in each status (a scan of the bucket: only to explain a mismatch). */
@@ -389,6 +397,7 @@ async function runScenario(name) {
   const cpu1 = await cpuSnapshot();
   const m1 = await machineTicks();
   Object.assign(out, summarize(raw, d.expect));
+  out.measured = { from: t0, to: tEnd };
   out.cpu_percent = cpuPercent(cpu0, cpu1, seconds);
   out.machine_cpu = machineShare(m0, m1); // all cores: how busy, and how much the hypervisor took (noise)
 
@@ -428,6 +437,104 @@ async function runScenario(name) {
     out.nats_msgs_per_request = msgsPerRequest(msgs0, await natsMsgs(), (await recordCount()) - rec0);
     out.mesh_log = newMeshLogLines(marks);
   }
+  return out;
+}
+
+// ---------- streaming ----------
+const streamBody = () => ({ ...chatBody, stream: true, metadata: { mock_chunk_delay_ms: String(opts.chunkDelay) } });
+const pct = (xs, p) => (xs.length ? round(xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]) : null);
+const dist = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { p50: pct(s, 50), p90: pct(s, 90), p99: pct(s, 99), mean: round(s.reduce((a, b) => a + b, 0) / (s.length || 1)), max: round(s.at(-1)) };
+};
+
+/** One streamed request: its status, the time to its first data event and to its end (ms), and whether it ended with [DONE]. */
+async function oneStream(url, payload) {
+  const start = performance.now();
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload, signal: AbortSignal.timeout(30_000) });
+  const decoder = new TextDecoder();
+  let text = '';
+  let first = null;
+  for await (const part of res.body) {
+    text += decoder.decode(part, { stream: true });
+    if (first === null && text.includes('data: {')) first = performance.now() - start;
+  }
+  return { status: res.status, first, total: performance.now() - start, text, whole: text.trimEnd().endsWith('data: [DONE]') };
+}
+
+/** `connections` clients, each streaming one request after another for `seconds` (autocannon cannot time a first token). */
+async function streamLoad(url, seconds, connections) {
+  const payload = JSON.stringify(streamBody());
+  const ttft = [];
+  const total = [];
+  const statusCounts = {};
+  let errors = 0;
+  let timeouts = 0;
+  const t0 = performance.now();
+  const until = t0 + seconds * 1000;
+  await Promise.all(Array.from({ length: connections }, async () => {
+    while (performance.now() < until && !state.interrupted) {
+      try {
+        const r = await oneStream(url, payload);
+        statusCounts[r.status] = (statusCounts[r.status] ?? 0) + 1;
+        if (r.status === 200 && r.whole) {
+          ttft.push(r.first);
+          total.push(r.total);
+        }
+      } catch (e) {
+        errors++;
+        if (e?.name === 'TimeoutError') timeouts++;
+      }
+    }
+  }));
+  if (state.interrupted) throw new Error('interrupted');
+  const duration = (performance.now() - t0) / 1000;
+  const responses = Object.values(statusCounts).reduce((a, b) => a + b, 0);
+  return {
+    requests_per_s: round(total.length / duration, 1), requests_total: total.length, duration_s: round(duration),
+    latency_ms: dist(total), ttft_ms: dist(ttft), expected_status: 200, responses, expected_responses: total.length,
+    unexpected_status: responses - total.length, errors, timeouts, status_counts: statusCounts,
+  };
+}
+
+/**
+ * Streaming: the mock upstream streams the answer a word at a time, `--chunk-delay` ms apart; then the same through
+ * the mesh (the mock provider streams the same pieces at the same pace, relayed adapter -> rr.chunk.<id> -> ingress).
+ * Time to first token and to the stream's end, and streams/s, against the upstream's own.
+ */
+async function runStreaming() {
+  checkAlive();
+  const upUrl = `${state.upstream.url}/v1/chat/completions`;
+  const meshUrl = `${state.mesh.url}/v1/chat/completions`;
+  const payload = JSON.stringify(streamBody());
+  for (const [who, url] of [['upstream', upUrl], ['mesh', meshUrl]]) {
+    const r = await oneStream(url, payload);
+    const text = [...r.text.matchAll(/"content":"([^"]*)"/g)].map((m) => m[1]).join('');
+    if (r.status !== 200 || !r.whole || text !== 'Mock reply to: hello') throw new Error(`streaming: ${who} preflight answered ${r.status} ${r.text.slice(0, 500)}`);
+  }
+  const pieces = 'Mock reply to: hello'.split(/(?<=\s)(?=\S)/).length;
+  const out = { name: 'streaming', title: 'stream:true vs upstream',  url: meshUrl, body: streamBody(), chunk_delay_ms: opts.chunkDelay, pieces };
+  log(`streaming: upstream alone, ${opts.duration} s with ${opts.connections} connections`);
+  out.upstream = await streamLoad(upUrl, opts.duration, opts.connections);
+  if (opts.warmup > 0) {
+    log(`streaming: warm-up ${opts.warmup} s (not recorded)`);
+    await streamLoad(meshUrl, opts.warmup, opts.connections);
+  }
+  await waitIdle(settleTimeoutMs);
+  log(`streaming: measuring the mesh ${opts.duration} s with ${opts.connections} connections`);
+  const cpu0 = await cpuSnapshot();
+  const m0 = await machineTicks();
+  const t0 = Date.now();
+  Object.assign(out, await streamLoad(meshUrl, opts.duration, opts.connections));
+  out.cpu_percent = cpuPercent(cpu0, await cpuSnapshot(), (Date.now() - t0) / 1000);
+  out.machine_cpu = machineShare(m0, await machineTicks());
+  out.vs_baseline = {
+    added_ttft_p50_ms: round(out.ttft_ms.p50 - out.upstream.ttft_ms.p50),
+    added_p50_ms: round(out.latency_ms.p50 - out.upstream.latency_ms.p50),
+    added_p99_ms: round(out.latency_ms.p99 - out.upstream.latency_ms.p99),
+    throughput_ratio: round(out.requests_per_s / out.upstream.requests_per_s, 3),
+  };
+  await waitIdle(settleTimeoutMs);
   return out;
 }
 
@@ -566,6 +673,17 @@ function printReport(report) {
         `; ${a.drain.records_created} records created, ${a.drain.processed} provider calls, ${a.drain.accepted_counted} 202s counted (incl. warm-up, preflight, sentinel)`,
     );
   }
+  const st = report.scenarios.find((s) => s.name === 'streaming');
+  if (st) {
+    const u = st.upstream;
+    console.log('');
+    console.log(
+      `streaming (${st.pieces} pieces, ${st.chunk_delay_ms} ms apart; mesh vs the upstream streaming the same pieces): ` +
+        `first token p50 ${st.ttft_ms.p50} ms (upstream ${u.ttft_ms.p50} ms, +${st.vs_baseline.added_ttft_p50_ms} ms), p99 ${st.ttft_ms.p99} ms (upstream ${u.ttft_ms.p99} ms); ` +
+        `whole stream p50 ${st.latency_ms.p50} ms (upstream ${u.latency_ms.p50} ms), p99 ${st.latency_ms.p99} ms (upstream ${u.latency_ms.p99} ms); ` +
+        `${st.requests_per_s} streams/s vs ${u.requests_per_s} (x${st.vs_baseline.throughput_ratio})`,
+    );
+  }
   const b = report.scenarios.find((s) => s.name === 'backlog');
   if (b?.drain) {
     const d = b.drain;
@@ -623,11 +741,11 @@ async function main() {
   };
   log(`scenarios: ${opts.only.join(', ')}; ${opts.connections} connections, ${opts.duration} s each (+${opts.warmup} s warm-up); load average ${machine.loadavg_at_start.join(' ')}`);
 
-  if (wanted('baseline')) {
+  if (wanted('baseline') || wanted('streaming')) {
     await starting(startMockUpstream(), (u) => (state.upstream = u));
     log(`mock upstream ${state.upstream.url} (pid ${state.upstream.pid})`);
   }
-  if (wanted('sync') || wanted('async') || wanted('backlog')) {
+  if (wanted('sync') || wanted('async') || wanted('streaming') || wanted('backlog')) {
     log(`starting the mesh (nats-server, adapters, scheduler, ingress)${opts.profile ? `, each app with --cpu-prof into ${opts.profile}` : ''}...`);
     const loopback = { host: '127.0.0.1' };
     if (opts.profile) await mkdir(opts.profile, { recursive: true });
@@ -637,7 +755,12 @@ async function main() {
         nats: state.nats,
         config: { log: { level: 'warn' }, http: { ingress: loopback, scheduler: loopback, adapters: loopback } },
         env: { REQRUN_LOG_LEVEL: 'warn' },
-        ...(opts.profile ? { nodeArgs: (app) => ['--cpu-prof', `--cpu-prof-dir=${join(opts.profile, app)}`] } : {}),
+        nodeArgs: (app) => [
+          ...opts.nodeArgs,
+          ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${join(opts.profile, app)}`] : []),
+          ...(opts.probe ? ['--import', join(here, 'loop-probe.mjs')] : []),
+        ],
+        ...(opts.probe ? { env: { REQRUN_LOG_LEVEL: 'warn', LOOP_PROBE_DIR: opts.probe } } : {}),
       }),
       (m) => (state.mesh = m),
     );
@@ -648,13 +771,13 @@ async function main() {
   const scenarios = [];
   for (const name of SCENARIOS.filter(wanted)) {
     if (state.interrupted) break;
-    const s = name === 'backlog' ? await runBacklog() : await runScenario(name);
+    const s = name === 'backlog' ? await runBacklog() : name === 'streaming' ? await runStreaming() : await runScenario(name);
     scenarios.push(s);
     log(`${name}: ${s.requests_per_s} req/s, p50 ${s.latency_ms.p50} ms, p99 ${s.latency_ms.p99} ms, ${s.unexpected_status} unexpected statuses, ${s.errors} errors`);
   }
   const base = scenarios.find((s) => s.name === 'baseline');
   for (const s of scenarios) {
-    if (s.name === 'baseline' || !base) continue;
+    if (s.name === 'baseline' || s.name === 'streaming' || !base) continue; // streaming has its own streamed baseline
     s.vs_baseline = {
       added_p50_ms: round(s.latency_ms.p50 - base.latency_ms.p50, 2),
       added_p99_ms: round(s.latency_ms.p99 - base.latency_ms.p99, 2),
@@ -683,6 +806,11 @@ async function main() {
     await cleanup();
     console.log('');
     console.log(await summarizeProfiles(opts.profile));
+  }
+  for (const s of opts.probe ? scenarios.filter((s) => s.measured && s.name !== 'baseline') : []) {
+    const { from, to } = s.measured;
+    console.log(`\n${s.name}: event loop and GC per app during the measured run (bench/loop-summary.mjs ${opts.probe} --from ${from} --to ${to}):`);
+    console.log(summarizeLoops(opts.probe, { from, to }));
   }
   return bad.length ? 1 : 0;
 }
