@@ -1,7 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Config, ProviderConfig } from '@reqrun/config';
 import {
-  chunkMsgId, costOf, isTerminal, msgId, type Chunk, ReqRunError, retryDelay, Status, type CallFacts, type CallOutcome, type CanonicalResult, type DispatchItem, type Usage, type RecordError, type RequestRecord,
+  chunkMsgId, costOf, isTerminal, msgId, type Chunk, ReqRunError, retryDelay, Status, type CallFacts, type CallOutcome, type CanonicalResult, type DispatchItem, type HeldLimit, needsSettle, systemClock, type Usage, type RecordError, type RequestRecord,
   type SubmitItem,
 } from '@reqrun/contracts';
 import { ack, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
@@ -9,6 +9,7 @@ import { CONFIG, Lifecycle, LOGGER, logConsumerError, Nats, NoRecord, type Logge
 import { BreakerStore, LimitStore, RequestStore, type Versioned } from '@reqrun/store';
 import { toApiResult, toCanonical } from '@reqrun/translate';
 import { Counter, Gauge, Histogram } from 'prom-client';
+import { CallPacer } from './call.pacer.js';
 import { ChunkReader } from './chunk.reader.js';
 import { chunkRetryMs, ChunkWriter } from './chunk.writer.js';
 import { InFlightCalls } from './in-flight.calls.js';
@@ -29,6 +30,7 @@ const upstreamInFlight = new Gauge({ name: 'reqrun_upstream_in_flight', help: 'P
 export class DispatchWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly consumers: RunningConsumer[] = [];
   private readonly limits: LimitStore;
+  private readonly pacer: CallPacer;
 
   constructor(
     @Inject(CONFIG) private readonly config: Config,
@@ -40,7 +42,8 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly breakers: BreakerStore,
     private readonly noRecord: NoRecord,
   ) {
-    this.limits = new LimitStore(nats.buckets.limits, { now: () => Date.now() });
+    this.limits = new LimitStore(nats.buckets.limits, systemClock);
+    this.pacer = new CallPacer(this.limits, systemClock);
   }
 
   async onApplicationBootstrap() {
@@ -60,7 +63,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
             // timeout above the consumer's default cap (15 min) would otherwise see its attempt redelivered mid-call.
             maxWorkingMs: p.timeout_ms + 2 * this.config.nats.ack_wait_ms,
             concurrency: p.concurrency,
-            handler: (item) => this.handle(p, adapter, item),
+            handler: (item, d) => this.handle(p, adapter, item, d.signal),
             onError: (err, where, raw) => logConsumerError(this.log, err, where, raw, { provider: p.name, lane }),
           }),
         );
@@ -73,19 +76,29 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     await this.breakers.stop();
   }
 
-  /** Runs the attempt, then settles its rate-limit reservations (lease released, tokens reconciled with the real usage). */
-  async handle(p: ProviderConfig, adapter: ProviderAdapter, item: DispatchItem): Promise<Outcome> {
+  /**
+   * Runs the attempt on reservations that still cover a call made now (see CallPacer), then settles them (lease
+   * released, tokens reconciled with the real usage).
+   */
+  async handle(p: ProviderConfig, adapter: ProviderAdapter, item: DispatchItem, signal: AbortSignal): Promise<Outcome> {
+    let held = item.held ?? [];
+    // A duplicate delivery of an attempt running here calls nothing (see recover): its reservations stay as they are.
+    if (held.length > 0 && !this.inFlight.has(item.id)) {
+      const paced = await this.pacer.pace(item.id, held, p.timeout_ms + 2 * this.config.nats.ack_wait_ms, signal);
+      if (!paced) return retryIn(0); // stopping
+      held = paced;
+    }
     let used = 0;
     const outcome = await this.attempt(p, adapter, item, (tokens) => (used = tokens));
-    if (outcome.kind !== 'retry' && item.held) await this.settleHeld(item, used);
+    if (outcome.kind !== 'retry') await this.settleHeld(item.id, held, used);
     return outcome;
   }
 
   /** A lost settlement is not lost capacity for long: the lease expires by itself and a token reservation leaves the window. */
-  private async settleHeld(item: DispatchItem, used: number): Promise<void> {
-    for (const h of item.held ?? []) {
-      await this.limits.settle(h.scope, h.spec, { id: item.id, slot: h.slot, requests: 0, tokens: used - h.tokens })
-        .catch((err) => this.log.warn({ err, scope: h.scope, request_id: item.id }, 'could not settle a rate-limit reservation'));
+  private async settleHeld(id: string, held: HeldLimit[], used: number): Promise<void> {
+    for (const h of held.filter((x) => needsSettle(x.spec))) {
+      await this.limits.settle(h.scope, h.spec, { id, slot: h.slot, requests: 0, tokens: used - h.tokens })
+        .catch((err) => this.log.warn({ err, scope: h.scope, request_id: id }, 'could not settle a rate-limit reservation'));
     }
   }
 

@@ -2,7 +2,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Config } from '@reqrun/config';
 import {
-  admit, deferFor, ErrorCode, needsSettle, promoteAtOf, isOpen, isTerminal, msgId, Window, type AttemptRecord, type DispatchItem, type HeldLimit, type Lane, type RequestRecord,
+  admit, deferFor, ErrorCode, promoteAtOf, isOpen, isTerminal, msgId, Window, type AttemptRecord, type DispatchItem, type HeldLimit, type Lane, type RequestRecord,
   type SubmitItem,
 } from '@reqrun/contracts';
 import { ack, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
@@ -168,7 +168,7 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       held = got.held;
     }
     const dispatch: DispatchItem = {
-      id: item.id, tenant: item.tenant, attempt: item.attempt, provider: target.provider, provider_model: target.model ?? item.model, ...(held.some((h) => needsSettle(h.spec)) ? { held: held.filter((h) => needsSettle(h.spec)) } : {}),
+      id: item.id, tenant: item.tenant, attempt: item.attempt, provider: target.provider, provider_model: target.model ?? item.model, ...(held.length > 0 ? { held } : {}),
       ...(item.attempt === 1 ? { api: item.api, model: item.model, window: item.window, created_at: createdAt } : {}),
     };
     try {

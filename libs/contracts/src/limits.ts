@@ -33,6 +33,11 @@ export const SLOTS = 20;
  * of `limit` per `period + SKEW_MS` (0.4 % of a 60 s period; a fifth of a 1 s one, as tests use).
  */
 export const SKEW_MS = 250;
+/**
+ * What a call may take from the adapters' last look at its reservation (`isFresh`) to the provider receiving it:
+ * marking the attempt started, the request on the wire. Out of SKEW_MS; the rest is what dispatch may take.
+ */
+export const CALL_MARGIN_MS = 100;
 export const emptyLimitState = (): LimitState => ({ slots: [], leases: {} });
 export const periodMs = (s: LimitSpec): number => (s.period_s ?? 60) * 1000;
 export const isLimited = (s: LimitSpec | undefined): s is LimitSpec => !!s && (s.rpm !== undefined || s.tpm !== undefined || s.concurrency !== undefined);
@@ -99,6 +104,21 @@ export function reserve(state: LimitState, spec: LimitSpec, ask: Ask, now: numbe
   } else slots.push([slot, 1, ask.tokens]);
   const leases = spec.concurrency !== undefined ? { ...s.leases, [ask.id]: now + ask.leaseMs } : s.leases;
   return { ok: true, state: { slots, leases }, slot };
+}
+
+/**
+ * Whether a reservation made in `slot` still covers a call made at `now`. It does while the call reaches the
+ * provider within SKEW_MS of the end of that slot: then every call in a period was reserved at most
+ * period + slot + SKEW_MS before the latest of them, where `reserve` counted them all. A later call (the dispatch
+ * waited in a queue, an adapter was busy or frozen) needs its reservation moved to now (`renew`), or a backlog of
+ * late dispatches reaches the provider as one burst. Only rpm and tpm count when; a concurrency lease does not.
+ */
+export const isFresh = (spec: LimitSpec, slot: number, now: number): boolean =>
+  (spec.rpm === undefined && spec.tpm === undefined) || now <= slot + periodMs(spec) / SLOTS + SKEW_MS - CALL_MARGIN_MS;
+
+/** Moves a reservation made in `slot` to `now` in one change: undone there, taken again here if the limits allow. */
+export function renew(state: LimitState, spec: LimitSpec, old: { slot: number; tokens: number }, ask: Ask, now: number): Reservation {
+  return reserve(settle(state, spec, { id: ask.id, slot: old.slot, requests: -1, tokens: -old.tokens }, now), spec, ask, now);
 }
 
 export interface Settlement {

@@ -16,12 +16,13 @@ export interface SubmitItem {
   created_at?: number;
 }
 
-/** A rate-limit reservation the adapters settle when the attempt ends (release the lease, reconcile the tokens). */
+/** A rate-limit reservation: the adapters renew it when it is no longer fresh at the call, and settle it when the attempt ends (release the lease, reconcile the tokens). */
 export interface HeldLimit {
   /** The limit's scope: `tenant.<name>` or `provider.<name>`. */
   scope: string;
   /** The limits as the scheduler applied them (so the settling process needs no config of its own). */
   spec: LimitSpec;
+  /** Start of the slot it was counted in, epoch ms. */
   slot: number;
   tokens: number;
 }
@@ -32,7 +33,7 @@ export interface DispatchItem {
   attempt: number;
   provider: string;
   provider_model: string;
-  /** Reservations to settle when the attempt ends. */
+  /** The reservations this attempt was dispatched on (every limited scope). */
   held?: HeldLimit[];
   /** From the submission: what an adapter needs to abandon a first attempt whose record never came (see `whileNoRecord`). */
   api?: Api;

@@ -1,5 +1,5 @@
 import type { KV } from '@nats-io/kv';
-import { emptyLimitState, reserve, settle, type Ask, type Clock, type LimitSpec, type LimitState, type Settlement } from '@reqrun/contracts';
+import { emptyLimitState, renew, reserve, settle, type Ask, type Clock, type LimitSpec, type LimitState, type Reservation, type Settlement } from '@reqrun/contracts';
 import { isWrongLastSequence } from '@reqrun/messaging';
 
 export type Reserved = { ok: true; slot: number } | { ok: false; waitMs: number };
@@ -12,14 +12,13 @@ export type Reserved = { ok: true; slot: number } | { ok: false; waitMs: number 
 export class LimitStore {
   constructor(private readonly kv: KV, private readonly clock: Clock) {}
 
-  async reserve(scope: string, spec: LimitSpec, ask: Ask): Promise<Reserved> {
-    let taken: Reserved = { ok: false, waitMs: 1 };
-    await this.change(scope, (s) => {
-      const r = reserve(s, spec, ask, this.clock.now());
-      taken = r.ok ? { ok: true, slot: r.slot } : r;
-      return r.ok ? r.state : null;
-    });
-    return taken;
+  reserve(scope: string, spec: LimitSpec, ask: Ask): Promise<Reserved> {
+    return this.take(scope, (s, now) => reserve(s, spec, ask, now));
+  }
+
+  /** Moves a reservation to now (see `isFresh`); refused = the old one stays, and how long until the limits allow. */
+  renew(scope: string, spec: LimitSpec, old: { slot: number; tokens: number }, ask: Ask): Promise<Reserved> {
+    return this.take(scope, (s, now) => renew(s, spec, old, ask, now));
   }
 
   async settle(scope: string, spec: LimitSpec, st: Settlement): Promise<void> {
@@ -30,6 +29,16 @@ export class LimitStore {
   async read(scope: string): Promise<LimitState> {
     const e = await this.kv.get(scope);
     return e?.operation === 'PUT' ? e.json<LimitState>() : emptyLimitState();
+  }
+
+  private async take(scope: string, attempt: (s: LimitState, now: number) => Reservation): Promise<Reserved> {
+    let taken: Reserved = { ok: false, waitMs: 1 };
+    await this.change(scope, (s) => {
+      const r = attempt(s, this.clock.now());
+      taken = r.ok ? { ok: true, slot: r.slot } : r;
+      return r.ok ? r.state : null;
+    });
+    return taken;
   }
 
   private async change(scope: string, next: (s: LimitState) => LimitState | null): Promise<void> {
