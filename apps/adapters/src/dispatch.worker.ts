@@ -1,10 +1,10 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Config, ProviderConfig } from '@reqrun/config';
 import {
-  chunkMsgId, costOf, isTerminal, msgId, type Chunk, ReqRunError, retryDelay, Status, type CallFacts, type CallOutcome, type CanonicalResult, type DispatchItem, type HeldLimit, needsSettle, systemClock, type Usage, type RecordError, type RequestRecord,
+  chunkMsgId, costOf, isTerminal, msgId, type Chunk, ReqRunError, retryDelay, Status, type CallFacts, type CallOutcome, type CanonicalResult, type DeliveryRef, type DispatchItem, type HeldLimit, needsSettle, systemClock, type Usage, type RecordError, type RequestRecord,
   type SubmitItem,
 } from '@reqrun/contracts';
-import { ack, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
+import { ack, leave, retryIn, runConsumer, type Delivery, type Outcome, type RunningConsumer } from '@reqrun/messaging';
 import { CONFIG, Lifecycle, LOGGER, logConsumerError, Nats, NoRecord, type Logger } from '@reqrun/runtime';
 import { BreakerStore, LimitStore, RequestStore, type Versioned } from '@reqrun/store';
 import { toApiResult, toCanonical } from '@reqrun/translate';
@@ -12,6 +12,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import { CallPacer } from './call.pacer.js';
 import { ChunkReader } from './chunk.reader.js';
 import { chunkRetryMs, ChunkWriter } from './chunk.writer.js';
+import { judgeDelivery } from './delivery.verdict.js';
 import { InFlightCalls } from './in-flight.calls.js';
 import { adapterFor } from './providers/provider.registry.js';
 import { ProviderError, type AdapterResult, type ProviderAdapter } from './providers/provider.js';
@@ -63,7 +64,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
             // timeout above the consumer's default cap (15 min) would otherwise see its attempt redelivered mid-call.
             maxWorkingMs: p.timeout_ms + 2 * this.config.nats.ack_wait_ms,
             concurrency: p.concurrency,
-            handler: (item, d) => this.handle(p, adapter, item, d.signal),
+            handler: (item, d) => this.handle(p, adapter, item, d),
             onError: (err, where, raw) => logConsumerError(this.log, err, where, raw, { provider: p.name, lane }),
           }),
         );
@@ -80,17 +81,18 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
    * Runs the attempt on reservations that still cover a call made now (see CallPacer), then settles them (lease
    * released, tokens reconciled with the real usage).
    */
-  async handle(p: ProviderConfig, adapter: ProviderAdapter, item: DispatchItem, signal: AbortSignal): Promise<Outcome> {
+  async handle(p: ProviderConfig, adapter: ProviderAdapter, item: DispatchItem, d: Delivery): Promise<Outcome> {
     let held = item.held ?? [];
     // A duplicate delivery of an attempt running here calls nothing (see recover): its reservations stay as they are.
     if (held.length > 0 && !this.inFlight.has(item.id)) {
-      const paced = await this.pacer.pace(item.id, held, p.timeout_ms + 2 * this.config.nats.ack_wait_ms, signal);
+      const paced = await this.pacer.pace(item.id, held, p.timeout_ms + 2 * this.config.nats.ack_wait_ms, d.signal);
       if (!paced) return retryIn(0); // stopping
       held = paced;
     }
     let used = 0;
-    const outcome = await this.attempt(p, adapter, item, (tokens) => (used = tokens));
-    if (outcome.kind !== 'retry') await this.settleHeld(item.id, held, used);
+    const outcome = await this.attempt(p, adapter, item, { seq: d.streamSeq, count: d.deliveryCount }, (tokens) => (used = tokens));
+    // Not when the attempt goes on (a retry of this message, or another delivery of it running elsewhere)
+    if (outcome.kind === 'ack' || outcome.kind === 'drop') await this.settleHeld(item.id, held, used);
     return outcome;
   }
 
@@ -102,10 +104,10 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  private async attempt(p: ProviderConfig, adapter: ProviderAdapter, item: DispatchItem, usedTokens: (n: number) => void): Promise<Outcome> {
-    const started = await this.store.transition(item.tenant, item.id, { type: 'start', attempt: item.attempt, provider: p.name, provider_model: item.provider_model });
+  private async attempt(p: ProviderConfig, adapter: ProviderAdapter, item: DispatchItem, delivery: DeliveryRef, usedTokens: (n: number) => void): Promise<Outcome> {
+    const started = await this.store.transition(item.tenant, item.id, { type: 'start', attempt: item.attempt, provider: p.name, provider_model: item.provider_model, delivery });
     if (!started) return this.noRecord.outcome(item); // not written yet (the submission goes first), or deleted
-    if (!started.changed) return this.recover(started.record, item);
+    if (!started.changed) return this.recover(started.record, item, delivery);
     this.lifecycle.changed(started);
     const record = started.record;
     // Only a streamed request writes chunks; every other one keeps the plain call.
@@ -188,7 +190,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
   }
 
   /** The start was not a legal move: find out why and finish whatever an earlier delivery left undone. */
-  private async recover(r: RequestRecord, item: DispatchItem): Promise<Outcome> {
+  private async recover(r: RequestRecord, item: DispatchItem, delivery: DeliveryRef): Promise<Outcome> {
     if (isTerminal(r.status)) {
       this.lifecycle.changed({ record: r }, { replayed: true }); // a crash may have come between the write and the wake-up
       return ack;
@@ -200,6 +202,12 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     if (r.status === Status.InProgress && r.attempts === item.attempt) {
       // Delivered again while this process still runs it: keep the message alive until that run settles it.
       if (this.inFlight.has(item.id)) return retryIn(this.config.nats.ack_wait_ms);
+      const verdict = judgeDelivery(r.history.at(-1)?.delivery, delivery);
+      if (verdict === 'older') {
+        this.log.warn({ attempt: item.attempt, delivery, started_by: r.history.at(-1)?.delivery }, 'an older delivery of an attempt another adapter started (this process was frozen meanwhile): left to that one');
+        return leave;
+      }
+      if (verdict === 'duplicate') return ack;
       // Otherwise the worker that had it died mid-call (or NATS lost the delivery state in a restart). That attempt counts.
       const lost: RecordError = { code: 'worker_lost', message: 'The adapter running this attempt stopped before it finished.', status: 502, retryable: true };
       if (r.body.stream === true && (await this.closeLostStream(r, item, lost))) return ack;

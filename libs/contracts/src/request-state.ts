@@ -51,6 +51,16 @@ export interface CallFacts {
   retry_after_ms?: number;
 }
 
+/**
+ * A delivery of a dispatch message: its stream sequence and delivery count. An adapter that finds the attempt running
+ * elsewhere tells from it whether its own delivery came after that one's (the one running it died: its ack timer ran
+ * out) or before (this adapter was frozen between its delivery and the start, and the attempt is alive elsewhere).
+ */
+export interface DeliveryRef {
+  seq: number;
+  count: number;
+}
+
 export interface AttemptRecord extends CallFacts {
   attempt: number;
   provider: string;
@@ -58,6 +68,8 @@ export interface AttemptRecord extends CallFacts {
   started_at: number;
   ended_at?: number;
   outcome: AttemptOutcome;
+  /** Which delivery of which dispatch message started it (see `DeliveryRef`). Not shown to callers. */
+  delivery?: DeliveryRef;
   /** `error.code` is the failure's class (`upstream_rate_limited`, `upstream_timeout`, ...). */
   error?: RecordError;
 }
@@ -94,7 +106,7 @@ export interface RequestRecord {
 }
 
 export type RequestEvent =
-  | { type: 'start'; attempt: number; provider: string; provider_model: string }
+  | { type: 'start'; attempt: number; provider: string; provider_model: string; delivery?: DeliveryRef }
   | { type: 'succeed'; attempt: number; result: unknown; usage: Usage; call?: CallFacts; cost?: Cost }
   /** `retry_in_ms` null = terminal failure; the caller applies the retry policy. */
   | { type: 'fail'; attempt: number; error: RecordError; retry_in_ms: number | null; call?: CallFacts }
@@ -123,7 +135,7 @@ export function decide(r: RequestRecord, ev: RequestEvent, now: number): Request
         started_at: r.started_at ?? now,
         updated_at: now,
         not_before: undefined,
-        history: [...r.history, { attempt: ev.attempt, provider: ev.provider, provider_model: ev.provider_model, started_at: now, outcome: 'running' }],
+        history: [...r.history, { attempt: ev.attempt, provider: ev.provider, provider_model: ev.provider_model, started_at: now, outcome: 'running', ...(ev.delivery ? { delivery: ev.delivery } : {}) }],
       };
     case 'succeed':
       if (r.status !== Status.InProgress || r.attempts !== ev.attempt) return null;

@@ -3,14 +3,21 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { childSpan, runInContext, TRACEPARENT } from './work-context.js';
 
 /** What a handler decided; only this module turns it into ack / nak / term. */
-export type Outcome = { kind: 'ack' } | { kind: 'retry'; delayMs: number } | { kind: 'drop'; reason: string };
+export type Outcome = { kind: 'ack' } | { kind: 'retry'; delayMs: number } | { kind: 'drop'; reason: string } | { kind: 'leave' };
 export const ack: Outcome = { kind: 'ack' };
+/**
+ * Neither ack nor nak: this delivery is older than the one another process is working on (this process was frozen
+ * while it waited), and the server takes an ack or a nak of any delivery as one of the message.
+ */
+export const leave: Outcome = { kind: 'leave' };
 export const retryIn = (delayMs: number): Outcome => ({ kind: 'retry', delayMs: Math.max(0, Math.round(delayMs)) });
 export const drop = (reason: string): Outcome => ({ kind: 'drop', reason });
 
 export interface Delivery {
   /** How many times this message has been delivered (1 = first). */
   deliveryCount: number;
+  /** The message's sequence in its stream: with `deliveryCount`, which delivery of which message this is. */
+  streamSeq: number;
   signal: AbortSignal;
   /** This handler's span of the trace the message carried (a new trace when it carried none). */
   traceparent: string;
@@ -83,7 +90,7 @@ export async function runConsumer<T>(nc: NatsConnection, o: ConsumerOptions<T>):
       const traceparent = childSpan(m.headers?.get(TRACEPARENT) || undefined);
       const id = (item as { id?: unknown } | null)?.id;
       const outcome = await runInContext({ traceparent, ...(typeof id === 'string' ? { request_id: id } : {}) }, () =>
-        o.handler(item, { deliveryCount: m.info.deliveryCount, signal: abort.signal, traceparent }));
+        o.handler(item, { deliveryCount: m.info.deliveryCount, streamSeq: m.seq, signal: abort.signal, traceparent }));
       settle(m, outcome);
     } catch (e) {
       o.onError?.(e, 'handle', m.string());
@@ -143,6 +150,8 @@ function settle(m: JsMsg, outcome: Outcome): void {
       return;
     case 'drop':
       m.term(outcome.reason);
+      return;
+    case 'leave':
       return;
   }
 }
