@@ -117,15 +117,17 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     // replica) leaves a live attempt to the redelivery (closeLostStream: no chunk, retried), never stranded.
     // Only a record written after this attempt's start can say it moved on: a KV read may come from a replica that
     // has not applied the start yet (a 3-node cluster), or not even the record; that says nothing about this attempt.
+    // Found stale, the provider call stops too: its answer would go nowhere.
     const holds = async () => {
       const now = await this.store.getVersioned(item.tenant, item.id);
       if (!now || now.revision <= started.revision) return true;
-      return now.record.attempts === item.attempt && now.record.status !== Status.Queued;
+      const still = now.record.attempts === item.attempt && now.record.status !== Status.Queued;
+      if (!still) call.abandon();
+      return still;
     };
-    const chunks = record.body.stream === true ? new ChunkWriter(this.nats.bus, this.nats.names.chunk(item.id), item.id, item.attempt, chunkRetryMs, holds) : undefined;
-
     // Open until the outcome is stored, so a duplicate delivery meanwhile is not taken for a lost worker.
     const call = this.inFlight.open(item.tenant, item.id, p.timeout_ms);
+    const chunks = record.body.stream === true ? new ChunkWriter(this.nats.bus, this.nats.names.chunk(item.id), item.id, item.attempt, chunkRetryMs, holds) : undefined;
     try {
       let answer: AdapterResult;
       const began = performance.now();

@@ -53,6 +53,13 @@ describe('InFlightCalls', () => {
     call.close();
   });
 
+  it('abandon stops a call whose attempt went stale: neither a cancel nor a timeout', () => {
+    const call = sut.open('t', 'rr_01J00000000000000000000009', 60_000);
+    call.abandon();
+    expect([call.signal.aborted, call.cancelled, call.timedOut]).toEqual([true, false, false]);
+    call.close();
+  });
+
   it('a cancel told while this process was away from NATS: the records are read again on reconnect (last: restarts nats-server)', async () => {
     const id = 'rr_01J00000000000000000000003';
     await start(id);

@@ -8,6 +8,8 @@ export interface Call {
   readonly signal: AbortSignal;
   readonly cancelled: boolean;
   readonly timedOut: boolean;
+  /** Stops the provider call: its attempt no longer holds the request (retried elsewhere meanwhile). */
+  abandon(): void;
   close(): void;
 }
 
@@ -50,6 +52,7 @@ export class InFlightCalls implements OnApplicationBootstrap, OnModuleDestroy {
       signal: ctl.signal,
       get cancelled() { return ctl.signal.reason === 'cancelled'; },
       get timedOut() { return ctl.signal.reason === 'timeout'; },
+      abandon: () => ctl.abort('stale'),
       close: () => {
         clearTimeout(timer);
         if (this.calls.get(id) === entry) this.calls.delete(id);
