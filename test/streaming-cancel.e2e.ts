@@ -1,8 +1,14 @@
 import OpenAI from 'openai';
 import { startMesh, type Mesh } from '@reqrun/testing';
-import { pollRequest } from './support/records.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { readChat } from './support/chat-stream.js';
+import { pollRequest, post } from './support/records.js';
+import { within } from './support/within.js';
 
-/** `streaming.cancel_on_disconnect: true`: a client that hangs up on a realtime stream cancels its request. */
+/**
+ * `streaming.cancel_on_disconnect: true`: a client that hangs up on a realtime stream cancels its request. And a cancel
+ * that races the end of a stream: the client and the record tell the same story.
+ */
 let mesh: Mesh;
 let openai: OpenAI;
 
@@ -37,3 +43,35 @@ it('a background response is not: it runs on and completes', async () => {
     .create({ model: 'mock-1', input: 'carry on', background: true, stream: true, metadata }, { signal }).withResponse());
   expect(await pollRequest(mesh.url, id, settled)).toMatchObject({ status: 'completed' });
 });
+
+it('a cancel racing the end of a stream: what the client read and the record agree, every time', async () => {
+  // Each client cancels 0-46 ms after the last word but one (the last comes 20 ms after it), so the cancels land
+  // around the time the adapter stores the answer: either the
+  // answer was stored first (the cancel is a 409, the stream ends whole) or the cancel was (the stream ends with the
+  // cancel's error after the text, the request is cancelled); never a whole stream for a cancelled request.
+  const runs = [];
+  for (let i = 0; i < 24; i++) { // one at a time: the cancel's own time stays a few ms
+    const content = `one two three ${i}`;
+    const { data, response } = await openai.chat.completions
+      .create({ model: 'mock-1', messages: [{ role: 'user', content }], stream: true, metadata: { mock_chunk_delay_ms: '20' } })
+      .withResponse();
+    const id = response.headers.get('x-request-id')!;
+    let text = '';
+    let cancel: Promise<number> | undefined;
+    let client = 'ended';
+    try {
+      for await (const c of data) {
+        text += c.choices[0]?.delta.content ?? '';
+        if (!cancel && text.endsWith('three ')) cancel = sleep(i * 2).then(() => post(`${mesh.url}/v1/requests/${id}/cancel`, {})).then((r) => r.status);
+      }
+    } catch {
+      client = 'error';
+    }
+    const r = await pollRequest(mesh.url, id, settled);
+    runs.push({ client, text, status: r.status, cancel: await cancel });
+  }
+  for (const [i, x] of runs.entries()) {
+    if (x.status === 'completed') expect([x.client, x.cancel, x.text]).toEqual(['ended', 409, `Mock reply to: one two three ${i}`]);
+    else expect([x.client, x.status, x.cancel, `Mock reply to: one two three ${i}`.startsWith(x.text)]).toEqual(['error', 'cancelled', 200, true]);
+  }
+}, 60_000);

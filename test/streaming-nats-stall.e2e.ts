@@ -6,8 +6,8 @@ import { readChat } from './support/chat-stream.js';
 
 /**
  * nats-server stalls (SIGSTOP: connections stay open, nothing is answered) as a streamed answer ends, for longer than
- * the adapter tries to store its `end` chunk. The publishes the adapter saw fail are stored when the server wakes up,
- * so the stream holds the whole answer and its client reads it to a clean end: the request must be stored as that.
+ * the adapter tries to store the answer. The writes the adapter saw fail are applied when the server wakes up, so the
+ * record holds the whole answer and the client reads the stream to a clean end: the request must be stored as that.
  */
 let mesh: Mesh;
 let upstream: FakeUpstream;
@@ -31,7 +31,7 @@ afterAll(async () => {
   await upstream?.close();
 });
 
-it('an end chunk whose publish failed but was stored: the request completes as its client read it, not failed', async () => {
+it('an answer whose write failed but was stored: the request completes as its client read it, not failed', async () => {
   // One delta at once, then the finish, usage and [DONE] events a second apart: the call ends ~3 s after the text.
   upstream.plan(null, answer({ text: 'whole', chunkDelayMs: 1000 }));
   const openai = new OpenAI({ baseURL: `${mesh.url}/v1`, apiKey: 'dev', maxRetries: 0 });
@@ -42,8 +42,8 @@ it('an end chunk whose publish failed but was stored: the request completes as i
   process.kill(mesh.nats.pid, 'SIGSTOP');
   try {
     await waitUntil(async () => upstream.calls[0]?.answered === 200, { timeoutMs: 15_000, what: 'the provider call to end' });
-    // The adapter tries the end for 15 s (chunkRetryMs): wake the server once it has given up, while it decides what next
-    // (before the fix: an error chunk after the stored end, tried for 15 s more, and the request failed).
+    // The adapter tries the answer's write for 15 s (chunkRetryMs): wake the server once it has given up, while it
+    // decides what next (the redelivery then finds the request completed by the writes the server applied on waking).
     await sleep(20_000);
   } finally {
     process.kill(mesh.nats.pid, 'SIGCONT');

@@ -1,6 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { chunkMsgId, type Chunk, type RecordError } from '@reqrun/contracts';
 import type { Bus } from '@reqrun/messaging';
+import { keepTrying } from './keep-trying.js';
 
 type Ending = Omit<Extract<Chunk, { type: 'end' }>, 'type' | 'attempt' | 'seq'>;
 
@@ -15,8 +15,8 @@ export class StaleAttempt extends Error {}
  * stream is never held up by JetStream; the queue is published one chunk at a time, each after the one before is
  * stored, and a failed publish is sent again (same msgID, so one that was stored after all is not stored twice) for
  * up to `chunkRetryMs`: a NATS node lost mid-stream leaves no hole and nothing out of order. A chunk that still
- * fails makes a hole: nothing but the `error` chunk goes after it. `end` and `error` wait for the whole queue, so the
- * attempt's outcome is stored only once readers can find all of it.
+ * fails makes a hole: nothing but the `error` chunk goes after it. `stored` and `end` wait for the whole queue: the
+ * attempt stores its outcome only once readers can find all of its text (and its `end` after that).
  *
  * `holds`, asked (until it answers) before the first chunk is published: does the attempt still hold the request? An
  * adapter frozen before its first chunk (a paused VM, a long GC) finds on waking that its attempt was found lost and
@@ -53,7 +53,7 @@ export class ChunkWriter {
 
   /** Sent only once every delta is stored: a stream that ends with `end` is whole. */
   async end(e: Ending): Promise<void> {
-    await this.flush();
+    await this.stored();
     await this.send({ type: 'end', attempt: this.attempt, seq: this.seq, ...e });
   }
 
@@ -72,19 +72,13 @@ export class ChunkWriter {
   private async publish(c: Chunk): Promise<void> {
     if (this.staleness) throw this.staleness;
     if (this.failure !== undefined && c.type !== 'error') throw this.failure;
-    const until = Date.now() + this.retryMs;
-    for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
-      try {
-        if (!this.held && this.holds) {
-          if (!(await this.holds())) throw (this.staleness = new StaleAttempt(`attempt ${this.attempt} of ${this.id} no longer holds the request`));
-          this.held = true;
-        }
-        return await this.bus.persist(this.subject, c, chunkMsgId(this.id, c));
-      } catch (e) {
-        if (this.staleness || Date.now() + wait > until) throw e;
-        await sleep(wait);
+    await keepTrying(async () => {
+      if (!this.held && this.holds) {
+        if (!(await this.holds())) throw (this.staleness = new StaleAttempt(`attempt ${this.attempt} of ${this.id} no longer holds the request`));
+        this.held = true;
       }
-    }
+      await this.bus.persist(this.subject, c, chunkMsgId(this.id, c));
+    }, this.retryMs, () => this.staleness !== undefined);
   }
 
   /** Every chunk sent so far is stored, failed, or found stale (`stale` is then known); never throws. */
@@ -92,8 +86,8 @@ export class ChunkWriter {
     return this.queue;
   }
 
-  /** Every chunk sent so far is stored; throws the first publish that failed (the stream has a hole). */
-  private async flush(): Promise<void> {
+  /** Every chunk sent so far is stored; throws the first publish that failed (the stream has a hole), or StaleAttempt. */
+  async stored(): Promise<void> {
     await this.queue;
     if (this.failure !== undefined) throw this.failure;
   }

@@ -14,6 +14,7 @@ import { ChunkReader } from './chunk.reader.js';
 import { chunkRetryMs, ChunkWriter } from './chunk.writer.js';
 import { judgeDelivery } from './delivery.verdict.js';
 import { InFlightCalls } from './in-flight.calls.js';
+import { keepTrying } from './keep-trying.js';
 import { adapterFor } from './providers/provider.registry.js';
 import { ProviderError, type AdapterResult, type ProviderAdapter } from './providers/provider.js';
 
@@ -166,25 +167,28 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
       const { status_code, ...result } = answer;
       usedTokens(result.usage.input_tokens + result.usage.output_tokens);
       const facts: CallFacts = { latency_ms: latency(), ...(status_code ? { status_code } : {}) };
+      // A stream's text is all stored before the request is stored as complete, and its `end` only after: the record
+      // decides how the stream ends. A cancel that lands first ends it with its own chunk (this attempt writes no
+      // end), and a reader woken by the completion before the `end` is stored builds it from the record.
       if (chunks) {
-        const { finish_reason, stop_sequence } = result;
         try {
-          await chunks.end({ model: record.model, finish_reason, ...(stop_sequence !== undefined ? { stop_sequence } : {}), usage: result.usage });
+          await chunks.stored();
         } catch (e) {
           if (chunks.stale) return retryIn(0); // retried elsewhere meanwhile: see staleStream
-          // A publish that failed may have been stored all the same (its ack lost while NATS stalled or failed over),
-          // and then readers end the stream there as whole: only the stream says. Not reachable (NATS still away): the
-          // redelivery decides from what the stream holds (see closeLostStream).
-          const last = await new ChunkReader(this.nats.nc, this.nats.names, item.id).last();
-          if (last?.type !== 'end' || last.attempt !== item.attempt) {
-            if (!chunks.started) throw e; // no text went out: the redelivery retries it (see closeLostStream)
-            const error: RecordError = { code: 'stream_unavailable', message: `ReqRun could not store the streamed answer: ${(e as Error)?.message ?? String(e)}`, status: 502, retryable: false };
-            await this.interrupt(item, chunks, error, started, facts);
-            return ack;
-          }
+          const error: RecordError = { code: 'stream_unavailable', message: `ReqRun could not store the streamed answer: ${(e as Error)?.message ?? String(e)}`, status: 502, retryable: false };
+          await this.interrupt(item, chunks, error, started, facts);
+          return ack;
         }
       }
-      await this.succeed(item, record, result, started, facts);
+      // A streamed answer cannot be asked for again (its text is out): its write outlasts a NATS failover, as its chunks do.
+      const completed = chunks
+        ? await keepTrying(() => this.succeed(item, record, result, started, facts), chunkRetryMs, (e) => e instanceof ReqRunError)
+        : await this.succeed(item, record, result, started, facts);
+      if (chunks && completed) {
+        const { finish_reason, stop_sequence } = result;
+        await chunks.end({ model: record.model, finish_reason, ...(stop_sequence !== undefined ? { stop_sequence } : {}), usage: result.usage })
+          .catch((err) => this.log.warn({ err }, 'could not store the end of a stream; its readers end it from the record'));
+      }
       return ack;
     } finally {
       call.close();
@@ -256,17 +260,21 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     this.breakers.report(provider, o).catch((err) => this.log.warn({ err, provider }, 'could not update the circuit breaker'));
   }
 
-  /** Stores the answer in the shape of the request's API, under the model name the client asked for. */
-  private async succeed(item: DispatchItem, r: RequestRecord, answer: CanonicalResult, known?: Versioned, call?: CallFacts): Promise<void> {
+  /** Stores the answer in the shape of the request's API, under the model name the client asked for; true if this stored it. */
+  private async succeed(item: DispatchItem, r: RequestRecord, answer: CanonicalResult, known?: Versioned, call?: CallFacts): Promise<boolean> {
     const usage: Usage = { ...answer.usage, total_tokens: answer.usage.input_tokens + answer.usage.output_tokens };
     const result = toApiResult(r.api, { ...answer, model: r.model }, { id: r.id, created: Math.floor(r.created_at / 1000), request: r.body });
     const cost = costOf(usage, this.config.models[r.model]?.price, r.window, this.config.windows[r.window].price) ?? undefined;
     try {
       const done = await this.store.transition(item.tenant, item.id, { type: 'succeed', attempt: item.attempt, usage, result, ...(call ? { call } : {}), ...(cost ? { cost } : {}) }, known);
       if (done?.changed) this.lifecycle.changed(done);
+      // Stored by a try whose answer was lost (NATS failing over): ours all the same
+      else if (done?.record.status === Status.Completed && done.record.attempts === item.attempt) this.lifecycle.changed(done, { replayed: true });
+      return done?.record.status === Status.Completed && done.record.attempts === item.attempt;
     } catch (e) {
       if (!(e instanceof ReqRunError && e.status === 413)) throw e;
       await this.fail(item, { code: 'result_too_large', message: 'The provider answered with more than ReqRun can store.', status: 502, retryable: false });
+      return false;
     }
   }
 

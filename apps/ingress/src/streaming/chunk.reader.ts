@@ -27,7 +27,8 @@ const defaultRead: ReadOptions = { recheckMs: 5_000 };
  * Reads one request's answer as chunks: an ordered JetStream consumer on `rr.chunk.<id>`, from the start, until an
  * `end` or `error` chunk; or, when the record is terminal and every chunk stored for it has been read, the rest
  * built from the record (a request that did not stream: its whole answer as one delta and its end; a failed,
- * expired or cancelled one: its error). The terminal state is stored after the last chunk, and `rr.done.*.<id>` is
+ * expired or cancelled one: its error). The terminal state is stored after the last delta (the `end` may follow it,
+ * and is then the same as the one built from the record), and `rr.done.*.<id>` is
  * subscribed before the record is read, so neither a chunk nor the end can be missed.
  */
 @Injectable()
