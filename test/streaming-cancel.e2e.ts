@@ -1,8 +1,10 @@
 import OpenAI from 'openai';
 import { startMesh, type Mesh } from '@reqrun/testing';
+import { connect as tcp } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readChat } from './support/chat-stream.js';
-import { pollRequest, post } from './support/records.js';
+import { pollRequest, post, rawValues } from './support/records.js';
+import { waitUntil } from '@reqrun/testing';
 import { within } from './support/within.js';
 
 /**
@@ -35,6 +37,24 @@ async function readOneAndLeave(open: (signal: AbortSignal) => Promise<{ data: As
 it('a chat stream whose client hangs up is cancelled, its provider call stopped', async () => {
   const id = await readOneAndLeave((signal) => openai.chat.completions
     .create({ model: 'mock-1', messages: [{ role: 'user', content: 'go away' }], stream: true, metadata }, { signal }).withResponse());
+  expect(await pollRequest(mesh.url, id, settled)).toMatchObject({ status: 'cancelled' });
+});
+
+it('a client that hangs up while its request is being stored (before the stream starts) cancels it too', async () => {
+  // The whole request and the hang-up in one go: the close reaches the ingress while it stores the request.
+  const marker = `gone-early-${Date.now()}`;
+  const body = JSON.stringify({ model: 'mock-1', messages: [{ role: 'user', content: marker }], stream: true, metadata: { mock_chunk_delay_ms: '400' } });
+  const { port } = new URL(mesh.url);
+  const socket = tcp(Number(port), '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  socket.end(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  socket.destroy();
+  let id = '';
+  await waitUntil(async () => {
+    const found = (await rawValues(mesh.nats.url)).map((v) => JSON.parse(v)).find((r) => JSON.stringify(r.body).includes(marker));
+    id = found?.id ?? '';
+    return id !== '';
+  }, { timeoutMs: 10_000, what: 'the request stored' });
   expect(await pollRequest(mesh.url, id, settled)).toMatchObject({ status: 'cancelled' });
 });
 

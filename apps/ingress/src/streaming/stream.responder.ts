@@ -56,10 +56,13 @@ export class StreamResponder implements BeforeApplicationShutdown {
     const encoder = streamEncoder(r.api, { id: r.id, created: Math.floor(r.created_at / 1000), model: r.model, request: r.body });
     const idleMs = this.config.streaming.keepalive_s * 1000;
     let finished = false;
-    hangUp.addEventListener('abort', () => {
+    const hungUp = () => {
       if (finished || !o.cancelOnDisconnect) return;
       this.requests.cancel(r.tenant, r.id).catch((e) => this.log.debug({ err: e }, 'cancel on disconnect: not cancelled'));
-    }, { once: true });
+    };
+    // gone while its request was being stored: the signal is born aborted
+    if (hangUp.aborted) hungUp();
+    else hangUp.addEventListener('abort', hungUp, { once: true });
 
     let pending = items.next();
     let next: Next;

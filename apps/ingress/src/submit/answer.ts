@@ -36,11 +36,13 @@ export function answer(r: RequestRecord, reply: FastifyReply, shape: Pick<ApiEdg
   return a.body;
 }
 
-/** Aborts when the caller hangs up, so a waiter stops waiting for nobody. */
+/** Aborts when the caller hangs up, so a waiter stops waiting for nobody; already aborted if it hung up before this was asked. */
 export function hangUpSignal(reply: FastifyReply): AbortSignal {
   const ctl = new AbortController();
-  reply.raw.once('close', () => {
+  const gone = () => {
     if (!reply.raw.writableFinished) ctl.abort();
-  });
+  };
+  if (reply.raw.closed) gone();
+  else reply.raw.once('close', gone);
   return ctl.signal;
 }

@@ -77,7 +77,7 @@ export class Waiter {
     }
     return {
       until: async (current, timeoutMs, signal) => {
-        if (isTerminal(current.status) || timeoutMs <= 0) return current;
+        if (isTerminal(current.status) || timeoutMs <= 0 || signal?.aborted) return current; // (the caller left while it was stored)
         let timer: NodeJS.Timeout | undefined;
         const stop = new Promise<null>((resolve) => {
           timer = setTimeout(() => resolve(null), timeoutMs);
