@@ -3,8 +3,9 @@ import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { msgId, names, Status, systemIds, type RequestRecord, type SubmitItem } from '@reqrun/contracts';
-import { startFakeUpstream, startMesh, type FakeUpstream, type Mesh } from '@reqrun/testing';
+import { startMesh, type Mesh } from '@reqrun/testing';
 import { get, pollRequest, post, readRecord } from './support/records.js';
+import { startUpstreamProcess, type UpstreamProcess } from './support/upstream-process.js';
 
 /**
  * Scheduling through the running mesh with two scheduler replicas, the mock provider and a fake OpenAI upstream: rate limits shared by
@@ -13,7 +14,7 @@ import { get, pollRequest, post, readRecord } from './support/records.js';
  * Windows and limits are short (config); no test sleeps for more than a few seconds.
  */
 let mesh: Mesh;
-let upstream: FakeUpstream;
+let upstream: UpstreamProcess; // in its own process: its receipt times are the provider's, not this busy one's
 let nc: NatsConnection;
 const n = names('rr');
 const chat = (content: string, extra: Record<string, unknown> = {}) => ({ model: 'mock-1', messages: [{ role: 'user', content }], ...extra });
@@ -33,7 +34,7 @@ const perSecond = (rs: RequestRecord[], weight: (r: RequestRecord) => number = (
 };
 
 beforeAll(async () => {
-  upstream = await startFakeUpstream({ kind: 'openai' });
+  upstream = await startUpstreamProcess();
   mesh = await startMesh({
     apps: { scheduler: 2 },
     config: {
@@ -45,12 +46,17 @@ beforeAll(async () => {
       providers: [
         { name: 'mock', type: 'mock', concurrency: 64 },
         { name: 'rl', type: 'openai', base_url: upstream.url, limits: { rpm: 20, period_s: 1 } },
+        { name: 'tl', type: 'openai', base_url: upstream.url },
         { name: 'tk', type: 'mock', limits: { tpm: 1050, period_s: 1 } },
         { name: 'one', type: 'mock', limits: { concurrency: 1 } },
       ],
       models: {
         'mock-1': { targets: [{ provider: 'mock' }], price: { input_per_mtok: 1, output_per_mtok: 2 } },
         'rl-1': { targets: [{ provider: 'rl', model: 'rl-up' }] },
+        // two public models on one limited provider model, and an unlimited model of the same provider
+        'tl-a': { targets: [{ provider: 'tl', model: 'shared-up', limits: { rpm: 10, period_s: 1 } }] },
+        'tl-b': { targets: [{ provider: 'tl', model: 'shared-up', limits: { rpm: 10, period_s: 1 } }] },
+        'tl-free': { targets: [{ provider: 'tl', model: 'free-up' }] },
         'tk-1': { targets: [{ provider: 'tk' }] },
         'one-1': { targets: [{ provider: 'one' }] },
       },
@@ -70,18 +76,37 @@ describe('rate limits shared by two scheduler replicas', () => {
     // client loads, connections open): noise in a real 60 s period, a third of this test's 1 s one. One call first,
     // then a wait until it has left the window.
     await allDone([await accept(chat('warm', { model: 'rl-1', completion_window: 'asap' }))], 10_000);
-    await new Promise((r) => setTimeout(r, 1500));
-    upstream.reset();
+    await new Promise((r) => setTimeout(r, 2000));
+    await upstream.reset();
     const ids = await Promise.all(Array.from({ length: 90 }, (_, i) => accept(chat(`rl ${i}`, { model: 'rl-1', completion_window: 'asap' }))));
     await allDone(ids, 30_000);
     const rs = await records(ids);
     expect(rs.every((r) => r.status === Status.Completed)).toBe(true);
     // counted where the provider receives them: each request once, at most 20 in any second
-    const received = upstream.calls.map((c) => c.at).sort((a, b) => a - b);
+    const received = (await upstream.calls()).map((c) => c.at).sort((a, b) => a - b);
     expect(received.length).toBe(90);
     expect(Math.max(...received.map((t) => received.filter((x) => x >= t && x < t + 1000).length))).toBeLessThanOrEqual(20);
     // and the limit is a rate, not a stall: 90 calls need at least four whole seconds after the first
     expect(received.at(-1)! - received[0]).toBeGreaterThanOrEqual(3000);
+  }, 60_000);
+
+  it("a provider model's limit holds across the public models routed to it, and leaves the provider's other models alone", async () => {
+    await allDone([await accept(chat('warm', { model: 'tl-a', completion_window: 'asap' }))], 10_000); // see above
+    await new Promise((r) => setTimeout(r, 2000));
+    await upstream.reset();
+    const ids = await Promise.all([
+      ...Array.from({ length: 60 }, (_, i) => accept(chat(`tl ${i}`, { model: i % 2 ? 'tl-a' : 'tl-b', completion_window: 'asap' }))),
+      ...Array.from({ length: 20 }, (_, i) => accept(chat(`free ${i}`, { model: 'tl-free', completion_window: 'asap' }))),
+    ]);
+    await allDone(ids, 40_000);
+    const calls = await upstream.calls();
+    const at = (model: string) => calls.filter((c) => c.model === model).map((c) => c.at).sort((a, b) => a - b);
+    const shared = at('shared-up');
+    const free = at('free-up');
+    expect([shared.length, free.length]).toEqual([60, 20]);
+    expect(Math.max(...shared.map((t) => shared.filter((x) => x >= t && x < t + 1000).length))).toBeLessThanOrEqual(10);
+    // the unlimited model of the same provider is not held back: all of it before half of the limited one
+    expect(free.at(-1)!).toBeLessThan(shared[29]);
   }, 60_000);
 
   it('tokens are reserved before dispatch: 50 concurrent requests stay within tpm in every second', async () => {

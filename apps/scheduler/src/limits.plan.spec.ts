@@ -4,7 +4,7 @@ import { DEFAULT_OUTPUT_RESERVE, reserveTokens, scopesFor } from './limits.plan.
 describe('scopesFor: where an attempt reserves', () => {
   const config = buildConfig({
     providers: [{ name: 'mock', type: 'mock' }, { name: 'rl', type: 'mock', limits: { rpm: 20, period_s: 1 } }],
-    models: { 'mock-1': { targets: [{ provider: 'mock' }] } },
+    models: { 'mock-1': { targets: [{ provider: 'mock' }] }, 'small': { targets: [{ provider: 'rl', model: 'llama3:8b', limits: { rpm: 5 } }] } },
     tenants: [{ name: 'team-a', limits: { tpm: 1000 } }, { name: 'team-b', limits: { max_queued: 10 } }],
   });
   it.each([
@@ -13,7 +13,15 @@ describe('scopesFor: where an attempt reserves', () => {
     ['max_queued alone is no rate limit', 'team-b', 'mock', []],
     ['nothing limited: no KV access at all', 'default', 'mock', []],
   ])('%s', (_n, tenant, provider, want) => {
-    expect(scopesFor(config, tenant, provider).map((s) => s.scope)).toEqual(want);
+    expect(scopesFor(config, tenant, { provider, model: 'm' }).map((s) => s.scope)).toEqual(want);
+  });
+
+  it("a target's limits are its provider model's: last, under a key any model name fits in", () => {
+    const [target] = config.models.small.targets;
+    const scopes = scopesFor(config, 'team-a', target);
+    expect(scopes.map((s) => s.scope)).toEqual(['tenant.team-a', 'provider.rl', `target.rl.${Buffer.from('llama3:8b').toString('base64url')}`]);
+    expect(scopes.at(-1)!.scope).toMatch(/^[-/_=.a-zA-Z0-9]+$/);
+    expect(scopes.at(-1)!.spec).toEqual({ rpm: 5 });
   });
 });
 

@@ -1,4 +1,4 @@
-import type { Config } from '@reqrun/config';
+import type { Config, ModelTarget } from '@reqrun/config';
 import { isLimited, type CanonicalRequest, type LimitSpec } from '@reqrun/contracts';
 import { estimateTokens } from '@reqrun/translate';
 
@@ -8,13 +8,18 @@ export interface Scope {
   spec: LimitSpec;
 }
 
-/** The limited scopes an attempt for `tenant` on `provider` reserves in, tenant first. A tenant absent from the config is unlimited. */
-export function scopesFor(config: Config, tenant: string, provider: string): Scope[] {
+/**
+ * The limited scopes an attempt for `tenant` on `target` reserves in: the tenant, the target's provider, the
+ * provider's model (`target.<provider>.<model, base64url>`: a KV key allows few characters, a model name many).
+ * A tenant absent from the config is unlimited.
+ */
+export function scopesFor(config: Config, tenant: string, target: Pick<ModelTarget, 'provider' | 'model' | 'limits'>): Scope[] {
   const out: Scope[] = [];
   const t = config.tenants.find((x) => x.name === tenant)?.limits;
   if (isLimited(t)) out.push({ scope: `tenant.${tenant}`, spec: t });
-  const p = config.providers.find((x) => x.name === provider)?.limits;
-  if (isLimited(p)) out.push({ scope: `provider.${provider}`, spec: p });
+  const p = config.providers.find((x) => x.name === target.provider)?.limits;
+  if (isLimited(p)) out.push({ scope: `provider.${target.provider}`, spec: p });
+  if (isLimited(target.limits)) out.push({ scope: `target.${target.provider}.${Buffer.from(target.model ?? '').toString('base64url')}`, spec: target.limits });
   return out;
 }
 

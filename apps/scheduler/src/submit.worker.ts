@@ -123,7 +123,7 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
     }
     const to = route(model, { now, random: Math.random, breaker: (p) => this.breakers.state(p), history, maxWaitMs: this.config.retry.max_delay_ms });
     const target = 'target' in to ? to.target : undefined;
-    const scopes = target ? scopesFor(this.config, item.tenant, target.provider) : [];
+    const scopes = target ? scopesFor(this.config, item.tenant, target) : [];
     const admission = item.attempt === 1 ? admit(item.window, createdAt!, now, w, scopes.length > 0) : ({ kind: 'go', share: 1, lane: 'fast', promoted: true } as const);
     if (admission.kind === 'expire') {
       const t = await this.store.transition(item.tenant, item.id, { type: 'expire' });

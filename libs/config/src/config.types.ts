@@ -67,6 +67,11 @@ export interface ModelTarget {
   model?: string;
   weight: number;
   fallback: boolean;
+  /**
+   * Limits of the provider's model (providers limit each model apart): shared by every target that names the same
+   * provider and model, which must then give the same limits. On top of the provider's own `limits`.
+   */
+  limits?: RateLimits;
 }
 
 export interface ModelConfig {

@@ -18,6 +18,13 @@ describe('buildConfig', () => {
     expect(sut.providers[0].limits).toEqual({ rpm: 20, tpm: 1000, concurrency: 4, period_s: 1 });
   });
 
+  it("reads a target's limits, the same however many models route to that provider model", () => {
+    const sut = buildConfig({
+      models: { a: { targets: [{ provider: 'mock', model: 'up', limits: { rpm: 5, period_s: 1 } }] }, b: { targets: [{ provider: 'mock', model: 'up', limits: { period_s: 1, rpm: 5 } }] } },
+    });
+    expect(sut.models.b.targets[0]).toEqual({ provider: 'mock', model: 'up', weight: 1, fallback: false, limits: { period_s: 1, rpm: 5 } });
+  });
+
   it('gives development defaults: a mock provider serving mock-1', () => {
     const sut = buildConfig({});
     expect(sut.providers).toEqual([expect.objectContaining({ name: 'mock', type: 'mock' })]);
@@ -102,6 +109,11 @@ describe('buildConfig', () => {
     [{ requests: { ttl_s: 7200 }, windows: { batch: { target_s: 60, expire_s: 120 } }, idempotency: { ttl_s: 86_400 } }, /must be at least idempotency.ttl_s/],
     [{ requests: { ttl_s: 7200 }, windows: { batch: { target_s: 60, expire_s: 120 } }, idempotency: { ttl_s: 60 } }, /must be longer than webhooks.max_age_s \(86400\)/],
     [{ models: { m: { targets: [{ provider: 'mock' }], price: { input_per_mtok: 1 } } } }, /models.m.price.output_per_mtok/],
+    [{ models: { m: { targets: [{ provider: 'mock', limits: { tpm: 'lots' } }] } } }, /models.m.targets\[0\].limits.tpm must be a positive number/],
+    [
+      { models: { a: { targets: [{ provider: 'mock', model: 'up', limits: { rpm: 5 } }] }, b: { targets: [{ provider: 'mock', model: 'up', limits: { rpm: 6 } }] } } },
+      /models.b.targets\[0\].limits must match models.a.targets\[0\].limits: both are mock's model 'up'/,
+    ],
   ])('names the bad field in %j', (raw, message) => {
     expect(() => buildConfig(raw)).toThrow(ConfigError);
     expect(() => buildConfig(raw)).toThrow(message);

@@ -190,7 +190,8 @@ function model(name: string, m: any, providers: Set<string>): ModelConfig {
     if (!t?.provider || !providers.has(t.provider)) {
       throw new ConfigError(`models.${name}.targets[${i}].provider '${t?.provider}' is not a configured provider`);
     }
-    return { provider: t.provider, model: t.model ?? name, weight: t.weight ?? 1, fallback: t.fallback ?? false };
+    rateLimits(t.limits, `models.${name}.targets[${i}].limits`);
+    return { provider: t.provider, model: t.model ?? name, weight: t.weight ?? 1, fallback: t.fallback ?? false, ...(t.limits ? { limits: t.limits } : {}) };
   });
   if (targets.length === 0) throw new ConfigError(`models.${name} needs at least one target`);
   if (m.price !== undefined) {
@@ -199,6 +200,23 @@ function model(name: string, m: any, providers: Set<string>): ModelConfig {
     }
   }
   return { targets, ...(m.price ? { price: m.price } : {}) };
+}
+
+/** A provider's model has one set of limits (one KV scope), however many public models route to it. */
+function checkTargetLimits(c: Config): void {
+  const seen = new Map<string, { at: string; limits: string }>();
+  for (const [name, m] of Object.entries(c.models)) {
+    m.targets.forEach((t, i) => {
+      const key = `${t.provider}\n${t.model}`;
+      const at = `models.${name}.targets[${i}]`;
+      const limits = JSON.stringify(t.limits ?? {}, Object.keys(t.limits ?? {}).sort());
+      const other = seen.get(key);
+      if (other && other.limits !== limits) {
+        throw new ConfigError(`${at}.limits must match ${other.at}.limits: both are ${t.provider}'s model '${t.model}', which has one set of limits`);
+      }
+      seen.set(key, other ?? { at, limits });
+    });
+  }
 }
 
 /** Records must outlive what still points at them: a queued request until its window expires, an idempotency key, a webhook still retried. */
@@ -237,6 +255,7 @@ function check(c: Config): void {
     if (w.share > 1) throw new ConfigError(`windows.${name}.share must be between 0 and 1`);
   }
   checkRequestsTtl(c);
+  checkTargetLimits(c);
   for (const [i, p] of c.providers.entries()) {
     positive(p.concurrency, `providers[${i}].concurrency`);
     positive(p.timeout_ms, `providers[${i}].timeout_ms`);

@@ -30,14 +30,14 @@ export const SLOTS = 20;
  * A reservation is made when the scheduler dispatches; the provider sees the call a little later (the adapters pull,
  * mark the attempt started, call). Reservations are remembered this much longer than the period, so calls stay
  * within the limit at the provider as long as that delay varies by less than this (and a slot). The price: a rate
- * of `limit` per `period + SKEW_MS` (0.4 % of a 60 s period; a fifth of a 1 s one, as tests use).
+ * of `limit` per `period + SKEW_MS` (0.8 % of a 60 s period; half of a 1 s one, as tests use).
  */
-export const SKEW_MS = 250;
+export const SKEW_MS = 500;
 /**
  * What a call may take from the adapters' last look at its reservation (`isFresh`) to the provider receiving it:
  * marking the attempt started, the request on the wire. Out of SKEW_MS; the rest is what dispatch may take.
  */
-export const CALL_MARGIN_MS = 100;
+export const CALL_MARGIN_MS = 300;
 export const emptyLimitState = (): LimitState => ({ slots: [], leases: {} });
 export const periodMs = (s: LimitSpec): number => (s.period_s ?? 60) * 1000;
 export const isLimited = (s: LimitSpec | undefined): s is LimitSpec => !!s && (s.rpm !== undefined || s.tpm !== undefined || s.concurrency !== undefined);

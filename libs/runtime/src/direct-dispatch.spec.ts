@@ -7,6 +7,7 @@ const config = buildConfig({
     one: { targets: [{ provider: 'mock', model: 'inner' }] },
     two: { targets: [{ provider: 'mock' }, { provider: 'slow', fallback: true }] },
     limited: { targets: [{ provider: 'slow' }] },
+    'limited-model': { targets: [{ provider: 'mock', model: 'scarce', limits: { tpm: 1000 } }] },
   },
   tenants: [
     { name: 'free', keys: [{ sha256: 'a'.repeat(64) }] },
@@ -29,6 +30,7 @@ describe('directTarget: a new request the scheduler would have nothing to decide
     ['a batch request', 'free', 'one', 'batch'],
     ['a model with a fallback (routing to do)', 'free', 'two', 'asap'],
     ['a rate-limited provider', 'free', 'limited', 'asap'],
+    ["a rate-limited provider model (the target's limits)", 'free', 'limited-model', 'asap'],
     ['a rate-limited tenant', 'rated', 'one', 'asap'],
     ['a tenant with a queue cap (counted in the submit stream)', 'capped', 'one', 'asap'],
     ['an unknown model', 'free', 'nope', 'asap'],

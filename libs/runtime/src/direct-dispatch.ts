@@ -8,8 +8,8 @@ export interface DirectTarget {
 
 /**
  * Where a new request goes when the scheduler would have nothing to decide: the asap window (never held, never on the
- * background lane, cannot have expired yet), a model with one target, no rate limit or queue cap on its tenant or on
- * that provider, and the provider's breaker closed. Then the scheduler's answer is always "that target, fast lane,
+ * background lane, cannot have expired yet), a model with one target, no rate limit or queue cap on its tenant, on
+ * that provider or on the target, and the provider's breaker closed. Then the scheduler's answer is always "that target, fast lane,
  * now", and the ingress may publish the first attempt to the dispatch stream itself (same `Nats-Msg-Id`, `<id>:1`),
  * saving a stream write, a delivery, an ack and a round trip. Undefined for anything else: it goes to the scheduler.
  * Retries always go through the scheduler.
@@ -23,7 +23,7 @@ export function directTarget(
   const [t] = targets;
   const limits = config.tenants.find((x) => x.name === tenant)?.limits;
   if (limits?.max_queued !== undefined || isLimited(limits)) return undefined;
-  if (isLimited(config.providers.find((p) => p.name === t.provider)?.limits)) return undefined;
+  if (isLimited(config.providers.find((p) => p.name === t.provider)?.limits) || isLimited(t.limits)) return undefined;
   if (isOpen(breaker(t.provider), now)) return undefined;
   return { provider: t.provider, provider_model: t.model ?? model };
 }
