@@ -12,25 +12,35 @@ export class ChunkReader {
     return (await lastMessage(this.nc, this.names.chunksStream, this.names.chunk(this.id)))?.json<Chunk>() ?? null;
   }
 
-  /** The answer an attempt's chunks carry, read in order up to its `end`; null when one of its pieces is missing. */
-  async answerOf(end: Extract<Chunk, { type: 'end' }>): Promise<CanonicalResult | null> {
+  /**
+   * The answer an attempt's chunks carry, read in order up to its `end`; null when one of its pieces is missing.
+   * Throws when the stream cannot be read to the end within `withinMs` (NATS failing over): the caller tries again later.
+   */
+  async answerOf(end: Extract<Chunk, { type: 'end' }>, withinMs = 30_000): Promise<CanonicalResult | null> {
     const consumer = await jetstream(this.nc).consumers.get(this.names.chunksStream, { filter_subjects: this.names.chunk(this.id) });
     const messages = await consumer.consume();
+    const timer = setTimeout(() => messages.stop(), withinMs);
     let text = '';
     let next = 0;
+    let whole = false;
     try {
       for await (const m of messages) {
         const c = m.json<Chunk>();
         if (c.attempt !== end.attempt) continue;
         if (c.seq !== next) return null;
-        if (c.seq === end.seq) break;
+        if (c.seq === end.seq) {
+          whole = true;
+          break;
+        }
         if (c.type !== 'delta') return null;
         text += c.text;
         next++;
       }
     } finally {
+      clearTimeout(timer);
       messages.stop();
     }
+    if (!whole) throw new Error(`the chunks of ${this.id} could not be read to their end within ${withinMs} ms`);
     const { model, finish_reason, stop_sequence, usage } = end;
     return { model, text, finish_reason, ...(stop_sequence !== undefined ? { stop_sequence } : {}), usage };
   }
