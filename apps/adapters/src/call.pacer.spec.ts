@@ -4,6 +4,7 @@ import { names, SKEW_MS, systemClock, type HeldLimit, type LimitSpec } from '@re
 import { ensureLayout, type Buckets } from '@reqrun/messaging';
 import { LimitStore } from '@reqrun/store';
 import { startNats, type NatsServer } from '@reqrun/testing';
+import { register } from 'prom-client';
 import { CallPacer } from './call.pacer.js';
 
 /** The pacer against a real NATS KV: what it renews, when it waits, and that it stops when told. */
@@ -64,6 +65,8 @@ describe('CallPacer', () => {
     // counted only once the two others left the window: their slot, plus the period and the skew
     expect(moved.slot).toBeGreaterThanOrEqual(other.slot + 200 + SKEW_MS);
     expect(await requestsIn('provider.full')).toBeLessThanOrEqual(2);
+    // counted for operators: a renewal that waited for room
+    expect(await register.getSingleMetricAsString('reqrun_limit_renewals_total')).toContain('reqrun_limit_renewals_total{scope="provider.full",waited="true"} 1');
   });
 
   it('stops waiting when the consumer stops: nothing to call on', async () => {

@@ -1,6 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isFresh, type Clock, type HeldLimit } from '@reqrun/contracts';
 import type { LimitStore } from '@reqrun/store';
+import { Counter } from 'prom-client';
+
+const renewed = new Counter({
+  name: 'reqrun_limit_renewals_total',
+  help: 'Rate-limit reservations moved to the time of the call (the dispatch came too late for its own), by scope and whether the call had to wait for room',
+  labelNames: ['scope', 'waited'],
+});
 
 /** The reservations an attempt calls on, or null: stopped while it waited for the limits (nothing called). */
 export type Paced = HeldLimit[] | null;
@@ -18,12 +25,14 @@ export class CallPacer {
     const out: HeldLimit[] = [];
     for (const h of held) {
       let slot = h.slot;
+      let waited = false;
       while (!isFresh(h.spec, slot, this.clock.now())) {
         // share 1: the request was admitted already; its window's share does not apply twice
         const r = await this.limits.renew(h.scope, h.spec, { slot, tokens: h.tokens }, { id, tokens: h.tokens, leaseMs, share: 1 });
         if (r.ok) slot = r.slot;
-        else if (!(await sleep(r.waitMs, true, { signal }).catch(() => false))) return null;
+        else if (!(waited = await sleep(r.waitMs, true, { signal }).catch(() => false))) return null;
       }
+      if (slot !== h.slot) renewed.inc({ scope: h.scope, waited: String(waited) });
       out.push(slot === h.slot ? h : { ...h, slot });
     }
     return out;
