@@ -225,8 +225,8 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
 
   /**
    * A lost attempt of a streamed request, by its last chunk: none of this attempt = nothing went out, so false (it is
-   * retried as usual). `end` = the whole answer is in the stream (the worker died before storing it): it is stored
-   * from there, as the client saw it. Otherwise a client may have seen part of it: the stream gets an `error` chunk
+   * retried as usual). `end` = the whole answer is in the stream but not in the record: only an adapter from before
+   * the answer was stored ahead of `end` leaves that (see Chunk); it is stored from there, as the client saw it. Otherwise a client may have seen part of it: the stream gets an `error` chunk
    * (unless one already ended it: the request then fails with that one's error) and the request fails.
    */
   private async closeLostStream(r: RequestRecord, item: DispatchItem, lost: RecordError): Promise<boolean> {

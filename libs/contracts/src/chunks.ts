@@ -10,11 +10,12 @@ import type { RecordError } from './request-state.js';
  *   (a reader builds the stream from the final record instead).
  * - `seq` counts from 0 within an attempt. The first `delta` of an attempt makes it the request's streamed attempt:
  *   from then on the request is never retried (a client may have seen the text); if that attempt fails in any way
- *   (provider error, timeout, worker lost) an `error` chunk ends the stream and the request fails. A worker lost
- *   after its `end` chunk lost nothing: the answer is stored from the chunks, as the client saw it.
+ *   (provider error, timeout, worker lost) an `error` chunk ends the stream and the request fails.
  * - An attempt that fails before its first delta writes nothing and is retried as usual, so a reader never sees it.
- * - Every chunk is acknowledged by JetStream before the attempt's terminal state is stored, so a reader woken by
- *   `rr.done.<waiter>.<id>` finds all of them in the stream.
+ * - Every `delta` is acknowledged by JetStream before the attempt's terminal state is stored, so a reader woken by
+ *   `rr.done.<waiter>.<id>` finds all of them in the stream. The `end` is written only after the answer is stored:
+ *   the record decides how a stream ends, and a reader that finds no `end` builds the same one from the record.
+ *   (Adapters from before this rule wrote `end` first; a lost attempt of theirs is still stored from its chunks.)
  * - A cancel (ingress) ends a streamed request's stream itself: an `error` chunk (`request_cancelled`, `seq` -1,
  *   `attempt` = the record's attempts), stored after the cancelled state and before the wake-up. Readers stop at the
  *   first `error` chunk, whoever wrote it, so pieces the attempt still publishes before its call is aborted are
