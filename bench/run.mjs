@@ -1,8 +1,8 @@
 // ReqRun load benchmark: the same chat-completion load on a bare Fastify mock upstream (baseline) and through the
-// mesh (sync, async acceptance, and a deep backlog's drain), in one invocation so the ratios are comparable on a
+// mesh (sync, async acceptance with and without the processing on the same cores, and a deep backlog's drain), in one invocation so the ratios are comparable on a
 // noisy machine; and streaming (`stream: true`): time to first token and total time, through the mesh and straight
 // from the mock upstream streaming the same pieces at the same pace.
-// Usage: npm run bench [-- --duration S --connections N --warmup S --only baseline,sync,async,streaming,backlog --backlog N
+// Usage: npm run bench [-- --duration S --connections N --warmup S --only baseline,sync,async,accept,streaming,backlog --backlog N
 //                         --chunk-delay MS --profile DIR --json path]
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -22,7 +22,7 @@ import { isTerminal, names } from '../dist/libs/contracts/src/index.js';
 import { startMockUpstream } from './mock-upstream.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const SCENARIOS = ['baseline', 'sync', 'async', 'streaming', 'backlog'];
+const SCENARIOS = ['baseline', 'sync', 'async', 'accept', 'streaming', 'backlog'];
 const chatBody = { model: 'mock-1', messages: [{ role: 'user', content: 'hello' }] };
 const drainTimeoutMs = 60_000;
 const settleTimeoutMs = 60_000;
@@ -343,7 +343,7 @@ function newMeshLogLines(marks) {
 const defs = {
   baseline: { title: 'bare upstream', body: chatBody, expect: 200, url: () => `${state.upstream.url}/v1/chat/completions` },
   sync: { title: 'mesh, sync', body: chatBody, expect: 200, url: () => `${state.mesh.url}/v1/chat/completions` },
-  async: { title: 'mesh, wait:false', body: { ...chatBody, wait: false }, expect: 202, url: () => `${state.mesh.url}/v1/chat/completions` },
+  async: { title: 'wait:false, processed meanwhile', body: { ...chatBody, wait: false }, expect: 202, url: () => `${state.mesh.url}/v1/chat/completions` },
 };
 
 /** One request by hand: the right status and shape, or stop here (a benchmark of error answers means nothing). */
@@ -539,6 +539,59 @@ async function runStreaming() {
 }
 
 /**
+ * Async acceptance alone: the front door's rate. The scheduler and the adapters are stopped, so the ingress and
+ * nats-server have the machine (as when the workers run on other hosts); `wait: false` requests (the standard window)
+ * are accepted for `--duration` s, then the workers start again and everything accepted must be processed: the
+ * drain time, its rate and "every accepted request made its one provider call" are part of the result.
+ */
+async function runAccept() {
+  const url = `${state.mesh.url}/v1/chat/completions`;
+  const body = { ...chatBody, wait: false };
+  const out = { name: 'accept', title: 'wait:false, workers held', url, body };
+  checkAlive();
+  const marks = meshLogMarks();
+  await preflight('accept', { url: () => url, body, expect: 202 });
+  await waitIdle(settleTimeoutMs);
+  const workers = state.mesh.apps.filter((a) => a.app !== 'ingress');
+  log(`accept: stopping the scheduler and the adapters, then accepting for ${opts.duration} s with ${opts.connections} connections`);
+  for (const w of workers) await w.stop();
+  const rec0 = await recordCount();
+  if (opts.warmup > 0) await cannon(url, body, opts.warmup, opts.connections);
+  const cpu0 = await cpuSnapshot();
+  const m0 = await machineTicks();
+  const t0 = Date.now();
+  const raw = await cannon(url, body, opts.duration, opts.connections);
+  const seconds = (Date.now() - t0) / 1000;
+  Object.assign(out, summarize(raw, 202));
+  out.cpu_percent = cpuPercent(cpu0, await cpuSnapshot(), seconds);
+  out.machine_cpu = machineShare(m0, await machineTicks());
+  await sleep(200); // requests cut off when the load stopped are still being stored
+  const accepted = (await recordCount()) - rec0;
+
+  log(`accept: ${accepted} stored (warm-up included); starting the scheduler and the adapters to process them`);
+  const tStart = Date.now();
+  for (const w of workers) await w.restart();
+  const limit = Math.max(120_000, accepted * 20);
+  let calls = 0;
+  let depth;
+  for (;;) {
+    if (state.interrupted) throw new Error('interrupted');
+    checkAlive();
+    calls = await mockCalls(); // the restarted adapters count from 0: every call is one of these
+    depth = await queueDepth();
+    if ((calls >= accepted && total(depth) === 0) || Date.now() - tStart > limit) break;
+    await sleep(250);
+  }
+  const drainS = (Date.now() - tStart) / 1000;
+  out.drain = { accepted, drained: calls >= accepted && total(depth) === 0, completed: calls, drain_s: round(drainS, 1), completions_per_s: round(calls / drainS, 1), queue_depth: depth };
+  out.provider_calls = calls;
+  out.records_created = accepted;
+  out.mesh_log = newMeshLogLines(marks);
+  if (!out.drain.drained) log(`accept: WARNING not drained after ${round(drainS, 1)} s: ${calls}/${accepted} completed, ${JSON.stringify(depth)} queued`);
+  return out;
+}
+
+/**
  * Deep backlog: with the adapters stopped (nothing is called), N `wait: false` requests are accepted as fast as
  * `--connections` allow and the scheduler routes them all to the dispatch queue; then the adapters start and drain it.
  * Reports acceptance (req/s, latency), the drain rate (completions/s from the adapters' start) and every process's
@@ -673,6 +726,14 @@ function printReport(report) {
         `; ${a.drain.records_created} records created, ${a.drain.processed} provider calls, ${a.drain.accepted_counted} 202s counted (incl. warm-up, preflight, sentinel)`,
     );
   }
+  const ac = report.scenarios.find((s) => s.name === 'accept');
+  if (ac?.drain) {
+    const d = ac.drain;
+    console.log(
+      `accept: ${d.accepted} stored with the scheduler and adapters stopped (warm-up included), then ${d.drained ? 'all processed' : 'NOT all processed'}: ` +
+        `${d.completed} provider calls in ${d.drain_s} s (${d.completions_per_s}/s, the workers' start included)`,
+    );
+  }
   const st = report.scenarios.find((s) => s.name === 'streaming');
   if (st) {
     const u = st.upstream;
@@ -745,7 +806,7 @@ async function main() {
     await starting(startMockUpstream(), (u) => (state.upstream = u));
     log(`mock upstream ${state.upstream.url} (pid ${state.upstream.pid})`);
   }
-  if (wanted('sync') || wanted('async') || wanted('streaming') || wanted('backlog')) {
+  if (['sync', 'async', 'accept', 'streaming', 'backlog'].some(wanted)) {
     log(`starting the mesh (nats-server, adapters, scheduler, ingress)${opts.profile ? `, each app with --cpu-prof into ${opts.profile}` : ''}...`);
     const loopback = { host: '127.0.0.1' };
     if (opts.profile) await mkdir(opts.profile, { recursive: true });
@@ -771,7 +832,8 @@ async function main() {
   const scenarios = [];
   for (const name of SCENARIOS.filter(wanted)) {
     if (state.interrupted) break;
-    const s = name === 'backlog' ? await runBacklog() : name === 'streaming' ? await runStreaming() : await runScenario(name);
+    const run = { backlog: runBacklog, streaming: runStreaming, accept: runAccept }[name] ?? (() => runScenario(name));
+    const s = await run();
     scenarios.push(s);
     log(`${name}: ${s.requests_per_s} req/s, p50 ${s.latency_ms.p50} ms, p99 ${s.latency_ms.p99} ms, ${s.unexpected_status} unexpected statuses, ${s.errors} errors`);
   }
