@@ -20,10 +20,10 @@ export type Route = { target: ModelTarget } | { holdMs: number };
 /**
  * Where an attempt goes. A target is *failed* once this request failed on it and *paused* while its provider's
  * breaker is open or another attempt holds its half-open breaker's probe (a half-open breaker with no live probe is
- * not paused: the caller claims the probe before it dispatches). Order: a weighted pick among the primaries that are neither, then the first fallback (in config
- * order) that is neither; when every target that is not paused has failed this request already, the one that failed
- * longest ago (the retry goes round the targets); when every target is paused, hold until the first one re-opens
- * (or, behind a probe, at most `probeRecheckMs`).
+ * not paused: the caller claims the probe before it dispatches). Order: a weighted pick among the primaries that are
+ * neither, then the first fallback (in config order) that is neither; when every target that is not paused has failed
+ * this request already, the one that failed longest ago (the retry goes round the targets); when every target is
+ * paused, hold until the first one re-opens (or, behind a probe, at most `probeRecheckMs`).
  * A provider that answered this request with a retry-after is not called again for it before that has passed
  * (capped by `maxWaitMs`); a retry that goes to another target does not wait.
  */
