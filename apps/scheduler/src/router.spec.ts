@@ -6,14 +6,11 @@ const failed = (provider: string, o: Partial<AttemptRecord> = {}): AttemptRecord
 const model = { targets: [t('a', 1), t('b', 3), t('c', 1, true), t('d', 1, true)] };
 const now = 1000;
 
-const sut = (o: { random?: number; history?: AttemptRecord[]; open?: Record<string, number> } = {}) => {
-  const r = route(model, {
-    now,
-    random: () => o.random ?? 0,
-    history: o.history ?? [],
-    breaker: (p): BreakerState | undefined => (o.open?.[p] ? { failures: 5, open_until: o.open[p] } : undefined),
-    maxWaitMs: 500,
-  });
+/** open: provider -> open_until; probing: provider -> probe_until of another attempt's probe (cool-down over). */
+const sut = (o: { random?: number; history?: AttemptRecord[]; open?: Record<string, number>; probing?: Record<string, number> } = {}) => {
+  const breaker = (p: string): BreakerState | undefined =>
+    o.open?.[p] ? { failures: 5, open_until: o.open[p] } : o.probing?.[p] ? { failures: 5, open_until: now - 10, probe_until: o.probing[p] } : undefined;
+  const r = route(model, { now, random: () => o.random ?? 0, history: o.history ?? [], breaker, maxWaitMs: 500, probeRecheckMs: 100 });
   return 'target' in r ? r.target.provider : r;
 };
 
@@ -32,6 +29,9 @@ describe('route', () => {
     ['around a primary whose breaker is open', { random: 0, open: { a: now + 1 } }, 'b'],
     ['the fallback while every primary is paused', { open: { a: now + 1, b: now + 5 } }, 'c'],
     ['a primary again once its cool-down has passed', { random: 0, open: { a: now } }, 'a'],
+    ['around a primary whose half-open breaker is probed by another attempt', { random: 0, probing: { a: now + 1 } }, 'b'],
+    ['the fallback while another attempt probes the one primary not open', { open: { a: now + 1 }, probing: { b: now + 5 } }, 'c'],
+    ['a half-open primary with no live probe (the caller claims it)', { random: 0, probing: { a: now } }, 'a'],
     ['a paused-then-failed mix: the target not paused that failed longest ago', { history: [failed('c'), failed('d')], open: { a: now + 1, b: now + 1 } }, 'c'],
   ] as [string, Parameters<typeof sut>[0], string][])('picks %s', (_n, o, want) => {
     expect(sut(o)).toBe(want);
@@ -41,13 +41,18 @@ describe('route', () => {
     expect(sut({ open: { a: now + 50, b: now + 20, c: now + 90, d: now + 30 } })).toEqual({ holdMs: 20 });
   });
 
+  it("holds behind another attempt's probe until its lease ends, looking again at least every probeRecheckMs", () => {
+    expect(sut({ probing: { a: now + 40 }, open: { b: now + 90, c: now + 90, d: now + 90 } })).toEqual({ holdMs: 40 });
+    expect(sut({ probing: { a: now + 5000 }, open: { b: now + 900, c: now + 900, d: now + 900 } })).toEqual({ holdMs: 100 });
+  });
+
   it('uses fallbacks when they are all there is', () => {
-    expect(route({ targets: [t('z', 1, true)] }, { now, random: () => 0.5, history: [], breaker: () => undefined, maxWaitMs: 0 })).toEqual({ target: t('z', 1, true) });
+    expect(route({ targets: [t('z', 1, true)] }, { now, random: () => 0.5, history: [], breaker: () => undefined, maxWaitMs: 0, probeRecheckMs: 100 })).toEqual({ target: t('z', 1, true) });
   });
 
   describe("a provider's retry-after", () => {
     const only = { targets: [t('a')] };
-    const ctx = (history: AttemptRecord[]) => ({ now, random: () => 0, breaker: () => undefined, history, maxWaitMs: 500 });
+    const ctx = (history: AttemptRecord[]) => ({ now, random: () => 0, breaker: () => undefined, history, maxWaitMs: 500, probeRecheckMs: 100 });
     it.each([
       ['holds the retry on the same provider until it has passed', [failed('a', { ended_at: 900, retry_after_ms: 300 })], { holdMs: 200 }],
       ['caps the wait at maxWaitMs', [failed('a', { ended_at: 900, retry_after_ms: 60_000 })], { holdMs: 400 }],

@@ -1,5 +1,5 @@
 import type { ModelConfig, ModelTarget } from '@reqrun/config';
-import { isOpen, type AttemptRecord, type BreakerState } from '@reqrun/contracts';
+import { isOpen, isProbing, type AttemptRecord, type BreakerState } from '@reqrun/contracts';
 
 export interface RouteContext {
   now: number;
@@ -10,6 +10,8 @@ export interface RouteContext {
   history: readonly AttemptRecord[];
   /** Cap on a provider's retry-after (retry.max_delay_ms). */
   maxWaitMs: number;
+  /** Longest hold behind another attempt's probe before looking again: its outcome usually comes long before its lease ends. */
+  probeRecheckMs: number;
 }
 
 /** Where the next attempt goes, or how long to hold it (every target paused, or the target asked this request to wait). */
@@ -17,9 +19,11 @@ export type Route = { target: ModelTarget } | { holdMs: number };
 
 /**
  * Where an attempt goes. A target is *failed* once this request failed on it and *paused* while its provider's
- * breaker is open. Order: a weighted pick among the primaries that are neither, then the first fallback (in config
- * order) that is neither; when every target that is not paused has failed this request already, the one that failed
- * longest ago (the retry goes round the targets); when every target is paused, hold until the first one re-opens.
+ * breaker is open or another attempt holds its half-open breaker's probe (a half-open breaker with no live probe is
+ * not paused: the caller claims the probe before it dispatches). Order: a weighted pick among the primaries that are
+ * neither, then the first fallback (in config order) that is neither; when every target that is not paused has failed
+ * this request already, the one that failed longest ago (the retry goes round the targets); when every target is
+ * paused, hold until the first one re-opens (or, behind a probe, at most `probeRecheckMs`).
  * A provider that answered this request with a retry-after is not called again for it before that has passed
  * (capped by `maxWaitMs`); a retry that goes to another target does not wait.
  */
@@ -31,8 +35,9 @@ export function route(m: ModelConfig, c: RouteContext): Route {
 }
 
 function pick(m: ModelConfig, c: RouteContext): Route {
-  const open = m.targets.filter((t) => !isOpen(c.breaker(t.provider), c.now));
-  if (open.length === 0) return { holdMs: Math.max(1, Math.min(...m.targets.map((t) => c.breaker(t.provider)!.open_until)) - c.now) };
+  const resumesAt = (t: ModelTarget) => pausedUntil(c.breaker(t.provider), c.now, c.probeRecheckMs);
+  const open = m.targets.filter((t) => resumesAt(t) === 0);
+  if (open.length === 0) return { holdMs: Math.max(1, Math.min(...m.targets.map(resumesAt)) - c.now) };
   const lastFailure = new Map<string, number>();
   c.history.forEach((h, i) => {
     if (h.outcome === 'failed') lastFailure.set(key(h.provider, h.provider_model), i);
@@ -44,6 +49,13 @@ function pick(m: ModelConfig, c: RouteContext): Route {
   if (fallback) return { target: fallback };
   const since = (t: ModelTarget) => lastFailure.get(key(t.provider, t.model!))!;
   return { target: open.reduce((a, b) => (since(b) < since(a) ? b : a)) };
+}
+
+/** Epoch ms at which a paused target is looked at again; 0 = not paused. */
+function pausedUntil(s: BreakerState | undefined, now: number, probeRecheckMs: number): number {
+  if (isOpen(s, now)) return s!.open_until;
+  if (isProbing(s, now)) return Math.min(s!.probe_until!, now + probeRecheckMs);
+  return 0;
 }
 
 const key = (provider: string, model: string) => `${provider}\u0000${model}`;

@@ -25,8 +25,10 @@ const pull: Record<Window, { concurrency: number; maxAckPending: number }> = {
 const BG_LANE_DEPTH = 512;
 /** Longest a handler holds a message while it waits for lane room (well inside the consumer's heartbeat cap). */
 const MAX_GATE_WAIT_MS = 60_000;
+/** How often an attempt held behind another attempt's probe looks again (the probe's outcome ends the wait). */
+const PROBE_RECHECK_MS = 1000;
 
-const deferred = new Counter({ name: 'reqrun_scheduler_deferred_total', help: 'Attempts put back in the queue by a rate limit or their window', labelNames: ['window', 'reason'] });
+const deferred = new Counter({ name: 'reqrun_scheduler_deferred_total', help: "Attempts put back in the queue by a rate limit, their window or another attempt's probe", labelNames: ['window', 'reason'] });
 const dispatched = new Counter({ name: 'reqrun_scheduler_dispatched_total', help: 'Attempts sent to a provider queue', labelNames: ['window', 'lane'] });
 
 /**
@@ -121,7 +123,7 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       if (!r || isTerminal(r.status)) return ack;
       history = r.history;
     }
-    const to = route(model, { now, random: Math.random, breaker: (p) => this.breakers.state(p), history, maxWaitMs: this.config.retry.max_delay_ms });
+    const to = route(model, { now, random: Math.random, breaker: (p) => this.breakers.state(p), history, maxWaitMs: this.config.retry.max_delay_ms, probeRecheckMs: PROBE_RECHECK_MS });
     const target = 'target' in to ? to.target : undefined;
     const scopes = target ? scopesFor(this.config, item.tenant, target) : [];
     const admission = item.attempt === 1 ? admit(item.window, createdAt!, now, w, scopes.length > 0) : ({ kind: 'go', share: 1, lane: 'fast', promoted: true } as const);
@@ -172,6 +174,12 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       ...(item.attempt === 1 ? { api: item.api, model: item.model, window: item.window, created_at: createdAt } : {}),
     };
     try {
+      // Claimed last, once nothing else can hold this attempt back: a lease whose attempt did not go would stall the provider.
+      if (this.breakers.halfOpen(target.provider) && !(await this.breakers.claimProbe(target.provider))) {
+        await this.release(held, item.id);
+        deferred.inc({ window: item.window, reason: 'probe' });
+        return retryIn(0); // routed again: this process's copy now shows the probe's holder (or the breaker's new state)
+      }
       await this.nats.bus.persist(this.nats.names.dispatch(target.provider, lane), dispatch, msgId(item));
     } catch (e) {
       await this.release(held, item.id);

@@ -22,7 +22,7 @@ describe('directTarget: a new request the scheduler would have nothing to decide
   it('is the one target of an asap request with no limits anywhere and its breaker closed', () => {
     expect(directTarget(config, 'free', 'one', 'asap', closed, now)).toEqual({ provider: 'mock', provider_model: 'inner' });
     expect(directTarget(config, 'default', 'one', 'asap', closed, now)).toEqual({ provider: 'mock', provider_model: 'inner' }); // an unconfigured (dev) tenant
-    expect(directTarget(config, 'free', 'one', 'asap', () => ({ state: 'open', failures: 5, open_until: now - 1 }) as never, now)).toBeDefined();
+    expect(directTarget(config, 'free', 'one', 'asap', () => ({ failures: 1, open_until: now - 1 }), now)).toBeDefined(); // a retry-after pause that has passed
   });
 
   it.each([
@@ -40,5 +40,9 @@ describe('directTarget: a new request the scheduler would have nothing to decide
 
   it('goes to the scheduler while the breaker is open (it routes around or holds)', () => {
     expect(directTarget(config, 'free', 'one', 'asap', () => ({ state: 'open', failures: 5, open_until: now + 1 }) as never, now)).toBeUndefined();
+  });
+
+  it('goes to the scheduler while the breaker is half-open (one probe at a time, claimed there)', () => {
+    expect(directTarget(config, 'free', 'one', 'asap', () => ({ failures: 5, open_until: now - 1 }), now)).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import type { Config } from '@reqrun/config';
-import { isLimited, isOpen, type BreakerState, type Window } from '@reqrun/contracts';
+import { isClosed, isLimited, type BreakerState, type Window } from '@reqrun/contracts';
 
 export interface DirectTarget {
   provider: string;
@@ -9,7 +9,7 @@ export interface DirectTarget {
 /**
  * Where a new request goes when the scheduler would have nothing to decide: the asap window (never held, never on the
  * background lane, cannot have expired yet), a model with one target, no rate limit or queue cap on its tenant, on
- * that provider or on the target, and the provider's breaker closed. Then the scheduler's answer is always "that target, fast lane,
+ * that provider or on the target, and the provider's breaker closed (not half-open: its one probe is the scheduler's to claim). Then the scheduler's answer is always "that target, fast lane,
  * now", and the ingress may publish the first attempt to the dispatch stream itself (same `Nats-Msg-Id`, `<id>:1`),
  * saving a stream write, a delivery, an ack and a round trip. Undefined for anything else: it goes to the scheduler.
  * Retries always go through the scheduler.
@@ -24,6 +24,6 @@ export function directTarget(
   const limits = config.tenants.find((x) => x.name === tenant)?.limits;
   if (limits?.max_queued !== undefined || isLimited(limits)) return undefined;
   if (isLimited(config.providers.find((p) => p.name === t.provider)?.limits) || isLimited(t.limits)) return undefined;
-  if (isOpen(breaker(t.provider), now)) return undefined;
+  if (!isClosed(breaker(t.provider), now, config.breaker)) return undefined;
   return { provider: t.provider, provider_model: t.model ?? model };
 }

@@ -55,4 +55,47 @@ describe('BreakerStore', () => {
     await sut.report('p3', { ok: true });
     expect(await buckets.breakers.get('p3')).toBeNull();
   });
+
+  describe('the half-open probe', () => {
+    let t = 1200;
+    const at = { now: () => t };
+    const halfOpen = async (key: string) => {
+      t = 1200;
+      await buckets.breakers.put(key, JSON.stringify({ failures: 3, open_until: 1000 }));
+    };
+    const stored = async (key: string) => (await buckets.breakers.get(key))?.json();
+
+    it('goes to exactly one of the callers racing for it across processes (compare-and-set) and within one', async () => {
+      await halfOpen('p4');
+      const processes = Array.from({ length: 4 }, () => new BreakerStore(buckets.breakers, at, policy));
+      const won = await Promise.all(processes.flatMap((s) => [s.claimProbe('p4'), s.claimProbe('p4'), s.claimProbe('p4')]));
+      expect(won.filter(Boolean)).toHaveLength(1);
+      expect(await stored('p4')).toEqual({ failures: 3, open_until: 1000, probe_until: 1700 });
+    });
+
+    it("is refused while the lease is live, claimed again once it ran out without an outcome, and the probe's failure re-opens the breaker", async () => {
+      await halfOpen('p5');
+      const [a, b] = [new BreakerStore(buckets.breakers, at, policy), new BreakerStore(buckets.breakers, at, policy)];
+      expect(await a.claimProbe('p5')).toBe(true);
+      t = 1699;
+      expect(await b.claimProbe('p5')).toBe(false);
+      expect(b.halfOpen('p5')).toBe(true); // the refused claim refreshed b's copy
+      t = 1700;
+      expect(await b.claimProbe('p5')).toBe(true);
+      expect(await stored('p5')).toEqual({ failures: 3, open_until: 1000, probe_until: 2200 });
+      expect(await b.report('p5', fail)).toEqual({ failures: 4, open_until: 2200 });
+      expect(await a.claimProbe('p5')).toBe(false);
+    });
+
+    it("lets everyone through, writing nothing, once the probe's success has closed the breaker", async () => {
+      await halfOpen('p6');
+      const [a, b] = [new BreakerStore(buckets.breakers, at, policy), new BreakerStore(buckets.breakers, at, policy)];
+      expect(await a.claimProbe('p6')).toBe(true);
+      await a.report('p6', { ok: true });
+      const revision = (await buckets.breakers.get('p6'))!.revision;
+      expect(await Promise.all([b.claimProbe('p6'), b.claimProbe('p6')])).toEqual([true, true]);
+      expect((await buckets.breakers.get('p6'))!.revision).toBe(revision);
+      expect(b.halfOpen('p6')).toBe(false);
+    });
+  });
 });

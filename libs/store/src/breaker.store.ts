@@ -1,15 +1,20 @@
 import type { KV, KvWatchEntry } from '@nats-io/kv';
 import type { QueuedIterator } from '@nats-io/nats-core';
-import { breakerAfter, closedBreaker, type BreakerPolicy, type BreakerState, type CallOutcome, type Clock } from '@reqrun/contracts';
+import {
+  breakerAfter, claimProbe, closedBreaker, isClosed, isHalfOpen, type BreakerPolicy, type BreakerState, type CallOutcome, type Clock,
+} from '@reqrun/contracts';
 import { isWrongLastSequence } from '@reqrun/messaging';
 
 /**
  * Every provider's circuit breaker, shared by all processes through one KV bucket (key = provider name).
  * Adapters report each call's outcome (a compare-and-set, and only when the state changes: a success on a closed
- * breaker costs nothing); schedulers read the local copy a KV watch keeps current, so routing never waits on NATS.
+ * breaker costs nothing); schedulers read the local copy a KV watch keeps current, so routing never waits on NATS,
+ * except to claim a half-open breaker's probe.
  */
 export class BreakerStore {
   private readonly seen = new Map<string, BreakerState>();
+  /** Per provider, the claim this process has in flight: its other callers share its answer instead of racing it in KV. */
+  private readonly claims = new Map<string, Promise<ProbeClaim>>();
   private watcher?: QueuedIterator<KvWatchEntry>;
   private watching?: Promise<void>;
 
@@ -40,6 +45,43 @@ export class BreakerStore {
     return this.seen.get(provider);
   }
 
+  /** Whether this process's copy shows the breaker half-open: a call needs the probe (`claimProbe`). */
+  halfOpen(provider: string): boolean {
+    return isHalfOpen(this.seen.get(provider), this.clock.now(), this.policy);
+  }
+
+  /**
+   * Whether the caller may call a provider it saw half-open: true when it won the probe (compare-and-set, one winner
+   * across every process) or the breaker has closed meanwhile; false while another caller's probe runs or it is open again.
+   */
+  async claimProbe(provider: string): Promise<boolean> {
+    const running = this.claims.get(provider);
+    if (running) return (await running) === 'closed';
+    const claim = this.claimInKv(provider).finally(() => this.claims.delete(provider));
+    this.claims.set(provider, claim);
+    return (await claim) !== 'refused';
+  }
+
+  private async claimInKv(provider: string): Promise<ProbeClaim> {
+    for (;;) {
+      const e = await this.kv.get(provider);
+      const current = e?.operation === 'PUT' ? e.json<BreakerState>() : closedBreaker;
+      const now = this.clock.now();
+      const next = claimProbe(current, now, this.policy);
+      if (!next) {
+        this.seen.set(provider, current); // fresher than the watch's copy: the caller's next routing sees the probe's holder
+        return isClosed(current, now, this.policy) ? 'closed' : 'refused';
+      }
+      try {
+        await this.kv.update(provider, JSON.stringify(next), e!.revision);
+        this.seen.set(provider, next);
+        return 'won';
+      } catch (err) {
+        if (!isWrongLastSequence(err)) throw err;
+      }
+    }
+  }
+
   /** Applies one call's outcome with compare-and-set; returns the stored state. */
   async report(provider: string, o: CallOutcome): Promise<BreakerState> {
     const known = this.seen.get(provider) ?? closedBreaker;
@@ -60,3 +102,5 @@ export class BreakerStore {
     }
   }
 }
+
+type ProbeClaim = 'won' | 'closed' | 'refused';
