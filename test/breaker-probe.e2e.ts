@@ -1,4 +1,6 @@
-import { names } from '@reqrun/contracts';
+import { Kvm } from '@nats-io/kv';
+import { connect } from '@nats-io/transport-node';
+import { names, type BreakerState } from '@reqrun/contracts';
 import { answer, failWith, metricValue, startFakeUpstream, startMesh, type FakeUpstream, type Mesh, type ReceivedCall } from '@reqrun/testing';
 import { pollRequest, post, readRecord } from './support/records.js';
 
@@ -14,6 +16,7 @@ const PROBE_MS = 800;
 const QUEUED = 5;
 let probeOk: FakeUpstream; // provider pa: its probe succeeds
 let probeFails: FakeUpstream; // provider pb: its first probe fails
+let probeRefused: FakeUpstream; // provider pc: its probe is answered with the request's own error (400)
 let mesh: Mesh;
 
 const accept = async (model: string, content: string): Promise<string> => {
@@ -45,7 +48,7 @@ const open = async (provider: string, model: string): Promise<{ open_until: numb
 };
 
 beforeAll(async () => {
-  [probeOk, probeFails] = await Promise.all([startFakeUpstream({ kind: 'openai' }), startFakeUpstream({ kind: 'openai' })]);
+  [probeOk, probeFails, probeRefused] = await Promise.all([1, 2, 3].map(() => startFakeUpstream({ kind: 'openai' })));
   mesh = await startMesh({
     apps: { scheduler: 2 },
     config: {
@@ -55,17 +58,19 @@ beforeAll(async () => {
       providers: [
         { name: 'pa', type: 'openai', base_url: probeOk.url },
         { name: 'pb', type: 'openai', base_url: probeFails.url },
+        { name: 'pc', type: 'openai', base_url: probeRefused.url },
       ],
       models: {
         'probe-ok': { targets: [{ provider: 'pa', model: 'pa-up' }] },
         'probe-fails': { targets: [{ provider: 'pb', model: 'pb-up' }] },
+        'probe-refused': { targets: [{ provider: 'pc', model: 'pc-up' }] },
       },
     },
   });
 }, 60_000);
 afterAll(async () => {
   await mesh?.stop();
-  await Promise.all([probeOk, probeFails].map((f) => f?.close()));
+  await Promise.all([probeOk, probeFails, probeRefused].map((f) => f?.close()));
 });
 
 describe('a half-open circuit breaker', () => {
@@ -109,5 +114,32 @@ describe('a half-open circuit breaker', () => {
     expect(rest.map((c) => c.at - probe.at).filter((ms) => ms < PROBE_MS)).toEqual([]); // ms after the probe
     // The failed probe's request fails (one attempt allowed); every other one completes.
     expect(done.map((r) => r.status).sort()).toEqual([...Array(QUEUED - 1).fill('completed'), 'failed']);
+  });
+
+  it("closes on a probe answered with the request's own error (the provider is up): the rest go without waiting out the probe's lease", async () => {
+    probeRefused.setDefault(failWith(503));
+    await open('pc', 'probe-refused');
+    probeRefused.setDefault(answer());
+    probeRefused.plan(null, failWith(400));
+    // Every probe claimed on pc from here on, as the breaker's key changes.
+    const nc = await connect({ servers: mesh.nats.url });
+    const claims = new Set<number>();
+    const watch = await (await new Kvm(nc).open(names('rr').breakersBucket)).watch({ key: 'pc' });
+    void (async () => {
+      for await (const e of watch) if (e.operation === 'PUT' && e.json<BreakerState>().probe_until) claims.add(e.json<BreakerState>().probe_until!);
+    })();
+    const before = probeRefused.calls.length;
+    const ids = await Promise.all(Array.from({ length: QUEUED }, (_, i) => accept('probe-refused', `held ${i}`)));
+
+    const done = await finished(ids);
+    const [probe, ...rest] = byArrival(probeRefused.calls.slice(before));
+    expect(probe.answered).toBe(400);
+    expect(rest).toHaveLength(QUEUED - 1);
+    expect(done.map((r) => r.status).sort()).toEqual([...Array(QUEUED - 1).fill('completed'), 'failed']);
+    expect(await breaker('pc')).toEqual({ failures: 0, open_until: 0 });
+    // One probe: without the 400 ending it, its lease would have run out and a second probe been claimed.
+    watch.stop();
+    await nc.close();
+    expect(claims.size).toBe(1);
   });
 });

@@ -153,7 +153,12 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
         if (chunks?.stale) return retryIn(0); // retried elsewhere meanwhile: see staleStream
         const error = describe(e, call.timedOut, p.timeout_ms);
         const retryAfterMs = e instanceof ProviderError ? e.retryAfterMs : 0;
-        if (error.retryable && adapter.breaker) this.report(p.name, { ok: false, retryAfterMs });
+        if (adapter.breaker) {
+          if (error.retryable) this.report(p.name, { ok: false, retryAfterMs });
+          // An answer that is the request's own fault (400, 401, 404, 422...) says the provider is up: it ends a
+          // failure streak, and a half-open breaker's probe, like a success.
+          else if (e instanceof ProviderError && e.statusCode) this.report(p.name, { ok: true });
+        }
         const facts: CallFacts = {
           latency_ms: latency(),
           ...(e instanceof ProviderError && e.statusCode ? { status_code: e.statusCode } : {}),
