@@ -20,7 +20,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const secret = () => `whsec_${randomBytes(24).toString('base64')}`;
 const user = (content: string) => [{ role: 'user', content }];
 
-interface Hit { path: string; at: number; headers: IncomingHttpHeaders; body: string }
+interface Hit { path: string; at: number; headers: IncomingHttpHeaders; body: string; status: number }
 /** Answers per path from a script (the last entry repeats); records every request. */
 class Receiver {
   readonly hits: Hit[] = [];
@@ -33,9 +33,9 @@ class Receiver {
       let body = '';
       req.on('data', (c) => (body += c));
       req.on('end', () => {
-        this.hits.push({ path: req.url!, at: Date.now(), headers: req.headers, body });
         const script = this.scripts.get(req.url!) ?? [{ status: 200 }];
         const next = script.length > 1 ? script.shift()! : script[0];
+        this.hits.push({ path: req.url!, at: Date.now(), headers: req.headers, body, status: next.status });
         res.writeHead(next.status, next.headers).end();
       });
     });
@@ -198,7 +198,9 @@ describe('retries', () => {
     const d = await until('delivered', async () => ((await delivery(kv, 'restart', `${receiver.url}/restart`, id))?.state === 'delivered' ? delivery(kv, 'restart', `${receiver.url}/restart`, id) : null));
     expect(d.attempts.at(-1).status).toBe(200);
     expect(d.attempts.slice(0, -1).every((a: any) => a.status === 500)).toBe(true);
-    expect(receiver.on('/restart').length).toBe(failedBefore + 1);
+    const hits = receiver.on('/restart').map((h) => ({ at: h.at, status: h.status }));
+    // Once: one 2xx, the only request after the restart (the failures before it are the script's).
+    expect({ delivered: hits.filter((h) => h.status === 200).length, after: hits.length - failedBefore, hits, attempts: d.attempts }).toMatchObject({ delivered: 1, after: 1 });
   });
 });
 

@@ -4,7 +4,7 @@ import { ConfigError, type Config, type WebhookConfig } from '@reqrun/config';
 import {
   type Api, webhookEndpointKey, webhookEventId, webhookPayload, webhookRetryDelay, webhookTypeFor, type LifecycleEvent, type WebhookEventType,
 } from '@reqrun/contracts';
-import { ack, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
+import { ack, isWrongLastSequence, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
 import { CONFIG, LOGGER, logConsumerError, Nats, type Logger } from '@reqrun/runtime';
 import { RequestStore } from '@reqrun/store';
 import { Counter, Histogram } from 'prom-client';
@@ -43,6 +43,8 @@ export interface WebhookDelivery {
   state: 'pending' | 'delivered' | 'failed' | 'disabled' | 'refused';
   first_at: number;
   next_at?: number;
+  /** While set and in the future, one delivery of the event is sending the next attempt (see `claim`). */
+  sending_until?: number;
   attempts: WebhookAttempt[];
 }
 
@@ -54,6 +56,9 @@ export interface DisabledEndpoint {
   reason: string;
   event_id: string;
 }
+
+/** How long past the send's own timeout a claimed attempt is left to its sender (it records the answer, or it died). */
+const CLAIM_MARGIN_MS = 5_000;
 
 interface Endpoint extends WebhookConfig {
   tenant: string;
@@ -136,10 +141,15 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     };
     if (d.state !== 'pending') return null;
     if (d.next_at !== undefined && d.next_at > now) return d.next_at - now;
+    if (d.sending_until !== undefined && d.sending_until > now) return d.sending_until - now; // another delivery is sending it
 
+    let rev = revision;
     if (await this.isDisabled(ep)) {
       d = { ...d, state: 'disabled', next_at: undefined };
     } else {
+      const claimed = await this.claim(key, d, rev, now);
+      if (claimed === null) return 0; // another delivery claimed it first: looked at again, its claim says how long to wait
+      rev = claimed;
       const body = JSON.stringify(webhookPayload(type, ev, api));
       const sentAt = new Date();
       const headers = {
@@ -152,15 +162,32 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
         at, duration_ms: Date.now() - at, ...(res.status !== undefined ? { status: res.status } : {}),
         ...(res.retryAfterMs !== undefined ? { retry_after_ms: res.retryAfterMs } : {}), ...(res.error ? { error: res.error } : {}),
       };
-      d = { ...d, attempts: [...d.attempts, attempt], ...this.after(d, res, Date.now()) };
+      const { sending_until: _sent, ...sent } = d;
+      d = { ...sent, attempts: [...d.attempts, attempt], ...this.after(d, res, Date.now()) };
       if (res.status === 410) await this.disable(ep, eventId);
       attemptsTotal.inc({ tenant: ev.tenant, outcome: d.state === 'pending' ? 'retrying' : d.state });
       attemptSeconds.observe({ tenant: ev.tenant }, attempt.duration_ms / 1000);
       this.log.info({ request_id: ev.id, event_id: eventId, type, tenant: ev.tenant, status: res.status, error: res.error, state: d.state }, 'webhook attempt');
     }
-    if (revision) await this.kv.update(key, JSON.stringify(d), revision);
+    if (rev) await this.kv.update(key, JSON.stringify(d), rev);
     else await this.kv.create(key, JSON.stringify(d));
     return d.state === 'pending' ? Math.max(0, d.next_at! - Date.now()) : null;
+  }
+
+  /**
+   * Takes the next attempt for this delivery before it is sent (compare-and-set): the new revision, or null when
+   * another delivery of the same message took it first. The server redelivers a message whose handler has not
+   * started within the ack wait (a process busy starting up holds it in its buffer), and both deliveries may then
+   * be handled at once: without the claim, both would send. A sender that dies leaves its claim to expire.
+   */
+  private async claim(key: string, d: WebhookDelivery, revision: number, now: number): Promise<number | null> {
+    const v = JSON.stringify({ ...d, sending_until: now + this.config.webhooks.timeout_ms + CLAIM_MARGIN_MS });
+    try {
+      return revision ? await this.kv.update(key, v, revision) : await this.kv.create(key, v);
+    } catch (e) {
+      if (isWrongLastSequence(e)) return null;
+      throw e;
+    }
   }
 
   /** The delivery's state after an attempt: 2xx delivered, 410 disabled, refused for good, else retried with backoff (retry-after a floor) until max age. */
