@@ -12,7 +12,7 @@ import { pollRequest, post, readRecord } from './support/records.js';
  * a comparison of arrival times, whatever the machine's load.
  */
 const COOLDOWN_MS = 2500;
-const PROBE_MS = 800;
+const PROBE_MS = 1500;
 const QUEUED = 5;
 let probeOk: FakeUpstream; // provider pa: its probe succeeds
 let probeFails: FakeUpstream; // provider pb: its first probe fails
@@ -80,6 +80,8 @@ describe('a half-open circuit breaker', () => {
     probeOk.setDefault(answer({ delayMs: PROBE_MS }));
     const before = probeOk.calls.length;
     const ids = await Promise.all(Array.from({ length: QUEUED }, (_, i) => accept('probe-ok', `held ${i}`)));
+    await until('the probe call', () => probeOk.calls.length > before, 15_000);
+    await until('both schedulers to show the provider paused behind its probe', () => schedulersSay('pa', 1));
 
     const done = await finished(ids);
     expect(done.map((r) => [r.status, r.attempts])).toEqual(ids.map(() => ['completed', 1]));
@@ -89,6 +91,7 @@ describe('a half-open circuit breaker', () => {
     // Nothing else reached the provider until the probe had answered.
     expect(rest.map((c) => c.at - probe.at).filter((ms) => ms < PROBE_MS)).toEqual([]); // ms after the probe
     expect(await breaker('pa')).toEqual({ failures: 0, open_until: 0 });
+    await until('both schedulers to show the provider resumed', () => schedulersSay('pa', 0));
   });
 
   it("re-opens on the probe's failure with that one call made; the next cool-down's probe closes it and the rest complete", async () => {
@@ -98,7 +101,8 @@ describe('a half-open circuit breaker', () => {
     const ids = await Promise.all(Array.from({ length: QUEUED }, (_, i) => accept('probe-fails', `held ${i}`)));
 
     await until('the first probe', () => probeFails.calls.length > before, 15_000);
-    await until('the schedulers to see the breaker open again', () => schedulersSay('pb', 1));
+    await until('the breaker to re-open', async () => (await breaker('pb')).open_until > first.open_until);
+    await until('the schedulers to see it', () => schedulersSay('pb', 1));
     const reopened = await breaker('pb');
     expect(reopened.open_until).toBeGreaterThan(first.open_until);
     expect(reopened.probe_until).toBeUndefined();

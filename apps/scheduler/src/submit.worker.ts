@@ -2,7 +2,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Config } from '@reqrun/config';
 import {
-  admit, deferFor, ErrorCode, promoteAtOf, isOpen, isTerminal, msgId, Window, type AttemptRecord, type DispatchItem, type HeldLimit, type Lane, type RequestRecord,
+  admit, deferFor, ErrorCode, promoteAtOf, isOpen, isProbing, isTerminal, msgId, Window, type AttemptRecord, type DispatchItem, type HeldLimit, type Lane, type RequestRecord,
   type SubmitItem,
 } from '@reqrun/contracts';
 import { ack, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
@@ -62,10 +62,13 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
     const { config, breakers } = this;
     new Gauge({
       name: 'reqrun_provider_paused',
-      help: "1 while the provider's circuit breaker is open and the scheduler routes around it",
+      help: "1 while the provider's circuit breaker is open, or half-open with its one probe call out, and the scheduler routes around it",
       labelNames: ['provider'],
       collect() {
-        for (const p of config.providers) this.set({ provider: p.name }, isOpen(breakers.state(p.name), Date.now()) ? 1 : 0);
+        for (const p of config.providers) {
+          const s = breakers.state(p.name);
+          this.set({ provider: p.name }, isOpen(s, Date.now()) || isProbing(s, Date.now()) ? 1 : 0);
+        }
       },
     });
     const n = this.nats.names;
