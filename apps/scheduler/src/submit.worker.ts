@@ -176,16 +176,21 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       id: item.id, tenant: item.tenant, attempt: item.attempt, provider: target.provider, provider_model: target.model ?? item.model, ...(held.length > 0 ? { held } : {}),
       ...(item.attempt === 1 ? { api: item.api, model: item.model, window: item.window, created_at: createdAt } : {}),
     };
+    let probing = false;
     try {
       // Claimed last, once nothing else can hold this attempt back: a lease whose attempt did not go would stall the provider.
-      if (this.breakers.halfOpen(target.provider) && !(await this.breakers.claimProbe(target.provider))) {
-        await this.release(held, item.id);
-        deferred.inc({ window: item.window, reason: 'probe' });
-        return retryIn(0); // routed again: this process's copy now shows the probe's holder (or the breaker's new state)
+      if (this.breakers.halfOpen(target.provider)) {
+        if (!(await this.breakers.claimProbe(target.provider))) {
+          await this.release(held, item.id);
+          deferred.inc({ window: item.window, reason: 'probe' });
+          return retryIn(0); // routed again: this process's copy now shows the probe's holder (or the breaker's new state)
+        }
+        probing = true;
       }
       await this.nats.bus.persist(this.nats.names.dispatch(target.provider, lane), dispatch, msgId(item));
     } catch (e) {
       await this.release(held, item.id);
+      if (probing) await this.breakers.releaseProbe(target.provider).catch(() => undefined); // else its lease runs out
       throw e;
     }
     dispatched.inc({ window: item.window, lane });

@@ -87,6 +87,21 @@ describe('BreakerStore', () => {
       expect(await a.claimProbe('p5')).toBe(false);
     });
 
+    it('gives a probe back when its attempt did not go, unless its outcome or another claim came first', async () => {
+      await halfOpen('p7');
+      const [a, b] = [new BreakerStore(buckets.breakers, at, policy), new BreakerStore(buckets.breakers, at, policy)];
+      expect(await a.claimProbe('p7')).toBe(true);
+      await a.releaseProbe('p7');
+      expect(await stored('p7')).toEqual({ failures: 3, open_until: 1000 });
+      expect(await b.claimProbe('p7')).toBe(true); // at once, not a lease later
+      await a.releaseProbe('p7'); // a's probe was given back already: b's stays
+      expect(await stored('p7')).toEqual({ failures: 3, open_until: 1000, probe_until: 1700 });
+      await b.report('p7', { ok: true });
+      const revision = (await buckets.breakers.get('p7'))!.revision;
+      await b.releaseProbe('p7'); // after the outcome: nothing to give back
+      expect((await buckets.breakers.get('p7'))!.revision).toBe(revision);
+    });
+
     it("lets everyone through, writing nothing, once the probe's success has closed the breaker", async () => {
       await halfOpen('p6');
       const [a, b] = [new BreakerStore(buckets.breakers, at, policy), new BreakerStore(buckets.breakers, at, policy)];

@@ -15,6 +15,8 @@ export class BreakerStore {
   private readonly seen = new Map<string, BreakerState>();
   /** Per provider, the claim this process has in flight: its other callers share its answer instead of racing it in KV. */
   private readonly claims = new Map<string, Promise<ProbeClaim>>();
+  /** Per provider, the lease (`probe_until`) of the last probe this process won: what `releaseProbe` may undo. */
+  private readonly won = new Map<string, number>();
   private watcher?: QueuedIterator<KvWatchEntry>;
   private watching?: Promise<void>;
 
@@ -75,7 +77,32 @@ export class BreakerStore {
       try {
         await this.kv.update(provider, JSON.stringify(next), e!.revision);
         this.seen.set(provider, next);
+        this.won.set(provider, next.probe_until!);
         return 'won';
+      } catch (err) {
+        if (!isWrongLastSequence(err)) throw err;
+      }
+    }
+  }
+
+  /**
+   * Gives back the probe this process won for an attempt that never went (its dispatch could not be stored), so the
+   * next attempt probes now rather than a cool-down later. Nothing when the lease is no longer that one (an outcome
+   * or another claim came first).
+   */
+  async releaseProbe(provider: string): Promise<void> {
+    const mine = this.won.get(provider);
+    if (mine === undefined) return;
+    this.won.delete(provider);
+    for (;;) {
+      const e = await this.kv.get(provider);
+      if (e?.operation !== 'PUT') return;
+      const { probe_until, ...released } = e.json<BreakerState>();
+      if (probe_until !== mine) return;
+      try {
+        await this.kv.update(provider, JSON.stringify(released), e.revision);
+        this.seen.set(provider, released);
+        return;
       } catch (err) {
         if (!isWrongLastSequence(err)) throw err;
       }
