@@ -65,24 +65,13 @@ export class BreakerStore {
   }
 
   private async claimInKv(provider: string): Promise<ProbeClaim> {
-    for (;;) {
-      const e = await this.kv.get(provider);
-      const current = e?.operation === 'PUT' ? e.json<BreakerState>() : closedBreaker;
-      const now = this.clock.now();
-      const next = claimProbe(current, now, this.policy);
-      if (!next) {
-        this.seen.set(provider, current); // fresher than the watch's copy: the caller's next routing sees the probe's holder
-        return isClosed(current, now, this.policy) ? 'closed' : 'refused';
-      }
-      try {
-        await this.kv.update(provider, JSON.stringify(next), e!.revision);
-        this.seen.set(provider, next);
-        this.won.set(provider, next.probe_until!);
-        return 'won';
-      } catch (err) {
-        if (!isWrongLastSequence(err)) throw err;
-      }
+    const { state, written, now } = await this.change(provider, (current, t) => claimProbe(current, t, this.policy));
+    if (written) {
+      this.won.set(provider, state.probe_until!);
+      return 'won';
     }
+    this.seen.set(provider, state); // fresher than the watch's copy: the caller's next routing sees the probe's holder
+    return isClosed(state, now, this.policy) ? 'closed' : 'refused';
   }
 
   /**
@@ -94,35 +83,37 @@ export class BreakerStore {
     const mine = this.won.get(provider);
     if (mine === undefined) return;
     this.won.delete(provider);
-    for (;;) {
-      const e = await this.kv.get(provider);
-      if (e?.operation !== 'PUT') return;
-      const { probe_until, ...released } = e.json<BreakerState>();
-      if (probe_until !== mine) return;
-      try {
-        await this.kv.update(provider, JSON.stringify(released), e.revision);
-        this.seen.set(provider, released);
-        return;
-      } catch (err) {
-        if (!isWrongLastSequence(err)) throw err;
-      }
-    }
+    await this.change(provider, ({ probe_until, ...released }) => (probe_until === mine ? released : undefined));
   }
 
   /** Applies one call's outcome with compare-and-set; returns the stored state. */
   async report(provider: string, o: CallOutcome): Promise<BreakerState> {
     const known = this.seen.get(provider) ?? closedBreaker;
     if (o.ok && breakerAfter(known, o, this.clock.now(), this.policy) === known) return known;
+    const { state } = await this.change(provider, (current, now) => {
+      const next = breakerAfter(current, o, now, this.policy);
+      return next === current ? undefined : next;
+    });
+    return state;
+  }
+
+  /**
+   * The one way a breaker is written: reads the stored state (closed when there is none), asks `decide` for the next
+   * one (undefined = leave it) and writes it with compare-and-set, deciding again after a lost race. Returns the
+   * state stored now, whether this call wrote it, and the time `decide` was asked at.
+   */
+  private async change(provider: string, decide: (current: BreakerState, now: number) => BreakerState | undefined): Promise<{ state: BreakerState; written: boolean; now: number }> {
     for (;;) {
       const e = await this.kv.get(provider);
       const current = e?.operation === 'PUT' ? e.json<BreakerState>() : closedBreaker;
-      const next = breakerAfter(current, o, this.clock.now(), this.policy);
-      if (next === current) return current;
+      const now = this.clock.now();
+      const next = decide(current, now);
+      if (!next) return { state: current, written: false, now };
       try {
         if (e) await this.kv.update(provider, JSON.stringify(next), e.revision);
         else await this.kv.create(provider, JSON.stringify(next));
         this.seen.set(provider, next);
-        return next;
+        return { state: next, written: true, now };
       } catch (err) {
         if (!isWrongLastSequence(err)) throw err;
       }
