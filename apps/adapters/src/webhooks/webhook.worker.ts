@@ -169,8 +169,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       attemptSeconds.observe({ tenant: ev.tenant }, attempt.duration_ms / 1000);
       this.log.info({ request_id: ev.id, event_id: eventId, type, tenant: ev.tenant, status: res.status, error: res.error, state: d.state }, 'webhook attempt');
     }
-    if (rev) await this.kv.update(key, JSON.stringify(d), rev);
-    else await this.kv.create(key, JSON.stringify(d));
+    await this.write(key, d, rev);
     return d.state === 'pending' ? Math.max(0, d.next_at! - Date.now()) : null;
   }
 
@@ -181,13 +180,17 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
    * be handled at once: without the claim, both would send. A sender that dies leaves its claim to expire.
    */
   private async claim(key: string, d: WebhookDelivery, revision: number, now: number): Promise<number | null> {
-    const v = JSON.stringify({ ...d, sending_until: now + this.config.webhooks.timeout_ms + CLAIM_MARGIN_MS });
     try {
-      return revision ? await this.kv.update(key, v, revision) : await this.kv.create(key, v);
+      return await this.write(key, { ...d, sending_until: now + this.config.webhooks.timeout_ms + CLAIM_MARGIN_MS }, revision);
     } catch (e) {
       if (isWrongLastSequence(e)) return null;
       throw e;
     }
+  }
+
+  /** Writes a delivery record over the revision it was read at (0 = none yet); its new revision. */
+  private write(key: string, d: WebhookDelivery, revision: number): Promise<number> {
+    return revision ? this.kv.update(key, JSON.stringify(d), revision) : this.kv.create(key, JSON.stringify(d));
   }
 
   /** The delivery's state after an attempt: 2xx delivered, 410 disabled, refused for good, else retried with backoff (retry-after a floor) until max age. */
