@@ -99,6 +99,16 @@ async function chunksOf(id: string): Promise<{ chunk: Chunk; msgId: string }[]> 
   return out;
 }
 
+/**
+ * The chunks of a stream that has ended. A completed request's `end` is stored just after its record says completed
+ * (the record decides how a stream ends, see Chunk), so a test that saw the record settle waits for it here.
+ */
+async function endedChunksOf(id: string): Promise<{ chunk: Chunk; msgId: string }[]> {
+  const lastType = async () => (await jsm.streams.getMessage(n.chunksStream, { last_by_subj: n.chunk(id) }).catch(() => null))?.json<Chunk>().type;
+  await until(async () => ['end', 'error'].includes((await lastType()) ?? ''));
+  return chunksOf(id);
+}
+
 const deltasOf = (cs: { chunk: Chunk }[]) => cs.map((c) => c.chunk).filter((c) => c.type === 'delta');
 const textOf = (cs: { chunk: Chunk }[]) => deltasOf(cs).map((c) => c.text).join('');
 
@@ -119,7 +129,7 @@ describe('streaming from the adapters', () => {
     const id = await submit(chat('stream these few words please'));
     const r = await settled(id);
     expect(r.status).toBe(Status.Completed);
-    const cs = await chunksOf(id);
+    const cs = await endedChunksOf(id);
     const text = (r.result as any).choices[0].message.content;
     expect(text).toBe('Mock reply to: stream these few words please');
     expect(deltasOf(cs).length).toBe(8);
@@ -147,8 +157,8 @@ describe('streaming from the adapters', () => {
     const stopped = await submit(chat('say STOP now', { stop: ['STOP'] }));
     const cut = await submit(chat('a long enough sentence to be cut short by the limit', { max_completion_tokens: 3 }));
     await Promise.all([settled(stopped), settled(cut)]);
-    expect((await chunksOf(stopped)).at(-1)!.chunk).toMatchObject({ type: 'end', finish_reason: 'stop', stop_sequence: 'STOP' });
-    const c = await chunksOf(cut);
+    expect((await endedChunksOf(stopped)).at(-1)!.chunk).toMatchObject({ type: 'end', finish_reason: 'stop', stop_sequence: 'STOP' });
+    const c = await endedChunksOf(cut);
     expect(c.at(-1)!.chunk).toMatchObject({ type: 'end', finish_reason: 'length' });
     expect(textOf(c)).toBe('Mock reply t');
   });
@@ -157,7 +167,7 @@ describe('streaming from the adapters', () => {
     const id = await submit(chat('second time lucky', { metadata: { mock_fail: 'retryable:1' } }));
     const r = await settled(id);
     expect(r).toMatchObject({ status: Status.Completed, attempts: 2 });
-    const cs = await chunksOf(id);
+    const cs = await endedChunksOf(id);
     expect(cs.every((c) => c.chunk.attempt === 2)).toBe(true);
     expect(cs.at(-1)!.chunk.type).toBe('end');
     expect(textOf(cs)).toBe('Mock reply to: second time lucky');
@@ -246,7 +256,7 @@ describe('streaming from the adapters', () => {
     const r = await settled(id, 30_000);
     expect(r).toMatchObject({ status: Status.Completed, attempts: 2 });
     expect(r.history[0]).toMatchObject({ outcome: 'failed', error: { code: 'worker_lost' } });
-    const cs = await chunksOf(id);
+    const cs = await endedChunksOf(id);
     expect(cs.every((c) => c.chunk.attempt === 2)).toBe(true);
     expect(textOf(cs)).toBe('Mock reply to: late start');
   }, 60_000);
@@ -259,7 +269,7 @@ describe('streaming from real wire formats (fake upstreams)', () => {
     const r = await settled(id);
     expect(r.status).toBe(Status.Completed);
     expect(openai.callsWith('chat-marker')[0].body).toMatchObject({ model: 'gpt-up', stream: true, stream_options: { include_usage: true } });
-    const cs = await chunksOf(id);
+    const cs = await endedChunksOf(id);
     expect(deltasOf(cs).length).toBeGreaterThan(2);
     expect(textOf(cs)).toBe('Hello from the fake chat stream, in several chunks.');
     expect((r.result as any).choices[0].message.content).toBe(textOf(cs));
@@ -276,7 +286,7 @@ describe('streaming from real wire formats (fake upstreams)', () => {
     const r = await settled(id);
     expect(r.status).toBe(Status.Completed);
     expect(openai.callsWith('resp-marker')[0].path).toBe('/v1/responses');
-    const cs = await chunksOf(id);
+    const cs = await endedChunksOf(id);
     expect(textOf(cs)).toBe('A streamed response, word by word.');
     expect(cs.at(-1)!.chunk).toMatchObject({ type: 'end', model: 'gpt-fake', finish_reason: 'stop' });
   });
@@ -286,7 +296,7 @@ describe('streaming from real wire formats (fake upstreams)', () => {
     const id = await submit({ model: 'claude-fake', max_tokens: 100, messages: [{ role: 'user', content: 'claude-marker' }], stop_sequences: ['END'], stream: true }, 'messages');
     const r = await settled(id);
     expect(r.status).toBe(Status.Completed);
-    const cs = await chunksOf(id);
+    const cs = await endedChunksOf(id);
     expect(deltasOf(cs).length).toBeGreaterThan(2);
     expect(textOf(cs)).toBe('Streamed by the fake Anthropic');
     expect((r.result as any).content[0].text).toBe(textOf(cs));
@@ -304,7 +314,7 @@ describe('streaming from real wire formats (fake upstreams)', () => {
 
     const r = await settled(retried);
     expect(r).toMatchObject({ status: Status.Completed, attempts: 2 });
-    const rc = await chunksOf(retried);
+    const rc = await endedChunksOf(retried);
     expect(rc.every((c) => c.chunk.attempt === 2)).toBe(true);
     expect(textOf(rc)).toBe('after one retry');
 
