@@ -109,6 +109,20 @@ describe('concurrency: leases', () => {
     expect(reserve(a.state, { concurrency: 1 }, ask('a'), 1).ok).toBe(true);
   });
 
+  it('a settlement that keeps the lease reconciles the tokens and leaves the running call its lease', () => {
+    const spec: LimitSpec = { concurrency: 1, tpm: 1000, period_s: 60 };
+    const a = reserve(emptyLimitState(), spec, ask('a', { tokens: 300 }), 0);
+    if (!a.ok) throw new Error('refused');
+    const kept = settle(a.state, spec, { id: 'a', slot: a.slot, requests: 0, tokens: -300, keepLease: true }, 1);
+    expect(kept.leases).toEqual(a.state.leases);
+    expect(kept.slots).toEqual([[a.slot, 1, 0]]);
+    expect(reserve(kept, spec, ask('b'), 2).ok).toBe(false);
+    // the call's own settlement releases it
+    const released = settle(kept, spec, { id: 'a', slot: a.slot, requests: 0, tokens: 0 }, 3);
+    expect(released.leases).toEqual({});
+    expect(reserve(released, spec, ask('b'), 4).ok).toBe(true);
+  });
+
   it('undoing a reservation gives the request back to the window', () => {
     const a = reserve(emptyLimitState(), { rpm: 1, period_s: 60 }, ask('a'), 0);
     if (!a.ok) throw new Error('refused');

@@ -129,13 +129,18 @@ export interface Settlement {
   requests: number;
   /** Real tokens minus the reserved ones (negative: a refund). */
   tokens: number;
+  /**
+   * Leave the request's lease in place: leases are per request, not per attempt or delivery, so a delivery that
+   * found the request running under another delivery (or a later attempt) would release that call's lease.
+   */
+  keepLease?: boolean;
 }
 
-/** Releases the lease and reconciles the reservation; a slot already out of the window needs no correction. */
+/** Releases the lease (unless kept) and reconciles the reservation; a slot already out of the window needs no correction. */
 export function settle(state: LimitState, spec: LimitSpec, st: Settlement, now: number): LimitState {
   const s = trim(state, spec, now);
   const leases = { ...s.leases };
-  delete leases[st.id];
+  if (!st.keepLease) delete leases[st.id];
   const slots = s.slots.map((x) => (x[0] === st.slot ? ([x[0], Math.max(0, x[1] + st.requests), Math.max(0, x[2] + st.tokens)] as [number, number, number]) : x));
   return { slots, leases };
 }
