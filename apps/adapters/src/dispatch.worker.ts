@@ -27,6 +27,14 @@ const upstreamLatency = new Histogram({
 });
 const upstreamInFlight = new Gauge({ name: 'reqrun_upstream_in_flight', help: 'Provider calls running now in this adapters process', labelNames: ['provider'] });
 
+/** What a delivery tells the settlement of its reservations. */
+interface SettleFacts {
+  /** Tokens the provider call used: 0 when this delivery made none, or it failed. */
+  usedTokens: number;
+  /** The request runs under another delivery of this attempt, or a later attempt: that one releases the lease. */
+  keepLease: boolean;
+}
+
 /** One consumer per configured provider: runs attempts, stores their outcome, hands retries back to the scheduler. */
 @Injectable()
 export class DispatchWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -80,7 +88,9 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
 
   /**
    * Runs the attempt on reservations that still cover a call made now (see CallPacer), then settles them (lease
-   * released, tokens reconciled with the real usage).
+   * released, tokens reconciled with the real usage). A copy of a running attempt's message, delivered to another
+   * process, paces before it can know it is a copy: a renewal takes the lease again under the same request id in the
+   * same write, so the running call keeps its lease, and the copy's settlement leaves it alone (see recover).
    */
   async handle(p: ProviderConfig, adapter: ProviderAdapter, item: DispatchItem, d: Delivery): Promise<Outcome> {
     let held = item.held ?? [];
@@ -90,25 +100,25 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
       if (!paced) return retryIn(0); // stopping
       held = paced;
     }
-    let used = 0;
-    const outcome = await this.attempt(p, adapter, item, { seq: d.streamSeq, count: d.deliveryCount }, (tokens) => (used = tokens));
+    const settlement: SettleFacts = { usedTokens: 0, keepLease: false };
+    const outcome = await this.attempt(p, adapter, item, { seq: d.streamSeq, count: d.deliveryCount }, settlement);
     // Not when the attempt goes on (a retry of this message, or another delivery of it running elsewhere)
-    if (outcome.kind === 'ack' || outcome.kind === 'drop') await this.settleHeld(item.id, held, used);
+    if (outcome.kind === 'ack' || outcome.kind === 'drop') await this.settleHeld(item.id, held, settlement);
     return outcome;
   }
 
   /** A lost settlement is not lost capacity for long: the lease expires by itself and a token reservation leaves the window. */
-  private async settleHeld(id: string, held: HeldLimit[], used: number): Promise<void> {
+  private async settleHeld(id: string, held: HeldLimit[], settlement: SettleFacts): Promise<void> {
     for (const h of held.filter((x) => needsSettle(x.spec))) {
-      await this.limits.settle(h.scope, h.spec, { id, slot: h.slot, requests: 0, tokens: used - h.tokens })
+      await this.limits.settle(h.scope, h.spec, { id, slot: h.slot, requests: 0, tokens: settlement.usedTokens - h.tokens, keepLease: settlement.keepLease })
         .catch((err) => this.log.warn({ err, scope: h.scope, request_id: id }, 'could not settle a rate-limit reservation'));
     }
   }
 
-  private async attempt(p: ProviderConfig, adapter: ProviderAdapter, item: DispatchItem, delivery: DeliveryRef, usedTokens: (n: number) => void): Promise<Outcome> {
+  private async attempt(p: ProviderConfig, adapter: ProviderAdapter, item: DispatchItem, delivery: DeliveryRef, settlement: SettleFacts): Promise<Outcome> {
     const started = await this.store.transition(item.tenant, item.id, { type: 'start', attempt: item.attempt, provider: p.name, provider_model: item.provider_model, delivery });
     if (!started) return this.noRecord.outcome(item); // not written yet (the submission goes first), or deleted
-    if (!started.changed) return this.recover(started.record, item, delivery);
+    if (!started.changed) return this.recover(started.record, item, delivery, settlement);
     this.lifecycle.changed(started);
     const record = started.record;
     // Only a streamed request writes chunks; every other one keeps the plain call.
@@ -170,7 +180,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
       }
       if (adapter.breaker) this.report(p.name, { ok: true });
       const { status_code, ...result } = answer;
-      usedTokens(result.usage.input_tokens + result.usage.output_tokens);
+      settlement.usedTokens = result.usage.input_tokens + result.usage.output_tokens;
       const facts: CallFacts = { latency_ms: latency(), ...(status_code ? { status_code } : {}) };
       // A stream's text is all stored before the request is stored as complete, and its `end` only after: the record
       // decides how the stream ends. A cancel that lands first ends it with its own chunk (this attempt writes no
@@ -200,8 +210,12 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     }
   }
 
-  /** The start was not a legal move: find out why and finish whatever an earlier delivery left undone. */
-  private async recover(r: RequestRecord, item: DispatchItem, delivery: DeliveryRef): Promise<Outcome> {
+  /**
+   * The start was not a legal move: find out why and finish whatever an earlier delivery left undone. This delivery
+   * runs no call, so it releases the request's lease only where no call of it runs either (ended, handed back, or
+   * its worker lost); a duplicate or a stale copy keeps it.
+   */
+  private async recover(r: RequestRecord, item: DispatchItem, delivery: DeliveryRef, settlement: SettleFacts): Promise<Outcome> {
     if (isTerminal(r.status)) {
       this.lifecycle.changed({ record: r }, { replayed: true }); // a crash may have come between the write and the wake-up
       return ack;
@@ -218,14 +232,19 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
         this.log.warn({ attempt: item.attempt, delivery, started_by: r.history.at(-1)?.delivery }, 'an older delivery of an attempt another adapter started (this process was frozen meanwhile): left to that one');
         return leave;
       }
-      if (verdict === 'duplicate') return ack;
+      if (verdict === 'duplicate') {
+        settlement.keepLease = true;
+        return ack;
+      }
       // Otherwise the worker that had it died mid-call (or NATS lost the delivery state in a restart). That attempt counts.
       const lost: RecordError = { code: 'worker_lost', message: 'The adapter running this attempt stopped before it finished.', status: 502, retryable: true };
       if (r.body.stream === true && (await this.closeLostStream(r, item, lost))) return ack;
       await this.fail(item, lost);
       return ack;
     }
-    return ack; // a stale duplicate of an attempt already handled
+    // A stale duplicate of an attempt already handled: the record is at a later attempt, whose call has the same lease.
+    settlement.keepLease = true;
+    return ack;
   }
 
   /**
