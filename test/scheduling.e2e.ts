@@ -1,16 +1,17 @@
-import { jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { msgId, names, Status, systemIds, type RequestRecord, type SubmitItem } from '@reqrun/contracts';
-import { startMesh, type Mesh } from '@reqrun/testing';
+import { msgId, names, Status, systemClock, systemIds, type DispatchItem, type RequestRecord, type SubmitItem } from '@reqrun/contracts';
+import { LimitStore } from '@reqrun/store';
+import { startApp, startMesh, type AppProcess, type Mesh } from '@reqrun/testing';
 import { get, pollRequest, post, readRecord } from './support/records.js';
 import { startUpstreamProcess, type UpstreamProcess } from './support/upstream-process.js';
 
 /**
  * Scheduling through the running mesh with two scheduler replicas, the mock provider and a fake OpenAI upstream: rate limits shared by
  * both replicas (counted where the provider receives the calls), token reservation under
- * concurrency, asap next to a standard backlog, promotion, expiry, cost, a full queue.
+ * concurrency, concurrency leases that outlive a duplicate delivery, asap next to a standard backlog, promotion, expiry, cost, a full queue.
  * Windows and limits are short (config); no test sleeps for more than a few seconds.
  */
 let mesh: Mesh;
@@ -48,7 +49,8 @@ beforeAll(async () => {
         { name: 'rl', type: 'openai', base_url: upstream.url, limits: { rpm: 20, period_s: 1 } },
         { name: 'tl', type: 'openai', base_url: upstream.url },
         { name: 'tk', type: 'mock', limits: { tpm: 1050, period_s: 1 } },
-        { name: 'one', type: 'mock', limits: { concurrency: 1 } },
+        // one handler slot a lane per adapters process: a message for 'one' goes to a process not running a call on it
+        { name: 'one', type: 'mock', concurrency: 1, limits: { concurrency: 1 } },
       ],
       models: {
         'mock-1': { targets: [{ provider: 'mock' }], price: { input_per_mtok: 1, output_per_mtok: 2 } },
@@ -125,6 +127,65 @@ describe('rate limits shared by two scheduler replicas', () => {
     // 50 × ~105 tokens at 1050 a second: not in one burst
     expect(Date.now() - started).toBeGreaterThanOrEqual(3000);
   }, 60_000);
+});
+
+describe('concurrency leases', () => {
+  // A second adapters process, as a deployment has: a copy of a running attempt's dispatch message goes to the process
+  // that is not running it (each has one slot for 'one'), which is where a copy can release the lease.
+  let spare: AppProcess;
+  let limits: LimitStore;
+  beforeAll(async () => {
+    spare = await startApp({ app: 'adapters', natsUrl: mesh.nats.url, configFile: mesh.configFile });
+    limits = new LimitStore(await new Kvm(nc).open(n.limitsBucket), systemClock);
+  }, 60_000);
+  afterAll(() => spare?.stop());
+
+  const leases = async () => (await limits.read('provider.one')).leases;
+  /** Until the adapters have taken every message for 'one' and acked all but the running attempt's. */
+  const onlyRunningLeft = async () => {
+    const jsm = await jetstreamManager(nc);
+    const until = Date.now() + 10_000;
+    for (;;) {
+      const c = await jsm.consumers.info(n.dispatchStream, n.adapterConsumer('one', 'fast'));
+      if (c.num_pending === 0 && c.num_ack_pending === 1) return;
+      if (Date.now() > until) throw new Error(`dispatch for 'one': ${c.num_pending} pending, ${c.num_ack_pending} unacked`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  /**
+   * A slow call on 'one' (concurrency 1) runs attempt `attempt`; meanwhile `copyOf` its dispatch message is delivered
+   * and acked. The call keeps its lease, so a second request starts only once the call has ended; at the end no
+   * lease is left.
+   */
+  async function leaseSurvives(attempt: number, metadata: Record<string, string>, copyOf: (running: DispatchItem) => DispatchItem) {
+    const first = await accept(chat('a long call', { model: 'one-1', completion_window: 'asap', metadata: { mock_latency_ms: '3000', ...metadata } }));
+    await pollRequest(mesh.url, first, (x) => x.status === 'in_progress' && x.attempts === attempt, 15_000);
+    // the running attempt's message, still in the work-queue stream (unacked)
+    const running = (await (await jetstreamManager(nc)).streams.getMessage(n.dispatchStream, { last_by_subj: n.dispatch('one') }))!.json<DispatchItem>();
+    expect(running).toMatchObject({ id: first, attempt, held: [{ scope: 'provider.one', spec: { concurrency: 1 } }] });
+    expect(Object.keys(await leases())).toEqual([first]);
+    const copy = copyOf(running);
+    // Its own msgID: the stream drops a copy with the same one for 2 minutes (a copy the product sends comes later).
+    await jetstream(nc).publish(n.dispatch('one'), JSON.stringify(copy), { msgID: `${msgId(copy)}:copy` });
+    await onlyRunningLeft();
+    expect(Object.keys(await leases())).toEqual([first]);
+    const second = await accept(chat('after the long call', { model: 'one-1', completion_window: 'asap' }));
+    await allDone([first, second], 20_000);
+    const [a, b] = await records([first, second]);
+    expect([a.status, b.status]).toEqual([Status.Completed, Status.Completed]);
+    expect(a.history.length).toBe(attempt);
+    expect(b.history[0].started_at).toBeGreaterThanOrEqual(a.history.at(-1)!.ended_at!);
+    expect(await leases()).toEqual({});
+  }
+
+  it('another message for the running attempt (the scheduler sent it again) does not release its lease', async () => {
+    await leaseSurvives(1, {}, (running) => running);
+  }, 40_000);
+
+  it('a message for an earlier attempt, delivered while a later attempt runs, does not release its lease', async () => {
+    await leaseSurvives(2, { mock_fail: 'retryable:1' }, (running) => ({ ...running, attempt: 1 }));
+  }, 40_000);
 });
 
 describe('completion windows', () => {
