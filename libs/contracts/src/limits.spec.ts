@@ -150,6 +150,16 @@ describe('calls that come late: a reservation covers a call only while fresh, th
     expect(reserve(moved.state, spec, ask('new'), 400).ok).toBe(false);
   });
 
+  it('renewing keeps the request its lease, in the same change: a copy of a running attempt that renews takes no second one', () => {
+    const spec: LimitSpec = { rpm: 20, period_s: 1, concurrency: 1 };
+    const a = reserve(emptyLimitState(), spec, ask('a'), 0);
+    if (!a.ok) throw new Error('refused');
+    const moved = renew(a.state, spec, { slot: a.slot, tokens: 0 }, ask('a'), 2000);
+    if (!moved.ok) throw new Error('refused');
+    expect(Object.keys(moved.state.leases)).toEqual(['a']);
+    expect(reserve(moved.state, spec, ask('b'), 2001).ok).toBe(false);
+  });
+
   it('dispatches held back (an adapter frozen for 2.5 s) and then taken together still make at most the limit of calls in any second', () => {
     // The scheduler reserves as fast as the limit allows; the adapters take nothing for the first 2.5 s, then take
     // what waited and what comes, each after 0–300 ms (a seeded spread); a stale reservation is renewed, waiting
