@@ -1,7 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Config, ProviderConfig } from '@reqrun/config';
 import {
-  chunkMsgId, costOf, isTerminal, msgId, type Chunk, ReqRunError, retryDelay, Status, type CallFacts, type CallOutcome, type CanonicalResult, type DeliveryRef, type DispatchItem, type HeldLimit, needsSettle, systemClock, type Usage, type RecordError, type RequestRecord,
+  chunkMsgId, costOf, isTerminal, msgId, type Chunk, ReqRunError, retryDelay, Status, type CallFacts, type CallOutcome, type CanonicalResult, type DeliveryRef, type DispatchItem, type HeldLimit, leaseKey, needsSettle, systemClock, type Usage, type RecordError, type RequestRecord,
   type SubmitItem,
 } from '@reqrun/contracts';
 import { ack, leave, retryIn, runConsumer, type Delivery, type Outcome, type RunningConsumer } from '@reqrun/messaging';
@@ -31,7 +31,7 @@ const upstreamInFlight = new Gauge({ name: 'reqrun_upstream_in_flight', help: 'P
 interface SettleFacts {
   /** Tokens the provider call used: 0 when this delivery made none, or it failed. */
   usedTokens: number;
-  /** The request runs under another delivery of this attempt, or a later attempt: that one releases the lease. */
+  /** This attempt runs under another delivery: that one releases the attempt's lease. */
   keepLease: boolean;
 }
 
@@ -89,29 +89,29 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
   /**
    * Runs the attempt on reservations that still cover a call made now (see CallPacer), then settles them (lease
    * released, tokens reconciled with the real usage). A copy of a running attempt's message, delivered to another
-   * process, paces before it can know it is a copy: a renewal takes the lease again under the same request id in the
-   * same write, so the running call keeps its lease, and the copy's settlement leaves it alone (see recover).
+   * process, paces before it can know it is a copy: a renewal takes the lease again under the same key in the same
+   * write, so the running call keeps its lease, and the copy's settlement leaves it alone (see recover).
    */
   async handle(p: ProviderConfig, adapter: ProviderAdapter, item: DispatchItem, d: Delivery): Promise<Outcome> {
     let held = item.held ?? [];
     // A duplicate delivery of an attempt running here calls nothing (see recover): its reservations stay as they are.
     if (held.length > 0 && !this.inFlight.has(item.id)) {
-      const paced = await this.pacer.pace(item.id, held, p.timeout_ms + 2 * this.config.nats.ack_wait_ms, d.signal);
+      const paced = await this.pacer.pace(leaseKey(item), held, p.timeout_ms + 2 * this.config.nats.ack_wait_ms, d.signal);
       if (!paced) return retryIn(0); // stopping
       held = paced;
     }
     const settlement: SettleFacts = { usedTokens: 0, keepLease: false };
     const outcome = await this.attempt(p, adapter, item, { seq: d.streamSeq, count: d.deliveryCount }, settlement);
     // Not when the attempt goes on (a retry of this message, or another delivery of it running elsewhere)
-    if (outcome.kind === 'ack' || outcome.kind === 'drop') await this.settleHeld(item.id, held, settlement);
+    if (outcome.kind === 'ack' || outcome.kind === 'drop') await this.settleHeld(item, held, settlement);
     return outcome;
   }
 
   /** A lost settlement is not lost capacity for long: the lease expires by itself and a token reservation leaves the window. */
-  private async settleHeld(id: string, held: HeldLimit[], settlement: SettleFacts): Promise<void> {
+  private async settleHeld(item: DispatchItem, held: HeldLimit[], settlement: SettleFacts): Promise<void> {
     for (const h of held.filter((x) => needsSettle(x.spec))) {
-      await this.limits.settle(h.scope, h.spec, { id, slot: h.slot, requests: 0, tokens: settlement.usedTokens - h.tokens, keepLease: settlement.keepLease })
-        .catch((err) => this.log.warn({ err, scope: h.scope, request_id: id }, 'could not settle a rate-limit reservation'));
+      await this.limits.settle(h.scope, h.spec, { id: leaseKey(item), slot: h.slot, requests: 0, tokens: settlement.usedTokens - h.tokens, keepLease: settlement.keepLease })
+        .catch((err) => this.log.warn({ err, scope: h.scope, request_id: item.id }, 'could not settle a rate-limit reservation'));
     }
   }
 
@@ -212,8 +212,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
 
   /**
    * The start was not a legal move: find out why and finish whatever an earlier delivery left undone. This delivery
-   * runs no call, so it releases the request's lease only where no call of it runs either (ended, handed back, or
-   * its worker lost); a duplicate or a stale copy keeps it.
+   * runs no call, so it keeps its attempt's lease only where a call of that attempt runs elsewhere (a duplicate).
    */
   private async recover(r: RequestRecord, item: DispatchItem, delivery: DeliveryRef, settlement: SettleFacts): Promise<Outcome> {
     if (isTerminal(r.status)) {
@@ -242,9 +241,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
       await this.fail(item, lost);
       return ack;
     }
-    // A stale duplicate of an attempt already handled: the record is at a later attempt, whose call has the same lease.
-    settlement.keepLease = true;
-    return ack;
+    return ack; // a stale duplicate of an attempt already handled (a later attempt's call has a lease of its own)
   }
 
   /**

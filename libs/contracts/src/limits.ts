@@ -6,7 +6,7 @@
  * its slot, plus SKEW_MS, so it is forgotten a little later than it happened: in any `period_s` (+ SKEW_MS) ending at
  * a reservation, the counted total is at least the true one, so the limit is never exceeded.
  * The state stays small whatever the traffic: at most SLOTS + 1 slots and `concurrency` leases.
- * concurrency: a lease per running attempt, released when it ends; a lease whose holder died expires by itself.
+ * concurrency: a lease per running attempt (`leaseKey`), released when it ends; a lease whose holder died expires by itself.
  * Tokens: reserved before dispatch (an estimate from the prompt and max_tokens), reconciled with the real usage
  * after: the slot the reservation went into is corrected, so concurrent requests cannot overshoot a tpm limit.
  */
@@ -21,7 +21,7 @@ export interface LimitSpec {
 export interface LimitState {
   /** [slot start ms, requests, tokens], oldest first. */
   slots: [number, number, number][];
-  /** request id -> lease expiry, epoch ms. */
+  /** leaseKey (request id and attempt) -> lease expiry, epoch ms. */
   leases: Record<string, number>;
 }
 
@@ -44,7 +44,14 @@ export const isLimited = (s: LimitSpec | undefined): s is LimitSpec => !!s && (s
 /** Whether a reservation in this scope must be settled when its attempt ends (a lease to release, tokens to reconcile). */
 export const needsSettle = (s: LimitSpec): boolean => s.tpm !== undefined || s.concurrency !== undefined;
 
+/**
+ * A lease is an attempt's, not its request's: the end of attempt N, settled just after the retry is handed back, must
+ * not release attempt N+1's lease if the scheduler has already taken it.
+ */
+export const leaseKey = (attempt: { id: string; attempt: number }): string => `${attempt.id}:${attempt.attempt}`;
+
 export interface Ask {
+  /** The lease's key (leaseKey). */
   id: string;
   tokens: number;
   /** How long the lease lives if it is never released (the holder died): longer than one attempt can take. */
@@ -122,6 +129,7 @@ export function renew(state: LimitState, spec: LimitSpec, old: { slot: number; t
 }
 
 export interface Settlement {
+  /** The lease's key (leaseKey). */
   id: string;
   /** The slot the reservation went into. */
   slot: number;
@@ -130,8 +138,8 @@ export interface Settlement {
   /** Real tokens minus the reserved ones (negative: a refund). */
   tokens: number;
   /**
-   * Leave the request's lease in place: leases are per request, not per attempt or delivery, so a delivery that
-   * found the request running under another delivery (or a later attempt) would release that call's lease.
+   * Leave the lease in place: it is the attempt's, not one delivery's, so a delivery that found its attempt running
+   * under another one would release that call's lease.
    */
   keepLease?: boolean;
 }
