@@ -140,51 +140,68 @@ describe('concurrency leases', () => {
   }, 60_000);
   afterAll(() => spare?.stop());
 
-  const leases = async () => (await limits.read('provider.one')).leases;
-  /** Until the adapters have taken every message for 'one' and acked all but the running attempt's. */
-  const onlyRunningLeft = async () => {
+  const limitState = () => limits.read('provider.one');
+  const leases = async () => Object.keys((await limitState()).leases);
+  const reserved = async () => (await limitState()).slots.reduce((sum, [, requests]) => sum + requests, 0);
+  /** Until a consumer has taken every message and acked all but `unacked`. */
+  const handled = async (stream: string, consumer: string, unacked: number) => {
     const jsm = await jetstreamManager(nc);
     const until = Date.now() + 10_000;
     for (;;) {
-      const c = await jsm.consumers.info(n.dispatchStream, n.adapterConsumer('one', 'fast'));
-      if (c.num_pending === 0 && c.num_ack_pending === 1) return;
-      if (Date.now() > until) throw new Error(`dispatch for 'one': ${c.num_pending} pending, ${c.num_ack_pending} unacked`);
+      const c = await jsm.consumers.info(stream, consumer);
+      if (c.num_pending === 0 && c.num_ack_pending === unacked) return;
+      if (Date.now() > until) throw new Error(`${consumer}: ${c.num_pending} pending, ${c.num_ack_pending} unacked`);
       await new Promise((r) => setTimeout(r, 50));
     }
   };
+  // Its own msgID: the stream drops a copy with the same one for 2 minutes (a copy the product sends comes later).
+  const copyMsgId = (item: { id: string; attempt: number }) => ({ msgID: `${msgId(item)}:copy` });
 
   /**
-   * A slow call on 'one' (concurrency 1) runs attempt `attempt`; meanwhile `copyOf` its dispatch message is delivered
-   * and acked. The call keeps its lease, so a second request starts only once the call has ended; at the end no
-   * lease is left.
+   * A slow call on 'one' (concurrency 1) runs attempt `attempt`; meanwhile `sendCopy` sends a copy of its work and
+   * waits until it is handled. The call keeps its lease, so a second request starts only once the call has ended; the
+   * copy reserved nothing that stays; at the end no lease is left.
    */
-  async function leaseSurvives(attempt: number, metadata: Record<string, string>, copyOf: (running: DispatchItem) => DispatchItem) {
+  async function leaseSurvives(attempt: number, metadata: Record<string, string>, sendCopy: (running: DispatchItem) => Promise<void>) {
     const first = await accept(chat('a long call', { model: 'one-1', completion_window: 'asap', metadata: { mock_latency_ms: '3000', ...metadata } }));
     await pollRequest(mesh.url, first, (x) => x.status === 'in_progress' && x.attempts === attempt, 15_000);
     // the running attempt's message, still in the work-queue stream (unacked)
     const running = (await (await jetstreamManager(nc)).streams.getMessage(n.dispatchStream, { last_by_subj: n.dispatch('one') }))!.json<DispatchItem>();
     expect(running).toMatchObject({ id: first, attempt, held: [{ scope: 'provider.one', spec: { concurrency: 1 } }] });
-    expect(Object.keys(await leases())).toEqual([first]);
-    const copy = copyOf(running);
-    // Its own msgID: the stream drops a copy with the same one for 2 minutes (a copy the product sends comes later).
-    await jetstream(nc).publish(n.dispatch('one'), JSON.stringify(copy), { msgID: `${msgId(copy)}:copy` });
-    await onlyRunningLeft();
-    expect(Object.keys(await leases())).toEqual([first]);
+    expect(await leases()).toEqual([`${first}:${attempt}`]);
+    const before = await reserved();
+    await sendCopy(running);
+    expect(await leases()).toEqual([`${first}:${attempt}`]);
+    expect(await reserved()).toBe(before);
     const second = await accept(chat('after the long call', { model: 'one-1', completion_window: 'asap' }));
     await allDone([first, second], 20_000);
     const [a, b] = await records([first, second]);
     expect([a.status, b.status]).toEqual([Status.Completed, Status.Completed]);
     expect(a.history.length).toBe(attempt);
     expect(b.history[0].started_at).toBeGreaterThanOrEqual(a.history.at(-1)!.ended_at!);
-    expect(await leases()).toEqual({});
+    expect(await leases()).toEqual([]);
   }
+  const copyDispatch = (edit: (running: DispatchItem) => DispatchItem) => async (running: DispatchItem) => {
+    const copy = edit(running);
+    await jetstream(nc).publish(n.dispatch('one'), JSON.stringify(copy), copyMsgId(copy));
+    await handled(n.dispatchStream, n.adapterConsumer('one', 'fast'), 1);
+  };
 
   it('another message for the running attempt (the scheduler sent it again) does not release its lease', async () => {
-    await leaseSurvives(1, {}, (running) => running);
+    await leaseSurvives(1, {}, copyDispatch((running) => running));
   }, 40_000);
 
   it('a message for an earlier attempt, delivered while a later attempt runs, does not release its lease', async () => {
-    await leaseSurvives(2, { mock_fail: 'retryable:1' }, (running) => ({ ...running, attempt: 1 }));
+    await leaseSurvives(2, { mock_fail: 'retryable:1' }, copyDispatch((running) => ({ ...running, attempt: 1 })));
+  }, 40_000);
+
+  it('a submission handled twice (a redelivery taken for lost) gives back what its second handling reserved, and leaves the lease', async () => {
+    await leaseSurvives(1, {}, async (running) => {
+      const r = await readRecord(mesh.nats.url, running.id);
+      const item: SubmitItem = { id: r.id, tenant: r.tenant, attempt: 1, model: r.model, window: r.window, api: r.api, created_at: r.created_at };
+      await jetstream(nc).publish(n.submit(r.window, r.tenant), JSON.stringify(item), copyMsgId(item));
+      await handled(n.submitStream, n.schedulerConsumer(r.window), 0);
+    });
   }, 40_000);
 });
 

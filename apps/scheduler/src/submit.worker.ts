@@ -2,7 +2,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Config } from '@reqrun/config';
 import {
-  admit, deferFor, ErrorCode, promoteAtOf, isOpen, isProbing, isTerminal, msgId, Window, type AttemptRecord, type DispatchItem, type HeldLimit, type Lane, type RequestRecord,
+  admit, type Ask, deferFor, ErrorCode, promoteAtOf, isOpen, isProbing, isTerminal, leaseKey, msgId, Window, type AttemptRecord, type DispatchItem, type HeldLimit, type Lane, type RequestRecord,
   type SubmitItem,
 } from '@reqrun/contracts';
 import { ack, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
@@ -165,7 +165,7 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       const tokens = scopes.some((s) => s.spec.tpm !== undefined) ? reserveTokens(toCanonical(r.api, r.body)) : 0;
       const p = this.config.providers.find((x) => x.name === target.provider)!;
       const leaseMs = p.timeout_ms + this.config.nats.ack_wait_ms * 2;
-      const got = await this.reserveAll(scopes, { id: item.id, tokens, leaseMs, share });
+      const got = await this.reserveAll(scopes, item, { tokens, leaseMs, share });
       if ('waitMs' in got) {
         deferred.inc({ window: item.window, reason: 'limit' });
         return retryIn(later(got.waitMs));
@@ -181,15 +181,21 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       // Claimed last, once nothing else can hold this attempt back: a lease whose attempt did not go would stall the provider.
       if (this.breakers.halfOpen(target.provider)) {
         if (!(await this.breakers.claimProbe(target.provider))) {
-          await this.release(held, item.id);
+          await this.release(held, item);
           deferred.inc({ window: item.window, reason: 'probe' });
           return retryIn(0); // routed again: this process's copy now shows the probe's holder (or the breaker's new state)
         }
         probing = true;
       }
-      await this.nats.bus.persist(this.nats.names.dispatch(target.provider, lane), dispatch, msgId(item));
+      if (!(await this.nats.bus.persist(this.nats.names.dispatch(target.provider, lane), dispatch, msgId(item)))) {
+        // This submission was handled twice (a redelivery of a message taken for lost): the first dispatch of the
+        // attempt went, with its reservations and lease; these are undone, the lease left to the attempt.
+        await this.release(held, item, { keepLease: true });
+        if (probing) await this.breakers.releaseProbe(target.provider).catch(() => undefined);
+        return ack;
+      }
     } catch (e) {
-      await this.release(held, item.id);
+      await this.release(held, item);
       if (probing) await this.breakers.releaseProbe(target.provider).catch(() => undefined); // else its lease runs out
       throw e;
     }
@@ -199,12 +205,12 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /** Reserves in every scope or in none: a refusal undoes the scopes already taken. */
-  private async reserveAll(scopes: ReturnType<typeof scopesFor>, ask: { id: string; tokens: number; leaseMs: number; share: number }): Promise<{ held: HeldLimit[] } | { waitMs: number }> {
+  private async reserveAll(scopes: ReturnType<typeof scopesFor>, item: SubmitItem, ask: Omit<Ask, 'id'>): Promise<{ held: HeldLimit[] } | { waitMs: number }> {
     const held: HeldLimit[] = [];
     for (const s of scopes) {
-      const r = await this.limits.reserve(s.scope, s.spec, ask);
+      const r = await this.limits.reserve(s.scope, s.spec, { id: leaseKey(item), ...ask });
       if (!r.ok) {
-        await this.release(held, ask.id);
+        await this.release(held, item);
         return { waitMs: r.waitMs };
       }
       held.push({ scope: s.scope, spec: s.spec, slot: r.slot, tokens: ask.tokens });
@@ -212,9 +218,9 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
     return { held };
   }
 
-  private async release(held: HeldLimit[], id: string): Promise<void> {
+  private async release(held: HeldLimit[], item: SubmitItem, o: { keepLease?: boolean } = {}): Promise<void> {
     for (const h of held) {
-      await this.limits.settle(h.scope, h.spec, { id, slot: h.slot, requests: -1, tokens: -h.tokens }).catch((err) => this.log.warn({ err, scope: h.scope }, 'could not undo a rate-limit reservation'));
+      await this.limits.settle(h.scope, h.spec, { id: leaseKey(item), slot: h.slot, requests: -1, tokens: -h.tokens, ...o }).catch((err) => this.log.warn({ err, scope: h.scope }, 'could not undo a rate-limit reservation'));
     }
   }
 }
