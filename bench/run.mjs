@@ -3,7 +3,7 @@
 // noisy machine; and streaming (`stream: true`): time to first token and total time, through the mesh and straight
 // from the mock upstream streaming the same pieces at the same pace.
 // Usage: npm run bench [-- --duration S --connections N --warmup S --only baseline,sync,async,accept,streaming,backlog --backlog N
-//                         --chunk-delay MS --profile DIR --json path]
+//                         --chunk-delay MS --ingress N --profile DIR --json path]
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -39,12 +39,13 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     probe: { type: 'string' },
     'node-args': { type: 'string' },
+    ingress: { type: 'string', default: '1' },
     json: { type: 'string', default: resolve(here, 'results', 'latest.json') },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
-  console.log(`npm run bench -- [--duration S=10] [--connections N=64] [--warmup S=2] [--only ${SCENARIOS.join(',')}] [--backlog N=20000] [--chunk-delay MS=10] [--profile DIR] [--json path=bench/results/latest.json]`);
+  console.log(`npm run bench -- [--duration S=10] [--connections N=64] [--warmup S=2] [--only ${SCENARIOS.join(',')}] [--backlog N=20000] [--chunk-delay MS=10] [--ingress N=1] [--profile DIR] [--json path=bench/results/latest.json]`);
   process.exit(0);
 }
 const positive = (name, v, allowZero = false) => {
@@ -66,6 +67,8 @@ const opts = {
   profile: args.profile ? resolve(args.profile) : undefined,
   probe: args.probe ? resolve(args.probe) : undefined,
   nodeArgs: args['node-args'] ? args['node-args'].split(' ').filter(Boolean) : [],
+  // Ingress replicas: the load's connections are spread over them (the front door scaled out, as a deployment does).
+  ingress: Math.round(positive('ingress', args.ingress)),
 };
 for (const s of opts.only) {
   if (!SCENARIOS.includes(s)) {
@@ -320,6 +323,12 @@ function msgsPerRequest(a, b, requests) {
 }
 
 const adaptersUrl = () => state.mesh.apps.find((a) => a.app === 'adapters').url;
+/** The chat endpoint of every ingress replica (autocannon spreads its connections over them); one URL when one. */
+const meshChat = () => {
+  const urls = state.mesh.apps.filter((a) => a.app === 'ingress').map((a) => `${a.url}/v1/chat/completions`);
+  return urls.length > 1 ? urls : urls[0];
+};
+const oneUrl = (url) => (Array.isArray(url) ? url[0] : url);
 const mockCalls = () => metricValue(`${adaptersUrl()}/metrics`, 'reqrun_upstream_calls_total', { provider: 'mock' });
 
 /** The apps' log tails now, to diff against later (at log level warn only warnings and errors reach them). */
@@ -342,13 +351,13 @@ function newMeshLogLines(marks) {
 // ---------- scenarios ----------
 const defs = {
   baseline: { title: 'bare upstream', body: chatBody, expect: 200, url: () => `${state.upstream.url}/v1/chat/completions` },
-  sync: { title: 'mesh, sync', body: chatBody, expect: 200, url: () => `${state.mesh.url}/v1/chat/completions` },
-  async: { title: 'wait:false, processed meanwhile', body: { ...chatBody, wait: false }, expect: 202, url: () => `${state.mesh.url}/v1/chat/completions` },
+  sync: { title: 'mesh, sync', body: chatBody, expect: 200, url: meshChat },
+  async: { title: 'wait:false, processed meanwhile', body: { ...chatBody, wait: false }, expect: 202, url: meshChat },
 };
 
 /** One request by hand: the right status and shape, or stop here (a benchmark of error answers means nothing). */
 async function preflight(name, d) {
-  const r = await postJson(d.url(), d.body);
+  const r = await postJson(oneUrl(d.url()), d.body);
   const ok =
     r.status === d.expect &&
     (d.expect === 202
@@ -405,7 +414,7 @@ async function runScenario(name) {
     // The mesh keeps working on what it accepted: a sentinel goes in last (first come, first served) and the
     // backlog counts as drained once it is done and both work queues are empty.
     const backlog = await queueDepth();
-    const sentinel = await postJson(d.url(), d.body);
+    const sentinel = await postJson(oneUrl(d.url()), d.body);
     const w = await waitIdle(drainTimeoutMs, sentinel.json?.id);
     out.drain = {
       backlog_at_end: total(backlog),
@@ -545,7 +554,7 @@ async function runStreaming() {
  * drain time, its rate and "every accepted request made its one provider call" are part of the result.
  */
 async function runAccept() {
-  const url = `${state.mesh.url}/v1/chat/completions`;
+  const url = meshChat();
   const body = { ...chatBody, wait: false };
   const out = { name: 'accept', title: 'wait:false, workers held', url, body };
   checkAlive();
@@ -599,7 +608,7 @@ async function runAccept() {
  */
 async function runBacklog() {
   const n = opts.backlog;
-  const url = `${state.mesh.url}/v1/chat/completions`;
+  const url = meshChat();
   const body = { ...chatBody, wait: false, completion_window: 'asap' };
   const out = { name: 'backlog', title: `${n} queued, then drained`, url, body, backlog: n };
   const marks = meshLogMarks();
@@ -691,7 +700,7 @@ function printReport(report) {
   ];
   const line = (vals) => cols.map(([, w, l], i) => pad(vals[i], w, l)).join(' ');
   console.log('');
-  console.log(`ReqRun bench — ${report.config.connections} connections, ${report.config.duration_s} s per scenario (+${report.config.warmup_s} s warm-up), ${report.machine.cores} × ${report.machine.cpu}, node ${report.machine.node}`);
+  console.log(`ReqRun bench — ${report.config.connections} connections, ${report.config.duration_s} s per scenario (+${report.config.warmup_s} s warm-up)${report.config.ingress_replicas > 1 ? `, ${report.config.ingress_replicas} ingress replicas` : ''}, ${report.machine.cores} × ${report.machine.cpu}, node ${report.machine.node}`);
   console.log(line(cols.map((c) => c[0])));
   console.log(line(cols.map(([, w]) => '-'.repeat(w))));
   for (const s of report.scenarios) {
@@ -814,6 +823,7 @@ async function main() {
     await starting(
       startMesh({
         nats: state.nats,
+        apps: { ingress: opts.ingress },
         config: { log: { level: 'warn' }, http: { ingress: loopback, scheduler: loopback, adapters: loopback } },
         env: { REQRUN_LOG_LEVEL: 'warn' },
         nodeArgs: (app) => [
@@ -852,7 +862,7 @@ async function main() {
 
   const report = {
     machine,
-    config: { connections: opts.connections, duration_s: opts.duration, warmup_s: opts.warmup, only: opts.only },
+    config: { connections: opts.connections, duration_s: opts.duration, warmup_s: opts.warmup, only: opts.only, ingress_replicas: opts.ingress },
     scenarios,
     processes: procs,
     finished_at: new Date().toISOString(),
