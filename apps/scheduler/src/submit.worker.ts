@@ -14,6 +14,12 @@ import { reserveTokens, scopesFor } from './limits.plan.js';
 import { LaneGate } from './lane.gate.js';
 import { route } from './router.js';
 
+/** A reservation this handling made, and whether it took the attempt's lease (false: the attempt held it already). */
+interface Taken {
+  held: HeldLimit;
+  leased: boolean;
+}
+
 /** Per window: messages handled at once, and messages out (deferred ones included) before the consumer stops delivering more. */
 const pull: Record<Window, { concurrency: number; maxAckPending: number }> = {
   asap: { concurrency: 256, maxAckPending: 4096 },
@@ -157,7 +163,7 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       }
     }
     const share = lane === 'fast' ? 1 : admission.share;
-    let held: HeldLimit[] = [];
+    let taken: Taken[] = [];
     if (scopes.length > 0) {
       const r = await read();
       if (!r) return this.noRecord.outcome(item); // a new request's record may not be written yet
@@ -170,8 +176,9 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
         deferred.inc({ window: item.window, reason: 'limit' });
         return retryIn(later(got.waitMs));
       }
-      held = got.held;
+      taken = got.taken;
     }
+    const held = taken.map((t) => t.held);
     const dispatch: DispatchItem = {
       id: item.id, tenant: item.tenant, attempt: item.attempt, provider: target.provider, provider_model: target.model ?? item.model, ...(held.length > 0 ? { held } : {}),
       ...(item.attempt === 1 ? { api: item.api, model: item.model, window: item.window, created_at: createdAt } : {}),
@@ -181,7 +188,7 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       // Claimed last, once nothing else can hold this attempt back: a lease whose attempt did not go would stall the provider.
       if (this.breakers.halfOpen(target.provider)) {
         if (!(await this.breakers.claimProbe(target.provider))) {
-          await this.release(held, item);
+          await this.release(taken, item);
           deferred.inc({ window: item.window, reason: 'probe' });
           return retryIn(0); // routed again: this process's copy now shows the probe's holder (or the breaker's new state)
         }
@@ -189,13 +196,13 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       }
       if (!(await this.nats.bus.persist(this.nats.names.dispatch(target.provider, lane), dispatch, msgId(item)))) {
         // This submission was handled twice (a redelivery of a message taken for lost): the first dispatch of the
-        // attempt went, with its reservations and lease; these are undone, the lease left to the attempt.
-        await this.release(held, item, { keepLease: true });
+        // attempt went, with its reservations and lease; these are undone (the lease was not taken here: see release).
+        await this.release(taken, item);
         if (probing) await this.breakers.releaseProbe(target.provider).catch(() => undefined);
         return ack;
       }
     } catch (e) {
-      await this.release(held, item);
+      await this.release(taken, item);
       if (probing) await this.breakers.releaseProbe(target.provider).catch(() => undefined); // else its lease runs out
       throw e;
     }
@@ -205,22 +212,26 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   /** Reserves in every scope or in none: a refusal undoes the scopes already taken. */
-  private async reserveAll(scopes: ReturnType<typeof scopesFor>, item: SubmitItem, ask: Omit<Ask, 'id'>): Promise<{ held: HeldLimit[] } | { waitMs: number }> {
-    const held: HeldLimit[] = [];
+  private async reserveAll(scopes: ReturnType<typeof scopesFor>, item: SubmitItem, ask: Omit<Ask, 'id'>): Promise<{ taken: Taken[] } | { waitMs: number }> {
+    const taken: Taken[] = [];
     for (const s of scopes) {
       const r = await this.limits.reserve(s.scope, s.spec, { id: leaseKey(item), ...ask });
       if (!r.ok) {
-        await this.release(held, item);
+        await this.release(taken, item);
         return { waitMs: r.waitMs };
       }
-      held.push({ scope: s.scope, spec: s.spec, slot: r.slot, tokens: ask.tokens });
+      taken.push({ held: { scope: s.scope, spec: s.spec, slot: r.slot, tokens: ask.tokens }, leased: r.leased });
     }
-    return { held };
+    return { taken };
   }
 
-  private async release(held: HeldLimit[], item: SubmitItem, o: { keepLease?: boolean } = {}): Promise<void> {
-    for (const h of held) {
-      await this.limits.settle(h.scope, h.spec, { id: leaseKey(item), slot: h.slot, requests: -1, tokens: -h.tokens, ...o }).catch((err) => this.log.warn({ err, scope: h.scope }, 'could not undo a rate-limit reservation'));
+  /**
+   * Undoes reservations whose attempt did not go. A lease the attempt already held is left alone: this submission
+   * was handled twice, and the attempt's first dispatch (running, or on its way) holds it.
+   */
+  private async release(taken: Taken[], item: SubmitItem): Promise<void> {
+    for (const { held: h, leased } of taken) {
+      await this.limits.settle(h.scope, h.spec, { id: leaseKey(item), slot: h.slot, requests: -1, tokens: -h.tokens, keepLease: !leased }).catch((err) => this.log.warn({ err, scope: h.scope }, 'could not undo a rate-limit reservation'));
     }
   }
 }

@@ -109,6 +109,17 @@ describe('concurrency: leases', () => {
     expect(reserve(a.state, { concurrency: 1 }, ask('a'), 1).ok).toBe(true);
   });
 
+  it('says whether a reservation took the lease: not when the attempt holds it already, nor without a concurrency limit', () => {
+    const a = reserve(emptyLimitState(), { concurrency: 2 }, ask('a'), 0);
+    if (!a.ok) throw new Error('refused');
+    expect(a.leased).toBe(true);
+    const again = reserve(a.state, { concurrency: 2 }, ask('a'), 1); // the same attempt, handled twice
+    expect(again.ok && again.leased).toBe(false);
+    expect(again.ok && Object.keys(again.state.leases)).toEqual(['a']);
+    const unlimited = reserve(emptyLimitState(), { rpm: 10 }, ask('a'), 0);
+    expect(unlimited.ok && unlimited.leased).toBe(false);
+  });
+
   it('a settlement that keeps the lease reconciles the tokens and leaves the running call its lease', () => {
     const spec: LimitSpec = { concurrency: 1, tpm: 1000, period_s: 60 };
     const a = reserve(emptyLimitState(), spec, ask('a', { tokens: 300 }), 0);

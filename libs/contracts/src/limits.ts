@@ -60,7 +60,8 @@ export interface Ask {
   share: number;
 }
 
-export type Reservation = { ok: true; state: LimitState; slot: number } | { ok: false; waitMs: number };
+/** `leased`: this reservation took the attempt's lease (false when the attempt held it already, or no concurrency limit). */
+export type Reservation = { ok: true; state: LimitState; slot: number; leased: boolean } | { ok: false; waitMs: number };
 
 const cap = (limit: number, share: number) => Math.max(1, Math.floor(limit * share));
 
@@ -109,8 +110,9 @@ export function reserve(state: LimitState, spec: LimitSpec, ask: Ask, now: numbe
     last[1] += 1;
     last[2] += ask.tokens;
   } else slots.push([slot, 1, ask.tokens]);
+  const leased = spec.concurrency !== undefined && !(ask.id in s.leases);
   const leases = spec.concurrency !== undefined ? { ...s.leases, [ask.id]: now + ask.leaseMs } : s.leases;
-  return { ok: true, state: { slots, leases }, slot };
+  return { ok: true, state: { slots, leases }, slot, leased };
 }
 
 /**

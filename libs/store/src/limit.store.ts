@@ -2,7 +2,7 @@ import type { KV } from '@nats-io/kv';
 import { emptyLimitState, renew, reserve, settle, type Ask, type Clock, type LimitSpec, type LimitState, type Reservation, type Settlement } from '@reqrun/contracts';
 import { isWrongLastSequence } from '@reqrun/messaging';
 
-export type Reserved = { ok: true; slot: number } | { ok: false; waitMs: number };
+export type Reserved = { ok: true; slot: number; leased: boolean } | { ok: false; waitMs: number };
 
 /**
  * Rate-limit state shared by every scheduler and adapters process: one key per scope in the `rr-limits` bucket,
@@ -35,7 +35,7 @@ export class LimitStore {
     let taken: Reserved = { ok: false, waitMs: 1 };
     await this.change(scope, (s) => {
       const r = attempt(s, this.clock.now());
-      taken = r.ok ? { ok: true, slot: r.slot } : r;
+      taken = r.ok ? { ok: true, slot: r.slot, leased: r.leased } : r;
       return r.ok ? r.state : null;
     });
     return taken;
