@@ -17,6 +17,7 @@ const QUEUED = 5;
 let probeOk: FakeUpstream; // provider pa: its probe succeeds
 let probeFails: FakeUpstream; // provider pb: its first probe fails
 let probeRefused: FakeUpstream; // provider pc: its probe is answered with the request's own error (400)
+let probeCancelled: FakeUpstream; // provider pd: its probe's request is cancelled by its caller
 let mesh: Mesh;
 
 const accept = async (model: string, content: string): Promise<string> => {
@@ -48,7 +49,7 @@ const open = async (provider: string, model: string): Promise<{ open_until: numb
 };
 
 beforeAll(async () => {
-  [probeOk, probeFails, probeRefused] = await Promise.all([1, 2, 3].map(() => startFakeUpstream({ kind: 'openai' })));
+  [probeOk, probeFails, probeRefused, probeCancelled] = await Promise.all([1, 2, 3, 4].map(() => startFakeUpstream({ kind: 'openai' })));
   mesh = await startMesh({
     apps: { scheduler: 2 },
     config: {
@@ -59,18 +60,20 @@ beforeAll(async () => {
         { name: 'pa', type: 'openai', base_url: probeOk.url },
         { name: 'pb', type: 'openai', base_url: probeFails.url },
         { name: 'pc', type: 'openai', base_url: probeRefused.url },
+        { name: 'pd', type: 'openai', base_url: probeCancelled.url },
       ],
       models: {
         'probe-ok': { targets: [{ provider: 'pa', model: 'pa-up' }] },
         'probe-fails': { targets: [{ provider: 'pb', model: 'pb-up' }] },
         'probe-refused': { targets: [{ provider: 'pc', model: 'pc-up' }] },
+        'probe-cancelled': { targets: [{ provider: 'pd', model: 'pd-up' }] },
       },
     },
   });
 }, 60_000);
 afterAll(async () => {
   await mesh?.stop();
-  await Promise.all([probeOk, probeFails, probeRefused].map((f) => f?.close()));
+  await Promise.all([probeOk, probeFails, probeRefused, probeCancelled].map((f) => f?.close()));
 });
 
 describe('a half-open circuit breaker', () => {
@@ -145,5 +148,33 @@ describe('a half-open circuit breaker', () => {
     watch.stop();
     await nc.close();
     expect(claims.size).toBe(1);
+  });
+
+  it('gives the probe back when its caller cancels it (that says nothing about the provider): the next one goes without waiting out the lease', async () => {
+    probeCancelled.setDefault(failWith(503));
+    await open('pd', 'probe-cancelled');
+    probeCancelled.setDefault(answer({ delayMs: 30_000 })); // the probe would run for longer than its lease
+    // Every write of pd's breaker from here on, with the time NATS stored it.
+    const nc = await connect({ servers: mesh.nats.url });
+    const writes: { at: number; state: BreakerState }[] = [];
+    const watch = await (await new Kvm(nc).open(names('rr').breakersBucket)).watch({ key: 'pd' });
+    void (async () => {
+      for await (const e of watch) if (e.operation === 'PUT') writes.push({ at: e.created.getTime(), state: e.json<BreakerState>() });
+    })();
+    const before = probeCancelled.calls.length;
+    const ids = await Promise.all(Array.from({ length: QUEUED }, (_, i) => accept('probe-cancelled', `held ${i}`)));
+    await until('the probe call', () => probeCancelled.calls.length > before, 15_000);
+    const claim = writes.find((w) => w.state.probe_until)!.state.probe_until!;
+    const probeId = ids[Number(probeCancelled.calls[before].body.messages[0].content.split(' ')[1])];
+    probeCancelled.setDefault(answer());
+    expect((await post(`${mesh.url}/v1/requests/${probeId}/cancel`, {})).status).toBe(200);
+
+    const done = await finished(ids);
+    watch.stop();
+    await nc.close();
+    expect(done.map((r) => r.status).sort()).toEqual(['cancelled', ...Array(QUEUED - 1).fill('completed')]);
+    // Given back (the same breaker without the lease) before the lease would have run out.
+    const given = writes.find((w) => w.at > claim - COOLDOWN_MS && !w.state.probe_until && w.state.failures > 0);
+    expect(given?.at).toBeLessThan(claim);
   });
 });

@@ -158,7 +158,10 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
         counted('ok');
       } catch (e) {
         counted('error');
-        if (call.cancelled) return ack; // the record already says so
+        if (call.cancelled) {
+          this.giveBackProbe(item); // a cancelled call says nothing about the provider
+          return ack; // the record already says so
+        }
         await chunks?.settled(); // the deltas sent before the failure: stored, failed, or found stale
         if (chunks?.stale) return retryIn(0); // retried elsewhere meanwhile: see staleStream
         const error = describe(e, call.timedOut, p.timeout_ms);
@@ -168,6 +171,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
           // An answer that is the request's own fault (400, 401, 404, 422...) says the provider is up: it ends a
           // failure streak, and a half-open breaker's probe, like a success.
           else if (e instanceof ProviderError && e.statusCode) this.report(p.name, { ok: true });
+          else this.giveBackProbe(item); // ours, not the provider's (e.g. the request does not fit its wire format)
         }
         const facts: CallFacts = {
           latency_ms: latency(),
@@ -237,6 +241,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
       }
       // Otherwise the worker that had it died mid-call (or NATS lost the delivery state in a restart). That attempt counts.
       const lost: RecordError = { code: 'worker_lost', message: 'The adapter running this attempt stopped before it finished.', status: 502, retryable: true };
+      this.giveBackProbe(item); // a worker lost says nothing about the provider
       if (r.body.stream === true && (await this.closeLostStream(r, item, lost))) return ack;
       await this.fail(item, lost);
       return ack;
@@ -274,6 +279,12 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     const error = interrupted(cause);
     await chunks.error(error);
     await this.fail(item, error, known, call);
+  }
+
+  /** Gives back the probe an attempt held, if it did (see DispatchItem.probe); off the request's path, a lost one waits out its lease. */
+  private giveBackProbe(item: DispatchItem): void {
+    if (item.probe === undefined) return;
+    this.breakers.releaseProbe(item.provider, item.probe).catch((err) => this.log.warn({ err, provider: item.provider }, 'could not give back a probe'));
   }
 
   /** Feeds the provider's circuit breaker, off the request's path: a lost report only delays a breaker by one call. */

@@ -193,6 +193,7 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
           return retryIn(0); // routed again: this process's copy now shows the probe's holder (or the breaker's new state)
         }
         probing = true;
+        dispatch.probe = this.breakers.wonProbe(target.provider);
       }
       if (!(await this.nats.bus.persist(this.nats.names.dispatch(target.provider, lane), dispatch, msgId(item)))) {
         // This submission was handled twice (a redelivery of a message taken for lost): the first dispatch of the

@@ -50,9 +50,10 @@ export const isClosed = (s: BreakerState | undefined, now: number, p: BreakerPol
 export const isProbing = (s: BreakerState | undefined, now: number): boolean => !!s && (s.probe_until ?? 0) > now;
 
 /**
- * How long a probe lease lasts: one cool-down. Its outcome normally ends it much sooner; the lease only bounds a probe
- * that never reports (its adapter died, the call was cancelled or failed in a way that says nothing about the provider,
- * or it is still running): then the next probe goes one cool-down later, the pace an open breaker is retried at.
+ * How long a probe lease lasts: one cool-down. Its outcome normally ends it much sooner, and a probe that says nothing
+ * about the provider is given back (see DispatchItem.probe); the lease only bounds one that never reports (its report
+ * or give-back was lost, or it is still running): then the next probe goes one cool-down later, the pace an open
+ * breaker is retried at.
  * The provider's `timeout_ms` (10 min by default, sized for long generations) would stall every other attempt that long.
  */
 export const probeLeaseMs = (p: BreakerPolicy): number => p.cooldown_ms;

@@ -35,6 +35,11 @@ export interface DispatchItem {
   provider_model: string;
   /** The reservations this attempt was dispatched on (every limited scope). */
   held?: HeldLimit[];
+  /**
+   * The half-open breaker's probe this attempt holds (its lease, `probe_until`): given back when its call ends in a
+   * way that says nothing about the provider (cancelled, its worker lost), so the next attempt probes now.
+   */
+  probe?: number;
   /** From the submission: what an adapter needs to abandon a first attempt whose record never came (see `whileNoRecord`). */
   api?: Api;
   model?: string;

@@ -74,16 +74,21 @@ export class BreakerStore {
     return isClosed(state, now, this.policy) ? 'closed' : 'refused';
   }
 
+  /** The lease of the probe this process won last on `provider` (what an attempt sent as the probe carries). */
+  wonProbe(provider: string): number | undefined {
+    return this.won.get(provider);
+  }
+
   /**
-   * Gives back the probe this process won for an attempt that never went (its dispatch could not be stored), so the
-   * next attempt probes now rather than a cool-down later. Nothing when the lease is no longer that one (an outcome
-   * or another claim came first).
+   * Gives back a probe whose attempt said nothing about the provider (its dispatch could not be stored, its call was
+   * cancelled or its worker lost), so the next attempt probes now rather than a cool-down later. `lease`: the probe's
+   * `probe_until` (by default the one this process won last). Nothing when the lease is no longer that one (an
+   * outcome or another claim came first).
    */
-  async releaseProbe(provider: string): Promise<void> {
-    const mine = this.won.get(provider);
-    if (mine === undefined) return;
-    this.won.delete(provider);
-    await this.change(provider, ({ probe_until, ...released }) => (probe_until === mine ? released : undefined));
+  async releaseProbe(provider: string, lease = this.won.get(provider)): Promise<void> {
+    if (lease === undefined) return;
+    if (this.won.get(provider) === lease) this.won.delete(provider);
+    await this.change(provider, ({ probe_until, ...released }) => (probe_until === lease ? released : undefined));
   }
 
   /** Applies one call's outcome with compare-and-set; returns the stored state. */
