@@ -6,6 +6,8 @@ import { schemaErrors } from './support/openai-schema.js';
 import { countRecords, get, pollRequest, post } from './support/records.js';
 
 const config = {
+  // three models, so the Models API has pages to walk
+  models: { 'mock-1': { targets: [{ provider: 'mock' }] }, 'mock-2': { targets: [{ provider: 'mock' }] }, 'mock-3': { targets: [{ provider: 'mock' }] } },
   retry: { max_attempts: 2, base_delay_ms: 20, max_delay_ms: 100 },
   wait: { default_s: 5, max_s: 30, sync_s: 30 },
 };
@@ -211,3 +213,31 @@ describe('GET /v1/requests/{id}: one view, whatever API made the request', () =>
     expect(resultErrors[api](r.result)).toEqual([]);
   });
 });
+
+describe('the Models API in Anthropic’s shape (the SDK sends anthropic-version; OpenAI’s callers keep theirs)', () => {
+  it('models.list walks every page; models.retrieve answers one; an unknown model is a NotFoundError in Anthropic’s envelope', async () => {
+    const ids: string[] = [];
+    for await (const m of anthropic.models.list({ limit: 2 })) {
+      expect(m).toMatchObject({ type: 'model', display_name: m.id, created_at: '1970-01-01T00:00:00Z', lifecycle: 'active' });
+      ids.push(m.id);
+    }
+    expect(ids).toEqual(['mock-1', 'mock-2', 'mock-3']);
+    const first = await anthropic.models.list({ limit: 2 });
+    expect(first).toMatchObject({ has_more: true, first_id: 'mock-1', last_id: 'mock-2' });
+    const before = await anthropic.models.list({ before_id: 'mock-3', limit: 1 });
+    expect(before.data.map((m) => m.id)).toEqual(['mock-2']);
+    expect(await anthropic.models.retrieve('mock-2')).toMatchObject({ type: 'model', id: 'mock-2' });
+
+    const missing = await anthropic.models.retrieve('nope').catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(Anthropic.NotFoundError);
+    expect((missing as InstanceType<typeof Anthropic.NotFoundError>).error).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
+    const badLimit = await anthropic.models.list({ limit: 0 }).catch((e: unknown) => e);
+    expect(badLimit).toBeInstanceOf(Anthropic.BadRequestError);
+
+    // the same endpoints without the header: OpenAI's list
+    const openaiIds = [];
+    for await (const m of openai.models.list()) openaiIds.push(m.id);
+    expect(openaiIds).toEqual(['mock-1', 'mock-2', 'mock-3']);
+  });
+});
+

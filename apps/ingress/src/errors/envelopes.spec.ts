@@ -14,6 +14,13 @@ describe('error envelopes', () => {
   });
 
   it.each([
+    ['/v1/models', true, anthropicEnvelope], ['/v1/models/nope', true, anthropicEnvelope], ['/v1/models', false, openAIEnvelope],
+    ['/v1/chat/completions', true, openAIEnvelope],
+  ])('%s (anthropic-version sent: %s) is answered in the caller’s envelope', (url, anthropicCaller, want) => {
+    expect(envelopeFor(url, anthropicCaller)).toBe(want);
+  });
+
+  it.each([
     [400, 'invalid_request_error'], [401, 'authentication_error'], [403, 'permission_error'], [404, 'not_found_error'], [409, 'conflict_error'],
     [413, 'request_too_large'], [415, 'invalid_request_error'], [422, 'invalid_request_error'], [429, 'rate_limit_error'], [500, 'api_error'],
     [502, 'api_error'], [503, 'api_error'], [504, 'timeout_error'], [529, 'overloaded_error'],

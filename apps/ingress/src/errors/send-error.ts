@@ -13,7 +13,7 @@ export function sendError(e: unknown, req: FastifyRequest, reply: FastifyReply, 
   if (err.status >= 500) log.error({ err: err.cause ?? e, url: req.url, method: req.method }, 'request failed');
   if (reply.sent) return;
   const requestId = reply.getHeader('x-request-id');
-  const a = errorAnswer(err, envelopeFor(req.url), typeof requestId === 'string' ? requestId : undefined);
+  const a = errorAnswer(err, envelopeFor(req.url, req.headers['anthropic-version'] !== undefined), typeof requestId === 'string' ? requestId : undefined);
   void reply.status(a.status).headers(a.headers).header('content-type', 'application/json').send(a.body);
 }
 
@@ -26,7 +26,11 @@ export function errorAnswer(err: ReqRunError, envelope: Envelope, requestId?: st
   return { status: err.status, headers, body: envelope(err, requestId) };
 }
 
-/** Each API answers errors in its own envelope: Anthropic's under /v1/messages, OpenAI's everywhere else. */
-export function envelopeFor(url: string): Envelope {
-  return /^\/v1\/messages(?:[/?]|$)/.test(url) ? anthropicEnvelope : openAIEnvelope;
+/**
+ * Each API answers errors in its own envelope: Anthropic's under /v1/messages, and under /v1/models for a caller that
+ * speaks Anthropic's API (`anthropic-version`, which both APIs serve); OpenAI's everywhere else.
+ */
+export function envelopeFor(url: string, anthropicCaller = false): Envelope {
+  if (/^\/v1\/messages(?:[/?]|$)/.test(url)) return anthropicEnvelope;
+  return anthropicCaller && /^\/v1\/models(?:[/?]|$)/.test(url) ? anthropicEnvelope : openAIEnvelope;
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, Param, Query } from '@nestjs/common';
 import type { Config, ModelConfig } from '@reqrun/config';
 import { ErrorCode, ReqRunError } from '@reqrun/contracts';
 import { CONFIG } from '@reqrun/runtime';
@@ -6,25 +6,51 @@ import { mayUse, type Tenant } from '../security/api-keys.js';
 import { CallerTenant } from '../security/tenant.hook.js';
 
 /**
- * The configured models the caller may use, in OpenAI's shape. `created` is 0 (a model alias has no creation date); `owned_by` names the
- * provider of its first target.
+ * The configured models the caller may use, in OpenAI's shape, or in Anthropic's when the caller sends
+ * `anthropic-version` (as Anthropic's SDKs always do). A model alias has no release date: OpenAI's `created` is 0 and
+ * Anthropic's `created_at` the epoch (what Anthropic sends for an unknown date); `owned_by` names the provider of its
+ * first target.
  */
-const modelView = (id: string, m: ModelConfig) => ({ id, object: 'model' as const, created: 0, owned_by: m.targets[0]?.provider ?? 'reqrun' });
+const openAIView = (id: string, m: ModelConfig) => ({ id, object: 'model' as const, created: 0, owned_by: m.targets[0]?.provider ?? 'reqrun' });
+const anthropicView = (id: string) => ({
+  type: 'model' as const, id, display_name: id, created_at: '1970-01-01T00:00:00Z',
+  capabilities: null, deprecated_at: null, lifecycle: 'active' as const, line: null, max_input_tokens: null, max_tokens: null, retires_at: null,
+});
+
+/** Anthropic's page of a list: `limit` (1–1000, 20 unless told) ids after `after_id`, or before `before_id`. */
+function anthropicPage(ids: string[], q: { limit?: string; after_id?: string; before_id?: string }) {
+  const limit = q.limit === undefined ? 20 : Number(q.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new ReqRunError(ErrorCode.InvalidRequest, 'limit: expected an integer from 1 to 1000.', 400, 'limit');
+  }
+  const at = (id: string, name: string) => {
+    const i = ids.indexOf(id);
+    if (i < 0) throw new ReqRunError(ErrorCode.InvalidRequest, `${name}: no model '${id}' in this list.`, 400, name);
+    return i;
+  };
+  const page = q.before_id !== undefined
+    ? ids.slice(Math.max(0, at(q.before_id, 'before_id') - limit), at(q.before_id, 'before_id'))
+    : ids.slice(q.after_id !== undefined ? at(q.after_id, 'after_id') + 1 : 0).slice(0, limit);
+  const more = page.length > 0 && (q.before_id !== undefined ? ids.indexOf(page[0]) > 0 : ids.indexOf(page.at(-1)!) < ids.length - 1);
+  return { data: page.map(anthropicView), has_more: more, first_id: page[0] ?? null, last_id: page.at(-1) ?? null };
+}
 
 @Controller('v1/models')
 export class ModelsController {
   constructor(@Inject(CONFIG) private readonly config: Config) {}
 
   @Get()
-  list(@CallerTenant() tenant: Tenant) {
-    return { object: 'list' as const, data: Object.entries(this.config.models).filter(([id]) => mayUse(tenant, id)).map(([id, m]) => modelView(id, m)) };
+  list(@CallerTenant() tenant: Tenant, @Headers('anthropic-version') anthropic?: string, @Query() q: Record<string, string> = {}) {
+    const usable = Object.entries(this.config.models).filter(([id]) => mayUse(tenant, id));
+    if (anthropic) return anthropicPage(usable.map(([id]) => id), q);
+    return { object: 'list' as const, data: usable.map(([id, m]) => openAIView(id, m)) };
   }
 
   /** A model the caller may not use is as unknown as one that does not exist. */
   @Get(':id')
-  get(@Param('id') id: string, @CallerTenant() tenant: Tenant) {
+  get(@Param('id') id: string, @CallerTenant() tenant: Tenant, @Headers('anthropic-version') anthropic?: string) {
     const m = Object.hasOwn(this.config.models, id) && mayUse(tenant, id) ? this.config.models[id] : undefined;
     if (!m) throw new ReqRunError(ErrorCode.ModelNotFound, `The model '${id}' does not exist or you do not have access to it.`, 404, 'model');
-    return modelView(id, m);
+    return anthropic ? anthropicView(id) : openAIView(id, m);
   }
 }
