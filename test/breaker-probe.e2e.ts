@@ -164,6 +164,7 @@ describe('a half-open circuit breaker', () => {
     const before = probeCancelled.calls.length;
     const ids = await Promise.all(Array.from({ length: QUEUED }, (_, i) => accept('probe-cancelled', `held ${i}`)));
     await until('the probe call', () => probeCancelled.calls.length > before, 15_000);
+    await until('the claim seen by the watch', () => writes.some((w) => w.state.probe_until));
     const claim = writes.find((w) => w.state.probe_until)!.state.probe_until!;
     const probeId = ids[Number(probeCancelled.calls[before].body.messages[0].content.split(' ')[1])];
     probeCancelled.setDefault(answer());

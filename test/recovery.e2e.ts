@@ -1,21 +1,41 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
-import { msgId, names, Status, systemIds, type RequestRecord, type SubmitItem } from '@reqrun/contracts';
+import { msgId, names, Status, systemIds, type BreakerState, type RequestRecord, type SubmitItem } from '@reqrun/contracts';
 import { fingerprint, sha256 } from '@reqrun/store';
-import { startMesh, type AppProcess, type Mesh } from '@reqrun/testing';
+import { answer, startFakeUpstream, startMesh, type AppProcess, type FakeUpstream, type Mesh } from '@reqrun/testing';
 import { get, pollRequest, post } from './support/records.js';
 
 /** Processes die; accepted requests still finish (or stay cancelled), and every attempt is on the record. */
 let mesh: Mesh;
+let upstream: FakeUpstream; // provider 'pe' (openai, with a circuit breaker), for the probe case
 const app = (name: string): AppProcess => mesh.apps.find((a) => a.app === name)!;
+/** Polls `probe` every 20 ms until it gives something, for at most `timeoutMs`. */
+async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  for (const end = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 20))) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+  }
+}
 const submit = async (body: Record<string, unknown>) =>
   (await post(`${mesh.url}/v1/chat/completions`, { model: 'mock-1', messages: [{ role: 'user', content: 'survive' }], wait: false, completion_window: 'asap', ...body })).json();
 
 beforeAll(async () => {
-  mesh = await startMesh({ config: { nats: { ack_wait_ms: 2000 }, retry: { max_attempts: 3, base_delay_ms: 20, max_delay_ms: 100 } } });
+  upstream = await startFakeUpstream({ kind: 'openai' });
+  mesh = await startMesh({
+    config: {
+      nats: { ack_wait_ms: 2000 },
+      retry: { max_attempts: 3, base_delay_ms: 20, max_delay_ms: 100 },
+      providers: [{ name: 'mock', type: 'mock' }, { name: 'pe', type: 'openai', base_url: upstream.url }],
+      models: { 'mock-1': { targets: [{ provider: 'mock' }] }, 'probe-lost': { targets: [{ provider: 'pe', model: 'pe-up' }] } },
+    },
+  });
 });
-afterAll(() => mesh?.stop());
+afterAll(async () => {
+  await mesh?.stop();
+  await upstream?.close();
+});
 
 describe('recovery', () => {
   it('cancels a queued request that no adapter has started, and it never runs', async () => {
@@ -41,6 +61,41 @@ describe('recovery', () => {
     expect(r.history[0]).toMatchObject({ outcome: 'failed', error: { code: 'worker_lost' } });
     expect(r.history[1].outcome).toBe('completed');
   }, 40_000);
+
+  it("gives back a half-open breaker's probe whose adapter was killed mid-call, so the retry probes without waiting out the lease", async () => {
+    const nc = await connect({ servers: mesh.nats.url });
+    const breakers = await new Kvm(nc).open(names('rr').breakersBucket);
+    const writes: { at: number; state: BreakerState }[] = [];
+    const watch = await breakers.watch({ key: 'pe' });
+    void (async () => {
+      for await (const e of watch) if (e.operation === 'PUT') writes.push({ at: e.created.getTime(), state: e.json<BreakerState>() });
+    })();
+    try {
+      // Half-open now: the threshold of failures reached (5 by default), the cool-down (30 s by default) over.
+      await breakers.put('pe', JSON.stringify({ failures: 5, open_until: Date.now() } satisfies BreakerState));
+      await new Promise((r) => setTimeout(r, 300)); // the schedulers' copies come through their watch
+      upstream.setDefault(answer({ delayMs: 60_000 }));
+      const { id } = await submit({ model: 'probe-lost' });
+      await pollRequest(mesh.url, id, (r) => r.status === 'in_progress', 15_000);
+      const claim = (await until('the probe claim seen', () => writes.find((w) => w.state.probe_until))).state.probe_until!;
+      upstream.setDefault(answer());
+      await app('adapters').kill('SIGKILL');
+      await app('adapters').restart();
+
+      const r = await pollRequest(mesh.url, id, (x) => x.status === 'completed', 30_000);
+      expect(r.history.map((a: { outcome: string }) => a.outcome)).toEqual(['failed', 'completed']);
+      expect(r.history[0].error.code).toBe('worker_lost');
+      // Given back (the breaker as it was, without the lease) once the dead call's message came back, long before the
+      // lease (one 30 s cool-down) would have run out; the retry then probed and closed the breaker.
+      const given = writes.find((w) => !w.state.probe_until && w.state.failures === 5 && w.at > claim - 30_000);
+      expect(given?.at).toBeLessThan(claim);
+      // the success is reported off the request's path: it may land just after the record says completed
+      await until('the breaker closed', async () => (await breakers.get('pe'))?.json<BreakerState>().failures === 0 || undefined);
+    } finally {
+      watch.stop();
+      await nc.close();
+    }
+  }, 60_000);
 
   it('runs requests accepted while the scheduler was down once it is back; one with nothing to schedule runs meanwhile', async () => {
     await app('scheduler').kill('SIGKILL');
