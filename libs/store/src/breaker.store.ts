@@ -3,7 +3,7 @@ import type { QueuedIterator } from '@nats-io/nats-core';
 import {
   breakerAfter, claimProbe, closedBreaker, isClosed, isHalfOpen, type BreakerPolicy, type BreakerState, type CallOutcome, type Clock,
 } from '@reqrun/contracts';
-import { isWrongLastSequence } from '@reqrun/messaging';
+import { changeKey } from './compare-and-set.js';
 
 /**
  * Every provider's circuit breaker, shared by all processes through one KV bucket (key = provider name).
@@ -103,26 +103,14 @@ export class BreakerStore {
   }
 
   /**
-   * The one way a breaker is written: reads the stored state (closed when there is none), asks `decide` for the next
-   * one (undefined = leave it) and writes it with compare-and-set, deciding again after a lost race. Returns the
-   * state stored now, whether this call wrote it, and the time `decide` was asked at.
+   * The one way a breaker is written (`changeKey`, closed when none is stored). Returns the state stored now, whether
+   * this call wrote it, and the time `decide` was last asked at.
    */
   private async change(provider: string, decide: (current: BreakerState, now: number) => BreakerState | undefined): Promise<{ state: BreakerState; written: boolean; now: number }> {
-    for (;;) {
-      const e = await this.kv.get(provider);
-      const current = e?.operation === 'PUT' ? e.json<BreakerState>() : closedBreaker;
-      const now = this.clock.now();
-      const next = decide(current, now);
-      if (!next) return { state: current, written: false, now };
-      try {
-        if (e) await this.kv.update(provider, JSON.stringify(next), e.revision);
-        else await this.kv.create(provider, JSON.stringify(next));
-        this.seen.set(provider, next);
-        return { state: next, written: true, now };
-      } catch (err) {
-        if (!isWrongLastSequence(err)) throw err;
-      }
-    }
+    let now = 0;
+    const { value: state, written } = await changeKey(this.kv, provider, () => closedBreaker, (current) => decide(current, (now = this.clock.now())));
+    if (written) this.seen.set(provider, state);
+    return { state, written, now };
   }
 }
 

@@ -1,6 +1,6 @@
 import type { KV } from '@nats-io/kv';
 import { emptyLimitState, renew, reserve, settle, type Ask, type Clock, type LimitSpec, type LimitState, type Reservation, type Settlement } from '@reqrun/contracts';
-import { isWrongLastSequence } from '@reqrun/messaging';
+import { changeKey } from './compare-and-set.js';
 
 export type Reserved = { ok: true; slot: number; leased: boolean } | { ok: false; waitMs: number };
 
@@ -22,7 +22,7 @@ export class LimitStore {
   }
 
   async settle(scope: string, spec: LimitSpec, st: Settlement): Promise<void> {
-    await this.change(scope, (s) => settle(s, spec, st, this.clock.now()));
+    await changeKey(this.kv, scope, emptyLimitState, (s) => settle(s, spec, st, this.clock.now()));
   }
 
   /** The state as stored (tests, metrics). */
@@ -33,27 +33,11 @@ export class LimitStore {
 
   private async take(scope: string, attempt: (s: LimitState, now: number) => Reservation): Promise<Reserved> {
     let taken: Reserved = { ok: false, waitMs: 1 };
-    await this.change(scope, (s) => {
+    await changeKey(this.kv, scope, emptyLimitState, (s) => {
       const r = attempt(s, this.clock.now());
       taken = r.ok ? { ok: true, slot: r.slot, leased: r.leased } : r;
-      return r.ok ? r.state : null;
+      return r.ok ? r.state : undefined;
     });
     return taken;
-  }
-
-  private async change(scope: string, next: (s: LimitState) => LimitState | null): Promise<void> {
-    for (;;) {
-      const e = await this.kv.get(scope);
-      const current = e?.operation === 'PUT' ? e.json<LimitState>() : emptyLimitState();
-      const value = next(current);
-      if (!value) return;
-      try {
-        if (e) await this.kv.update(scope, JSON.stringify(value), e.revision);
-        else await this.kv.create(scope, JSON.stringify(value));
-        return;
-      } catch (err) {
-        if (!isWrongLastSequence(err)) throw err;
-      }
-    }
   }
 }
