@@ -28,10 +28,11 @@ function anthropicPage(ids: string[], q: { limit?: string; after_id?: string; be
     if (i < 0) throw new ReqRunError(ErrorCode.InvalidRequest, `${name}: no model '${id}' in this list.`, 400, name);
     return i;
   };
-  const page = q.before_id !== undefined
-    ? ids.slice(Math.max(0, at(q.before_id, 'before_id') - limit), at(q.before_id, 'before_id'))
-    : ids.slice(q.after_id !== undefined ? at(q.after_id, 'after_id') + 1 : 0).slice(0, limit);
-  const more = page.length > 0 && (q.before_id !== undefined ? ids.indexOf(page[0]) > 0 : ids.indexOf(page.at(-1)!) < ids.length - 1);
+  const before = q.before_id !== undefined ? at(q.before_id, 'before_id') : undefined;
+  const start = before !== undefined ? Math.max(0, before - limit) : q.after_id !== undefined ? at(q.after_id, 'after_id') + 1 : 0;
+  const end = before ?? Math.min(ids.length, start + limit);
+  const page = ids.slice(start, end);
+  const more = page.length > 0 && (before !== undefined ? start > 0 : end < ids.length);
   return { data: page.map(anthropicView), has_more: more, first_id: page[0] ?? null, last_id: page.at(-1) ?? null };
 }
 
