@@ -3,6 +3,7 @@ import { connect } from '@nats-io/transport-node';
 import { names, type BreakerState } from '@reqrun/contracts';
 import { answer, failWith, metricValue, startFakeUpstream, startMesh, type FakeUpstream, type Mesh, type ReceivedCall } from '@reqrun/testing';
 import { pollRequest, post, readRecord } from './support/records.js';
+import { until } from './support/within.js';
 
 /**
  * A half-open circuit breaker lets one probe call through, through the running mesh with two scheduler replicas (the
@@ -29,13 +30,6 @@ const finished = (ids: string[], timeoutMs = 20_000) =>
   Promise.all(ids.map((id) => pollRequest(mesh.url, id, (r) => ['completed', 'failed', 'expired', 'cancelled'].includes(r.status), timeoutMs)));
 const schedulersSay = async (provider: string, paused: 0 | 1) =>
   (await Promise.all(mesh.apps.filter((a) => a.app === 'scheduler').map((s) => metricValue(`${s.url}/metrics`, 'reqrun_provider_paused', { provider })))).every((v) => v === paused);
-const until = async (what: string, ok: () => Promise<boolean> | boolean, timeoutMs = 10_000) => {
-  const end = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 const breaker = async (provider: string) => readRecord(mesh.nats.url, provider, names('rr').breakersBucket);
 const byArrival = (calls: ReceivedCall[]) => [...calls].sort((a, b) => a.at - b.at);
 

@@ -2,6 +2,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { answer, dropConnection, failWith, metricValue, slow, startFakeUpstream, startMesh, type FakeUpstream, type Mesh } from '@reqrun/testing';
 import { get, pollRequest, post, rawValues } from './support/records.js';
+import { until as waitUntil } from './support/within.js';
 
 /**
  * Real provider adapters through the running mesh, against fake upstreams (in this process, real HTTP) that speak
@@ -24,13 +25,7 @@ const view = async (id: string) => (await get(`${mesh.url}/v1/requests/${id}`)).
 /** What every scheduler replica's breaker view says: 1 = paused. */
 const paused = async (provider: string) =>
   Promise.all(mesh.apps.filter((a) => a.app === 'scheduler').map((s) => metricValue(`${s.url}/metrics`, 'reqrun_provider_paused', { provider })));
-const until = async (what: string, ok: () => Promise<boolean> | boolean, timeoutMs = 10_000) => {
-  const end = Date.now() + timeoutMs;
-  while (!(await ok())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+const until = (what: string, ok: () => Promise<boolean> | boolean, timeoutMs = 10_000) => waitUntil(what, ok, timeoutMs, 50);
 
 beforeAll(async () => {
   [openai, anthropic, flaky, brk, backup] = await Promise.all([

@@ -5,19 +5,12 @@ import { msgId, names, Status, systemIds, type BreakerState, type RequestRecord,
 import { fingerprint, sha256 } from '@reqrun/store';
 import { answer, startFakeUpstream, startMesh, type AppProcess, type FakeUpstream, type Mesh } from '@reqrun/testing';
 import { get, pollRequest, post } from './support/records.js';
+import { until } from './support/within.js';
 
 /** Processes die; accepted requests still finish (or stay cancelled), and every attempt is on the record. */
 let mesh: Mesh;
 let upstream: FakeUpstream; // provider 'pe' (openai, with a circuit breaker), for the probe case
 const app = (name: string): AppProcess => mesh.apps.find((a) => a.app === name)!;
-/** Polls `probe` every 20 ms until it gives something, for at most `timeoutMs`. */
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  for (const end = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 20))) {
-    const v = await probe();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-  }
-}
 const submit = async (body: Record<string, unknown>) =>
   (await post(`${mesh.url}/v1/chat/completions`, { model: 'mock-1', messages: [{ role: 'user', content: 'survive' }], wait: false, completion_window: 'asap', ...body })).json();
 
@@ -90,7 +83,7 @@ describe('recovery', () => {
       const given = writes.find((w) => !w.state.probe_until && w.state.failures === 5 && w.at > claim - 30_000);
       expect(given?.at).toBeLessThan(claim);
       // the success is reported off the request's path: it may land just after the record says completed
-      await until('the breaker closed', async () => (await breakers.get('pe'))?.json<BreakerState>().failures === 0 || undefined);
+      await until('the breaker closed', async () => (await breakers.get('pe'))?.json<BreakerState>().failures === 0);
     } finally {
       watch.stop();
       await nc.close();

@@ -8,3 +8,14 @@ export async function within<T>(p: Promise<T>, ms: number, what: string): Promis
     clearTimeout(timer);
   }
 }
+
+/**
+ * Asks `probe` every `everyMs` until it answers something truthy (returned), or fails after `timeoutMs` naming `what`.
+ */
+export async function until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 20): Promise<NonNullable<T>> {
+  for (const end = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, everyMs))) {
+    const v = await probe();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+  }
+}
