@@ -176,11 +176,56 @@ describe('bad input: Anthropic envelope, no 5xx, no record', () => {
   });
 
   it('an unknown route under /v1/messages is a 404 in Anthropic envelope', async () => {
-    const res = await post(`${url}/count_tokens`, base);
+    const res = await post(`${url}/batches`, base);
     expect(res.status).toBe(404);
     expect((await res.json()).error.type).toBe('not_found_error');
   });
 
+});
+
+describe('messages.countTokens (POST /v1/messages/count_tokens): asked of the provider at once, nothing stored', () => {
+  const prompt = {
+    model, system: 'be brief',
+    messages: [{ role: 'user' as const, content: 'how many tokens is this?' }, { role: 'assistant' as const, content: 'a few' }, { role: 'user' as const, content: [{ type: 'text' as const, text: 'and this' }] }],
+  };
+
+  it('counts what the same prompt is billed as input, and stores no request', async () => {
+    const before = await countRecords(mesh.nats.url);
+    const counted = await anthropic.messages.countTokens(prompt);
+    expect(await countRecords(mesh.nats.url)).toBe(before);
+    const msg = await anthropic.messages.create({ ...prompt, max_tokens: 50 });
+    expect(counted).toEqual({ input_tokens: msg.usage.input_tokens });
+    expect(counted.input_tokens).toBeGreaterThan(1);
+  });
+
+  const cases: [string, string | object, number, string, RegExp][] = [
+    ['malformed JSON', '{"model": "mock-1", "messages": [', 400, 'invalid_request_error', /could not parse the JSON body/],
+    ['missing model', { messages: user('x') }, 400, 'invalid_request_error', /'model' is required/],
+    ['missing messages', { model }, 400, 'invalid_request_error', /'messages' is required/],
+    ['an image block', { model, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }] }, 400, 'invalid_request_error', /part 0 has type 'image'/],
+    ['an unknown model', { model: 'claude-nope', messages: user('x') }, 404, 'not_found_error', /The model 'claude-nope' does not exist/],
+  ];
+  it.each(cases)('%s: a 4xx in Anthropic envelope', async (_n, body, status, type, message) => {
+    const res = await post(`${url}/count_tokens`, body);
+    expect(res.status).toBe(status);
+    const json = await res.json();
+    expect(json).toEqual({ type: 'error', error: { type, message: expect.stringMatching(message) }, request_id: null });
+    expect(anthropicShapeErrors('ErrorResponse', json)).toEqual([]);
+  });
+
+  it('with no adapters process to ask: a 503 that says so, and the next count works once they are back', async () => {
+    const adapters = mesh.apps.find((a) => a.app === 'adapters')!;
+    await adapters.stop();
+    try {
+      const err = await anthropic.messages.countTokens(prompt).catch((e) => e);
+      expect(err).toBeInstanceOf(Anthropic.InternalServerError);
+      expect(err.status).toBe(503);
+      expect(err.error.error.message).toMatch(/No adapters process counted the tokens for provider 'mock'/);
+    } finally {
+      await adapters.restart();
+    }
+    expect((await anthropic.messages.countTokens(prompt)).input_tokens).toBeGreaterThan(1);
+  });
 });
 
 describe('GET /v1/requests/{id}: one view, whatever API made the request', () => {

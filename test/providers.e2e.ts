@@ -134,6 +134,28 @@ describe('every API to every provider type', () => {
     expect(anthropic.callsWith(m)[0].body).toEqual({ model: 'claude-up', max_tokens: 40, system: 'be brief', messages: [{ role: 'user', content: `q ${m}` }] });
   });
 
+  it("messages.countTokens: the provider's own count, asked with its key and the prompt only", async () => {
+    const m = marker();
+    const counted = await claudeClient.messages.countTokens({ model: 'claude-fake', system: 'be brief', messages: [{ role: 'user', content: `count ${m}` }] });
+    const [call] = anthropic.callsWith(m);
+    expect(call).toMatchObject({ path: '/v1/messages/count_tokens', headers: { 'x-api-key': KEY, 'anthropic-version': '2023-06-01' } });
+    // Anthropic refuses max_tokens, sampling and stop sequences here (the fake too): only the prompt goes
+    expect(call.body).toEqual({ model: 'claude-up', system: 'be brief', messages: [{ role: 'user', content: `count ${m}` }] });
+    expect(counted).toEqual({ input_tokens: Math.ceil(`be briefcount ${m}`.length / 4) });
+  });
+
+  it("countTokens: a provider's 429 comes back as a 429 with its retry-after; a model no provider can count for is a 400", async () => {
+    const m = marker();
+    anthropic.plan(m, failWith(429, { retryAfter: '7', message: 'slow down' }));
+    const limited = await claudeClient.messages.countTokens({ model: 'claude-fake', messages: [{ role: 'user', content: m }] }).catch((e) => e);
+    expect(limited).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(limited.headers.get('retry-after')).toBe('7');
+    expect(limited.error).toMatchObject({ type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } });
+    const openaiOnly = await claudeClient.messages.countTokens({ model: 'gpt-fake', messages: [{ role: 'user', content: m }] }).catch((e) => e);
+    expect(openaiOnly).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(openaiOnly.error.error.message).toMatch(/Tokens cannot be counted for the model 'gpt-fake'/);
+  });
+
   it("Responses API to the provider's /responses when responses_api is set, else translated to chat", async () => {
     const m = marker();
     const native = await client.responses.create({ model: 'gpt-resp', instructions: 'be brief', input: `r ${m}`, max_output_tokens: 30 });

@@ -163,6 +163,10 @@ describe('per-tenant models and windows', () => {
     const anthropic = await as(KEY_B, '/v1/messages', { model: 'mock-2', max_tokens: 10, messages: user('hi') });
     expect(anthropic.status).toBe(403);
     expect((await anthropic.json()).error.type).toBe('permission_error');
+    const counting = await as(KEY_B, '/v1/messages/count_tokens', { model: 'mock-2', messages: user('hi') });
+    expect(counting.status).toBe(403);
+    expect((await counting.json()).error.type).toBe('permission_error');
+    expect((await as(KEY_A, '/v1/messages/count_tokens', { model: 'mock-2', messages: user('hi') })).status).toBe(200);
     expect((await as(KEY_A, '/v1/chat/completions', { model: 'mock-2', messages: user('hi'), completion_window: 'batch', wait: false })).status).toBe(202);
   });
 });

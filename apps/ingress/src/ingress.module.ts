@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { QueueMetrics } from '@reqrun/runtime';
 import { ChatController } from './chat/chat.controller.js';
 import { MessagesController } from './messages/messages.controller.js';
+import { TokenCountService } from './messages/token-count.service.js';
 import { ModelsController } from './models/models.controller.js';
 import { RequestsController } from './requests/requests.controller.js';
 import { RequestsService } from './requests/requests.service.js';
@@ -18,6 +19,6 @@ import { StreamResponder } from './streaming/stream.responder.js';
 @Module({
   controllers: [ChatController, ResponsesController, MessagesController, RequestsController, ModelsController],
   providers: [SubmitService, Waiter, CreateHandler, ApiEdges, NatsApiServer, RequestsService, ResponsesService, QueueMetrics,
-    ChunkReader, StreamResponder],
+    ChunkReader, StreamResponder, TokenCountService],
 })
 export class IngressModule {}

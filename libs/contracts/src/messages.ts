@@ -1,5 +1,6 @@
 import type { LimitSpec } from './limits.js';
-import type { Api, Window } from './request-state.js';
+import type { CanonicalRequest } from './canonical.js';
+import type { Api, RecordError, Window } from './request-state.js';
 
 /** Work items point at a record; the record knows the rest. `msgID` = `${id}:${attempt}` makes a re-publish a no-op. */
 export interface SubmitItem {
@@ -48,3 +49,20 @@ export interface DispatchItem {
 }
 
 export const msgId = (item: { id: string; attempt: number }): string => `${item.id}:${item.attempt}`;
+
+/**
+ * Asked of the adapters on `tokens(<provider>)`, request/reply: how many input tokens `request` (its `model` the
+ * provider's own name) would be for that provider. Not stored and not scheduled: it is a free, read-only question.
+ */
+export interface TokenCountAsk {
+  request: CanonicalRequest;
+}
+
+/**
+ * The adapters' answer: the count, or why there is none (the provider's error, classified as for a call, except that
+ * a provider's 429 stays a 429 with its retry-after: nothing retries a count but its caller).
+ */
+export type TokenCountReply = { input_tokens: number } | { error: RecordError & { retry_after_ms?: number } };
+
+/** How long the adapters give a provider to count (capped by its `timeout_ms`); the ingress waits a little longer. */
+export const tokenCountTimeoutMs = 20_000;

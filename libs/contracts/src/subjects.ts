@@ -46,6 +46,10 @@ export interface Names {
   api(verb: 'submit' | 'get' | 'cancel'): string;
   /** The queue group every ingress replica serves the NATS-native API in (each request goes to one of them). */
   readonly apiQueue: string;
+  /** Token counting (request/reply, not stored): the adapters answer for `provider` (see TokenCountAsk). */
+  tokens(provider: string): string;
+  /** The queue group the adapters replicas count tokens in. */
+  readonly tokensQueue: string;
   /** The event subjects kept in the events stream: terminal kinds only (webhooks, audit); the rest are live-only. */
   eventsStored(): string[];
   /** All of them, as one filter. */
@@ -83,6 +87,8 @@ export function names(prefix = 'rr'): Names {
     event: (kind, id) => `${prefix}.event.${kind}.${id}`,
     api: (verb) => `${prefix}.api.v1.${verb}`,
     apiQueue: `${prefix}-ingress`,
+    tokens: (provider) => `${prefix}.tokens.${provider}`,
+    tokensQueue: `${prefix}-adapters`,
     eventsAll: () => `${prefix}.event.>`,
     eventsStored: () => ['completed', 'failed', 'cancelled', 'expired'].map((k) => `${prefix}.event.${k}.*`),
   };

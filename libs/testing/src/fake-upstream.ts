@@ -105,6 +105,8 @@ export async function startFakeUpstream(o: FakeUpstreamOptions): Promise<FakeUps
     const authError = checkAuth(o, req);
     if (authError) return sent(sendError(res, o.kind, authError.status, authError.message, {}));
     if (body === null) return sent(sendError(res, o.kind, 400, 'We could not parse the JSON body of your request.', {}));
+    const extra = route.answer === anthropicTokenCount ? ['max_tokens', 'temperature', 'top_p', 'stop_sequences', 'metadata', 'stream'].find((k) => k in body) : undefined;
+    if (extra) return sent(sendError(res, o.kind, 400, `${extra}: Extra inputs are not permitted`, {}));
 
     const step = nextStep(raw);
     if (step.delayMs) await sleep(step.delayMs, undefined, { signal: gone.signal }).catch(() => {});
@@ -184,6 +186,7 @@ function routeOf(kind: FakeKind, method: string | undefined, path: string): Rout
   if (kind === 'openai' && path === '/v1/chat/completions') return { answer: chatCompletion, stream: chatStream };
   if (kind === 'openai' && path === '/v1/responses') return { answer: response, stream: responseStream };
   if (kind === 'anthropic' && path === '/v1/messages') return { answer: anthropicMessage, stream: messageStream };
+  if (kind === 'anthropic' && path === '/v1/messages/count_tokens') return { answer: anthropicTokenCount, stream: noStream };
   return null;
 }
 
@@ -194,6 +197,15 @@ const lastUserText = (turns: any[] | undefined): string => {
 };
 const tokens = (s: string) => Math.max(1, Math.ceil(s.length / 4));
 const replyText = (kind: string, step: Extract<Step, { kind: 'answer' }>, prompt: string) => step.text ?? `Fake ${kind} reply to: ${prompt}`;
+
+/** Counting (`/v1/messages/count_tokens`): the system prompt's and every turn's text, 4 characters a token. */
+const anthropicTokenCount: Answerer = (body) => {
+  const text = (c: any): string => (typeof c === 'string' ? c : Array.isArray(c) ? c.map((p: any) => p?.text ?? '').join('') : '');
+  return { input_tokens: tokens([text(body.system), ...(body.messages ?? []).map((m: any) => text(m?.content))].join('')) };
+};
+const noStream: Streamer = () => {
+  throw new Error('this route does not stream');
+};
 
 const chatCompletion: Answerer = (body, step, n, created) => {
   const prompt = lastUserText(body.messages);

@@ -18,15 +18,18 @@ export function mockAnswer(req: CanonicalRequest): CanonicalResult {
     text = text.slice(0, req.max_tokens * 4);
     finish = 'length';
   }
-  const input = estimateTokens([...(req.system ? [req.system] : []), ...req.messages.map((m) => m.content)].join('\n'));
   return {
     model: req.model,
     text,
     finish_reason: finish,
     ...(stop && finish === 'stop' ? { stop_sequence: stop.sequence } : {}),
-    usage: { input_tokens: input, output_tokens: estimateTokens(text) },
+    usage: { input_tokens: mockInputTokens(req), output_tokens: estimateTokens(text) },
   };
 }
+
+/** What the mock provider counts as the request's input: its system prompt and messages, estimated. */
+export const mockInputTokens = (req: CanonicalRequest): number =>
+  estimateTokens([...(req.system ? [req.system] : []), ...req.messages.map((m) => m.content)].join('\n'));
 
 function firstStop(text: string, stops: string[]): { at: number; sequence: string } | null {
   let best: { at: number; sequence: string } | null = null;

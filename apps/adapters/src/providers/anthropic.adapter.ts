@@ -25,4 +25,16 @@ export class AnthropicAdapter implements ProviderAdapter {
       ? postStream(this.upstream, '/v1/messages', { ...body, stream: true }, o.signal, this.clock, messagesStreamReader(), o.onDelta)
       : postJson(this.upstream, '/v1/messages', body, o.signal, this.clock, anthropicMessageToCanonical);
   }
+
+  /** Anthropic's own count (`/v1/messages/count_tokens`), which takes the prompt only: no max_tokens, sampling or stop sequences. */
+  async countTokens(req: CanonicalRequest, signal: AbortSignal): Promise<number> {
+    const { model, system, messages } = canonicalToMessages(req);
+    const counted = await postJson(this.upstream, '/v1/messages/count_tokens', { model, ...(system !== undefined ? { system } : {}), messages }, signal, this.clock, readCount);
+    return counted.input_tokens;
+  }
+}
+
+function readCount(json: any): { input_tokens: number } {
+  if (!Number.isInteger(json?.input_tokens) || json.input_tokens < 0) throw new Error('no input_tokens in the answer');
+  return { input_tokens: json.input_tokens };
 }

@@ -1,5 +1,5 @@
 import type { CanonicalRequest, CanonicalResult } from '@reqrun/contracts';
-import { mockAnswer } from '@reqrun/translate';
+import { mockAnswer, mockInputTokens } from '@reqrun/translate';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProviderError, type CallOptions, type ProviderAdapter } from './provider.js';
 
@@ -35,6 +35,11 @@ export class MockAdapter implements ProviderAdapter {
       if (fails) throw midStream();
     }
     return answer;
+  }
+
+  /** The same estimate its answers report as input tokens. */
+  async countTokens(req: CanonicalRequest): Promise<number> {
+    return mockInputTokens(req);
   }
 }
 

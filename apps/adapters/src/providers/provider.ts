@@ -22,6 +22,8 @@ export interface ProviderAdapter {
   call(req: CanonicalRequest, o: CallOptions): Promise<AdapterResult>;
   /** Whether its failures say something about the provider's health, so feed its circuit breaker (not the mock's: each request asks for them). */
   readonly breaker: boolean;
+  /** The request's input tokens as the provider counts them; absent when the provider has no way to count. */
+  countTokens?(req: CanonicalRequest, signal: AbortSignal): Promise<number>;
 }
 
 /** A classified upstream failure. Its message is shown to the caller: never put a secret in it. */

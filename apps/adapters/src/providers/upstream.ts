@@ -37,7 +37,7 @@ export const keyHeader = (header: string) => (key: string): Record<string, strin
  * provider's own (from its error body), scrubbed of the key. The call carries the request's `traceparent`, so the
  * provider's own logs (or a tracing proxy in front of it) join the trace that started at the ingress.
  */
-export async function postJson(u: Upstream, path: string, body: object, signal: AbortSignal, clock: Clock, read: (json: any) => CanonicalResult): Promise<AdapterResult> {
+export async function postJson<T = CanonicalResult>(u: Upstream, path: string, body: object, signal: AbortSignal, clock: Clock, read: (json: any) => T): Promise<T & { status_code: number }> {
   const res = await post(u, path, body, signal, clock, 'application/json');
   let text: string;
   try {

@@ -8,6 +8,7 @@ import { CONFIG, directTarget, Lifecycle, LOGGER, Nats, type Logger } from '@req
 import { BreakerStore, fingerprint, IdempotencyStore, RequestStore } from '@reqrun/store';
 import { Counter } from 'prom-client';
 import { unavailable } from '../errors/to-reqrun-error.js';
+import { knownModel } from './known-model.js';
 import type { SubmitPlan } from './submit.plan.js';
 import { NO_WAIT, Waiter } from './waiter.js';
 
@@ -36,7 +37,7 @@ export class SubmitService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async submit(plan: SubmitPlan, signal?: AbortSignal): Promise<RequestRecord> {
-    this.checkModel(plan.model);
+    knownModel(this.config, plan.model);
     if (!this.nats.connected) throw unavailable();
     const now = systemClock.now();
     let record: RequestRecord = {
@@ -147,12 +148,6 @@ export class SubmitService implements OnApplicationBootstrap, BeforeApplicationS
     const over = queued - limits.max_queued + 1;
     e.retryAfterS = Math.max(1, Math.ceil(limits.rpm ? (over * (limits.period_s ?? 60)) / limits.rpm : 1));
     throw e;
-  }
-
-  private checkModel(model: string): void {
-    if (this.config.models[model]) return;
-    const known = Object.keys(this.config.models).join(', ');
-    throw new ReqRunError(ErrorCode.ModelNotFound, `The model '${model}' does not exist or you do not have access to it. Known models: ${known}.`, 404, 'model');
   }
 }
 
