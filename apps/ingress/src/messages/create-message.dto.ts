@@ -17,13 +17,8 @@ export class AnthropicMessageDto {
   content: unknown;
 }
 
-/** The fields of an Anthropic Messages request that ReqRun itself reads; everything else passes through. */
-export class CreateMessageDto extends CreateBodyDto {
-  @IsDefined({ message: '$property is required' })
-  @Min(1)
-  @IsInt()
-  max_tokens: number;
-
+/** The prompt of a Messages request: what creating a message and counting its tokens (`count_tokens`) both read. */
+export class MessagesPromptDto extends CreateBodyDto {
   @IsDefined({ message: '$property is required' })
   @ValidateNested({ each: true })
   @Type(() => AnthropicMessageDto)
@@ -32,6 +27,15 @@ export class CreateMessageDto extends CreateBodyDto {
   messages: AnthropicMessageDto[];
 
   @IsOptional() @IsTextContent(['text']) system?: unknown;
+}
+
+/** The fields of an Anthropic Messages request that ReqRun itself reads; everything else passes through. */
+export class CreateMessageDto extends MessagesPromptDto {
+  @IsDefined({ message: '$property is required' })
+  @Min(1)
+  @IsInt()
+  max_tokens: number;
+
   @IsOptional() @IsArray() @IsString({ each: true }) stop_sequences?: string[];
   @IsOptional() @IsNumber() @Min(0) @Max(1) temperature?: number;
   @IsOptional() @IsNumber() @Min(0) @Max(1) top_p?: number;

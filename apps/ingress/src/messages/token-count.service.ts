@@ -8,7 +8,7 @@ import { unavailable } from '../errors/to-reqrun-error.js';
 import { checkModelAllowed, type Tenant } from '../security/api-keys.js';
 import { knownModel } from '../submit/known-model.js';
 import { validateBody } from '../submit/validate-body.js';
-import { CountTokensDto } from './count-tokens.dto.js';
+import { MessagesPromptDto } from './create-message.dto.js';
 
 /** Provider types with a way to count tokens (see the adapters' TokenCounter); OpenAI's API has none. */
 const COUNTING = new Set(['anthropic', 'mock']);
@@ -23,7 +23,7 @@ export class TokenCountService {
   constructor(@Inject(CONFIG) private readonly config: Config, private readonly nats: Nats) {}
 
   async count(tenant: Tenant, raw: unknown): Promise<{ input_tokens: number }> {
-    const body = validateBody(CountTokensDto, raw);
+    const body = validateBody(MessagesPromptDto, raw);
     const model = body.model as string;
     checkModelAllowed(tenant, model);
     const target = knownModel(this.config, model).targets.find((t) => this.canCount(t.provider));
