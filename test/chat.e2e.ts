@@ -174,6 +174,8 @@ describe('bad input: OpenAI envelope, no 5xx, no record', () => {
     ['an unknown window', { model: 'mock-1', messages: user('x'), completion_window: 'someday' }, {}, 400, 'invalid_completion_window'],
     ['stream: true with wait: false', { model: 'mock-1', messages: user('x'), stream: true, wait: false }, {}, 400, 'invalid_request_error'],
     ['stream of the wrong type', { model: 'mock-1', messages: user('x'), stream: 'yes' }, {}, 400, 'invalid_request_error'],
+    ['tools (not translated yet: refused, never dropped)', { model: 'mock-1', messages: user('x'), tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }, {}, 400, 'invalid_request_error'],
+    ['functions (the older tools)', { model: 'mock-1', messages: user('x'), functions: [{ name: 'f', parameters: {} }] }, {}, 400, 'invalid_request_error'],
     ['a body that is not JSON', 'hello', { 'content-type': 'text/plain' }, 415, 'unsupported_media_type'],
     ['a body over the limit', { model: 'mock-1', messages: user('x'.repeat(5 * 1024 * 1024)) }, {}, 413, 'request_too_large'],
   ];

@@ -299,6 +299,7 @@ describe('bad input: OpenAI envelope, no 5xx, no record', () => {
     ['an item of a type ReqRun cannot translate', { model, input: [{ type: 'function_call_output', call_id: 'c', output: '{}' }] }, {}, 400, 'invalid_request_error', 'input'],
     ['an image part', { model, input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://x/y.png' }] }] }, {}, 400, 'invalid_request_error', 'input'],
     ['an item without a role', { model, input: [{ content: 'x' }] }, {}, 400, 'invalid_request_error', 'input'],
+    ['tools (not translated yet: refused, never dropped)', { model, input, tools: [{ type: 'function', name: 'f', parameters: {} }] }, {}, 400, 'invalid_request_error', 'tools'],
     ['instructions of the wrong type', { model, input, instructions: 5 }, {}, 400, 'invalid_request_error', 'instructions'],
     ['metadata with a number value', { model, input, metadata: { n: 1 } }, {}, 400, 'invalid_request_error', 'metadata'],
     ['background of the wrong type', { model, input, background: 'yes' }, {}, 400, 'invalid_request_error', 'background'],

@@ -6,8 +6,12 @@ const ok = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
 const bodies: [string, Record<string, unknown>][] = [
   ['plain', ok],
   ['with ReqRun extensions', { ...ok, wait: false, wait_timeout: 0, idempotency_key: 'k'.repeat(255), completion_window: 'standard', stream: false }],
-  ['with pass-through fields', { ...ok, user: 'u', tools: [{ any: 1 }], constructor: { x: 1 } }],
+  ['with pass-through fields', { ...ok, user: 'u', response_format: { type: 'text' }, constructor: { x: 1 } }],
   ['several roles', { model: 'm', messages: ['system', 'developer', 'user', 'assistant', 'tool', 'function'].map((role) => ({ role, content: 'x' })) }],
+  ['no tools', { ...ok, tools: [] }],
+  ['tools', { ...ok, tools: [{ type: 'function', function: { name: 'f' } }] }],
+  ['tools not an array', { ...ok, tools: 'f' }],
+  ['functions', { ...ok, functions: [{ name: 'f' }] }],
   ['empty model', { ...ok, model: '' }],
   ['model not a string', { ...ok, model: 1 }],
   ['no messages', { model: 'm' }],
@@ -42,7 +46,7 @@ describe('plainChat: the fast yes for chat bodies', () => {
   });
 
   it('says yes to the plain bodies, so they skip class-validator', () => {
-    expect(bodies.slice(0, 4).map(([, b]) => plainChat(b))).toEqual([true, true, true, true]);
-    expect(bodies.slice(4).filter(([, b]) => plainChat(b)).map(([n]) => n)).toEqual([]);
+    expect(bodies.slice(0, 5).map(([, b]) => plainChat(b))).toEqual([true, true, true, true, true]);
+    expect(bodies.slice(5).filter(([, b]) => plainChat(b)).map(([n]) => n)).toEqual([]);
   });
 });

@@ -1,9 +1,9 @@
 import { Type } from 'class-transformer';
 import {
-  ArrayNotEmpty, IsArray, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateNested,
+  ArrayMaxSize, ArrayNotEmpty, IsArray, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateNested,
   ValidateBy, type ValidationOptions,
 } from 'class-validator';
-import { CreateBodyDto } from '../submit/create-body.dto.js';
+import { CreateBodyDto, noTools } from '../submit/create-body.dto.js';
 import { plainChecks, plainCreateBody } from '../submit/validate-body.js';
 
 const ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'];
@@ -43,6 +43,9 @@ export class ChatCompletionDto extends CreateBodyDto {
   @IsOptional() @IsObject() metadata?: Record<string, unknown>;
   /** `include_usage`: a last chunk with the usage (read by the stream encoder). */
   @IsOptional() @IsObject() stream_options?: { include_usage?: boolean };
+
+  /** The older form of `tools`: refused the same way. */
+  @IsOptional() @ArrayMaxSize(0, { message: noTools }) @IsArray() functions?: unknown[];
 }
 
 /** Bodies ChatCompletionDto certainly accepts: text messages with known roles, none of its optional numbers set. */
@@ -51,7 +54,7 @@ export function plainChat(b: Record<string, unknown>): boolean {
   return (
     plainCreateBody(b) && Array.isArray(m) && m.length > 0 &&
     m.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x) && ROLES.includes(x.role) && typeof x.content === 'string') &&
-    b.max_tokens === undefined && b.max_completion_tokens === undefined && b.temperature === undefined && b.top_p === undefined && b.metadata === undefined
+    b.functions === undefined && b.max_tokens === undefined && b.max_completion_tokens === undefined && b.temperature === undefined && b.top_p === undefined && b.metadata === undefined
   );
 }
 plainChecks.set(ChatCompletionDto, plainChat);

@@ -41,7 +41,8 @@ export function plainCreateBody(b: Record<string, unknown>): boolean {
     optional(b.wait_timeout, (x) => typeof x === 'number' && Number.isFinite(x) && x >= 0) &&
     // UTF-16 length: never less than what MaxLength counts, so a key it takes as 255 or fewer characters passes.
     optional(b.idempotency_key, (x) => typeof x === 'string' && x !== '' && x.length <= 255) &&
-    optional(b.completion_window, (x) => typeof x === 'string')
+    optional(b.completion_window, (x) => typeof x === 'string') &&
+    optional(b.tools, (x) => Array.isArray(x) && x.length === 0)
   );
 }
 
