@@ -7,11 +7,16 @@ const bodies: [string, Record<string, unknown>][] = [
   ['plain', ok],
   ['with ReqRun extensions', { ...ok, wait: false, wait_timeout: 0, idempotency_key: 'k'.repeat(255), completion_window: 'standard', stream: false }],
   ['with pass-through fields', { ...ok, user: 'u', response_format: { type: 'text' }, constructor: { x: 1 } }],
-  ['several roles', { model: 'm', messages: ['system', 'developer', 'user', 'assistant', 'tool', 'function'].map((role) => ({ role, content: 'x' })) }],
+  ['several roles', { model: 'm', messages: ['system', 'developer', 'user', 'assistant'].map((role) => ({ role, content: 'x' })) }],
   ['no tools', { ...ok, tools: [] }],
   ['tools', { ...ok, tools: [{ type: 'function', function: { name: 'f' } }] }],
   ['tools not an array', { ...ok, tools: 'f' }],
   ['functions', { ...ok, functions: [{ name: 'f' }] }],
+  ['a tool result', { model: 'm', messages: [{ role: 'tool', tool_call_id: 'c', content: '{}' }] }],
+  ['a function result', { model: 'm', messages: [{ role: 'function', name: 'f', content: '{}' }] }],
+  ['an assistant turn with tool calls', { model: 'm', messages: [{ role: 'assistant', content: 'x', tool_calls: [{ id: 'c', type: 'function' }] }] }],
+  ['an image part', { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] }],
+  ['null content', { model: 'm', messages: [{ role: 'assistant', content: null }] }],
   ['empty model', { ...ok, model: '' }],
   ['model not a string', { ...ok, model: 1 }],
   ['no messages', { model: 'm' }],
@@ -48,5 +53,17 @@ describe('plainChat: the fast yes for chat bodies', () => {
   it('says yes to the plain bodies, so they skip class-validator', () => {
     expect(bodies.slice(0, 5).map(([, b]) => plainChat(b))).toEqual([true, true, true, true, true]);
     expect(bodies.slice(5).filter(([, b]) => plainChat(b)).map(([n]) => n)).toEqual([]);
+  });
+});
+
+describe('ChatCompletionDto refuses what ReqRun cannot translate, rather than drop it', () => {
+  it.each([
+    ['tools', { ...ok, tools: [{ type: 'function', function: { name: 'f' } }] }, /^'tools' cannot be used through ReqRun yet: it translates text only/],
+    ['functions', { ...ok, functions: [{ name: 'f' }] }, /^'functions' cannot be used through ReqRun yet/],
+    ['a tool result', { model: 'm', messages: [{ role: 'tool', tool_call_id: 'c', content: '{}' }] }, /^'messages\[0\].role' must be one of system, developer, user, assistant \(tool results cannot be translated yet\)$/],
+    ['tool calls', { model: 'm', messages: [{ role: 'assistant', content: 'x', tool_calls: [{ id: 'c' }] }] }, /^'messages\[0\].tool_calls' cannot be used through ReqRun yet/],
+    ['an image part', { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] }, /^'messages\[0\].content': part 0 has type 'image_url', which ReqRun cannot translate yet \(send text parts\)$/],
+  ])('%s', (_name, body, message) => {
+    expect(() => validateWithDto(ChatCompletionDto, body)).toThrow(message);
   });
 });

@@ -1,31 +1,25 @@
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayNotEmpty, IsArray, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateNested,
-  ValidateBy, type ValidationOptions,
 } from 'class-validator';
 import { CreateBodyDto, noTools } from '../submit/create-body.dto.js';
+import { IsTextContent } from '../submit/text-content.validator.js';
 import { plainChecks, plainCreateBody } from '../submit/validate-body.js';
 
-const ROLES = ['system', 'developer', 'user', 'assistant', 'tool', 'function'];
-
-/** Chat content: a string, null (assistant turns with tool calls), or an array of parts. */
-const IsChatContent = (o?: ValidationOptions) =>
-  ValidateBy({
-    name: 'isChatContent',
-    validator: {
-      validate: (v) => v === null || typeof v === 'string' || (Array.isArray(v) && v.every((p) => p !== null && typeof p === 'object' && typeof p.type === 'string')),
-      defaultMessage: () => '$property must be a string or an array of content parts',
-    },
-  }, o);
+/** Tool and function turns carry tool results, which are not translated yet (see `noTools`). */
+const ROLES = ['system', 'developer', 'user', 'assistant'];
 
 export class ChatMessageDto {
   @IsString()
-  @IsIn(ROLES, { message: `$property must be one of ${ROLES.join(', ')}` })
+  @IsIn(ROLES, { message: `$property must be one of ${ROLES.join(', ')} (tool results cannot be translated yet)` })
   role: string;
 
   @IsDefined({ message: '$property is required' })
-  @IsChatContent()
+  @IsTextContent(['text'])
   content: unknown;
+
+  /** An assistant turn's tool calls: refused like `tools`. */
+  @IsOptional() @ArrayMaxSize(0, { message: noTools }) @IsArray() tool_calls?: unknown[];
 }
 
 /** The fields of a chat completion request that ReqRun itself reads; everything else passes through. */
@@ -53,7 +47,7 @@ export function plainChat(b: Record<string, unknown>): boolean {
   const m = b.messages;
   return (
     plainCreateBody(b) && Array.isArray(m) && m.length > 0 &&
-    m.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x) && ROLES.includes(x.role) && typeof x.content === 'string') &&
+    m.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x) && ROLES.includes(x.role) && typeof x.content === 'string' && x.tool_calls === undefined) &&
     b.functions === undefined && b.max_tokens === undefined && b.max_completion_tokens === undefined && b.temperature === undefined && b.top_p === undefined && b.metadata === undefined
   );
 }
