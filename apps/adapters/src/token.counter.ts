@@ -1,7 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Msg, Subscription } from '@nats-io/nats-core';
 import type { Config, ProviderConfig } from '@reqrun/config';
-import { tokenCountTimeoutMs, type TokenCountAsk, type TokenCountReply } from '@reqrun/contracts';
+import { tokenCountingTypes, tokenCountTimeoutMs, type TokenCountAsk, type TokenCountReply } from '@reqrun/contracts';
 import { CONFIG, LOGGER, Nats, type Logger } from '@reqrun/runtime';
 import { adapterFor } from './providers/provider.registry.js';
 import { ProviderError, type ProviderAdapter } from './providers/provider.js';
@@ -20,9 +20,8 @@ export class TokenCounter implements OnApplicationBootstrap, BeforeApplicationSh
 
   onApplicationBootstrap(): void {
     const n = this.nats.names;
-    for (const p of this.config.providers) {
+    for (const p of this.config.providers.filter((x) => tokenCountingTypes.includes(x.type))) {
       const adapter = adapterFor(p);
-      if (!adapter.countTokens) continue;
       this.subs.push(this.nats.nc.subscribe(n.tokens(p.name), {
         queue: n.tokensQueue,
         callback: (err, msg) => {

@@ -64,5 +64,8 @@ export interface TokenCountAsk {
  */
 export type TokenCountReply = { input_tokens: number } | { error: RecordError & { retry_after_ms?: number } };
 
+/** Provider types whose adapters can count tokens (Anthropic's counting endpoint, the mock's estimate); OpenAI's API has none. */
+export const tokenCountingTypes: readonly string[] = ['anthropic', 'mock'];
+
 /** How long the adapters give a provider to count (capped by its `timeout_ms`); the ingress waits a little longer. */
 export const tokenCountTimeoutMs = 20_000;

@@ -1,5 +1,5 @@
 import type { ProviderConfig } from '@reqrun/config';
-import type { CanonicalRequest } from '@reqrun/contracts';
+import { tokenCountingTypes, type CanonicalRequest } from '@reqrun/contracts';
 import { answer, dropConnection, dropMidStream, errorMidStream, failWith, slow, startFakeUpstream, stopMidStream, type FakeUpstream } from '@reqrun/testing';
 import { ProviderError, type CallOptions } from './provider.js';
 import { adapterFor } from './provider.registry.js';
@@ -243,4 +243,20 @@ it('anthropic streaming: the stop sequence and the usage of message_start and me
   const streamed = await sut.call(req, { signal: new AbortController().signal, attempt: 1, api: 'chat', onDelta: () => {} });
   expect(streamed).toEqual(plain);
   expect(streamed).toMatchObject({ finish_reason: 'stop', stop_sequence: 'END', usage: { input_tokens: expect.any(Number), output_tokens: 7 } });
+});
+
+describe('token counting', () => {
+  it('exactly the provider types listed as counting have a countTokens (the ingress routes counts by that list)', () => {
+    const types = ['openai', 'anthropic', 'mock'] as const;
+    const counts = types.filter((type) => typeof adapterFor({ name: type, type, base_url: 'http://127.0.0.1:1', concurrency: 1, timeout_ms: 1000 }, {}, clock).countTokens === 'function');
+    expect(counts).toEqual([...tokenCountingTypes]);
+  });
+
+  it("anthropic: the prompt alone to /v1/messages/count_tokens (Anthropic refuses max_tokens, sampling and stop sequences there); the provider's error classified", async () => {
+    const sut = adapterFor(provider('anthropic', anthropic.url), env, clock);
+    expect(await sut.countTokens!(req, new AbortController().signal)).toBe(Math.ceil('be briefhi there'.length / 4));
+    expect(anthropic.calls[0]).toMatchObject({ path: '/v1/messages/count_tokens', body: { model: 'up-model', system: 'be brief', messages: [{ role: 'user', content: 'hi there' }] } });
+    anthropic.plan(null, failWith(529));
+    expect(await failure(sut.countTokens!(req, new AbortController().signal))).toMatchObject({ code: 'upstream_overloaded', statusCode: 529 });
+  });
 });

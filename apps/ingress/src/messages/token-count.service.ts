@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Config } from '@reqrun/config';
-import { badRequest, ErrorCode, ReqRunError, tokenCountTimeoutMs, type TokenCountAsk, type TokenCountReply } from '@reqrun/contracts';
+import { badRequest, ErrorCode, ReqRunError, tokenCountingTypes, tokenCountTimeoutMs, type TokenCountAsk, type TokenCountReply } from '@reqrun/contracts';
 import { isNatsUnavailable } from '@reqrun/messaging';
 import { CONFIG, Nats } from '@reqrun/runtime';
 import { messagesToCanonical } from '@reqrun/translate';
@@ -9,9 +9,6 @@ import { checkModelAllowed, type Tenant } from '../security/api-keys.js';
 import { knownModel } from '../submit/known-model.js';
 import { validateBody } from '../submit/validate-body.js';
 import { MessagesPromptDto } from './create-message.dto.js';
-
-/** Provider types with a way to count tokens (see the adapters' TokenCounter); OpenAI's API has none. */
-const COUNTING = new Set(['anthropic', 'mock']);
 
 /**
  * Anthropic's `POST /v1/messages/count_tokens`: the input tokens of a prompt, counted by the provider the model's
@@ -48,6 +45,6 @@ export class TokenCountService {
 
   private canCount(provider: string): boolean {
     const type = this.config.providers.find((p) => p.name === provider)?.type;
-    return type !== undefined && COUNTING.has(type);
+    return type !== undefined && tokenCountingTypes.includes(type);
   }
 }
