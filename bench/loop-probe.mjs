@@ -47,14 +47,16 @@ if (dir) {
 
 // LOOP_PROBE_HEAP=S: also a sampling profile of everything allocated (collected objects included), from 5 s after
 // start for S seconds, into <app>.<pid>.heapprofile (open it in Chrome DevTools, or bench/heap-summary.mjs). A timer,
-// not the exit: Nest ends a process by re-raising SIGTERM, which runs no exit handler.
+// not the exit: Nest ends a process by re-raising SIGTERM, which runs no exit handler. With LOOP_PROBE_HEAP_SURVIVORS=1
+// it leaves out what a scavenge collected: what is left is what lived long enough to be promoted (the old space's
+// growth, which the major GCs then pay for) or is still alive.
 if (dir && process.env.LOOP_PROBE_HEAP) {
   const { Session } = await import('node:inspector');
   const { writeFileSync } = await import('node:fs');
   const app = basename(dirname(dirname(process.argv[1] ?? 'app/src/x')));
   const s = new Session();
   s.connect();
-  setTimeout(() => s.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }), 5000).unref();
+  setTimeout(() => s.post('HeapProfiler.startSampling', { samplingInterval: 16384, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !process.env.LOOP_PROBE_HEAP_SURVIVORS }), 5000).unref();
   setTimeout(() => {
     s.post('HeapProfiler.stopSampling', (err, r) => {
       if (!err) writeFileSync(join(dir, `${app}.${process.pid}.heapprofile`), JSON.stringify(r.profile));
