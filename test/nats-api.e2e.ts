@@ -22,7 +22,7 @@ let nc: NatsConnection;
 interface Reply { status: number; headers: Record<string, string>; body: any }
 
 /** One request/reply on the NATS-native API, with the key in the Authorization header. */
-async function call(verb: 'submit' | 'get' | 'cancel', payload: unknown, key: string | null = KEY_A, timeout = 20_000): Promise<Reply> {
+async function call(verb: 'submit' | 'get' | 'cancel' | 'count_tokens', payload: unknown, key: string | null = KEY_A, timeout = 20_000): Promise<Reply> {
   const h = natsHeaders();
   if (key !== null) h.set('Authorization', `Bearer ${key}`);
   const m = await nc.request(n.api(verb), typeof payload === 'string' ? payload : JSON.stringify(payload), { timeout, headers: h });
@@ -128,6 +128,17 @@ describe('submit', () => {
     expect(sut.status).toBe(400);
     expect(sut.headers['x-request-id']).toMatch(/^rr_/);
     expect(sut.body.error.code).toBeDefined();
+  });
+
+  it("count_tokens: Anthropic's count as over HTTP, errors in Anthropic's envelope", async () => {
+    const prompt = { model: 'mock-1', system: 'be brief', messages: user('how many tokens?') };
+    const counted = await call('count_tokens', { body: prompt });
+    expect(counted).toEqual({ status: 200, headers: {}, body: { input_tokens: expect.any(Number) } });
+    const http = await post(`${mesh.url}/v1/messages/count_tokens`, prompt, { authorization: `Bearer ${KEY_A}` });
+    expect(await http.json()).toEqual(counted.body);
+    const bad = await call('count_tokens', { body: { model: 'mock-1' } });
+    expect(bad).toMatchObject({ status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: "'messages' is required" } } });
+    expect((await call('count_tokens', { body: prompt }, null)).status).toBe(401);
   });
 
   it('no key, or an unknown one, is a 401', async () => {

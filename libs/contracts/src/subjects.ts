@@ -42,8 +42,8 @@ export interface Names {
   chunk(id: string): string;
   chunksAll(): string;
   event(kind: string, id: string): string;
-  /** The NATS-native API's request/reply subjects: `submit`, `get`, `cancel`. */
-  api(verb: 'submit' | 'get' | 'cancel'): string;
+  /** The NATS-native API's request/reply subjects: `submit`, `get`, `cancel`, `count_tokens`. */
+  api(verb: 'submit' | 'get' | 'cancel' | 'count_tokens'): string;
   /** The queue group every ingress replica serves the NATS-native API in (each request goes to one of them). */
   readonly apiQueue: string;
   /** Token counting (request/reply, not stored): the adapters answer for `provider` (see TokenCountAsk). */

@@ -9,6 +9,7 @@ import { openAIEnvelope } from '../errors/openai-envelope.js';
 import { errorAnswer, type Envelope } from '../errors/send-error.js';
 import { toReqRunError } from '../errors/to-reqrun-error.js';
 import { requestView } from '../requests/request.view.js';
+import { TokenCountService } from '../messages/token-count.service.js';
 import { RequestsService } from '../requests/requests.service.js';
 import type { ApiKeys, Tenant } from '../security/api-keys.js';
 import { parseJsonBody } from '../security/json-body.js';
@@ -16,16 +17,17 @@ import { answerOf, type Answer } from '../submit/answer.js';
 import { ApiEdges } from '../submit/api-edges.js';
 import { CreateHandler } from '../submit/create.handler.js';
 
-type Verb = 'submit' | 'get' | 'cancel';
+type Verb = 'submit' | 'get' | 'cancel' | 'count_tokens';
 const APIS: readonly string[] = Object.values(Api);
 /** Fields of the submit envelope that are ReqRun's extensions: copied onto the API body, where HTTP callers put them. */
 const EXTENSIONS = ['wait', 'wait_timeout', 'idempotency_key', 'completion_window'] as const;
 
 /**
- * The NATS-native API: `rr.api.v1.submit`, `.get`, `.cancel`, request/reply, served by every ingress replica in one
- * queue group. The same contract as HTTP, through the same services: the API key in an `Authorization` (or
- * `x-api-key`) header, the same validation, and every reply `{status, headers, body}` where `status` is the HTTP
- * status and `body` the JSON the HTTP API answers (errors in the API's envelope: Anthropic's for `api: "messages"`).
+ * The NATS-native API: `rr.api.v1.submit`, `.get`, `.cancel`, `.count_tokens`, request/reply, served by every ingress
+ * replica in one queue group. The same contract as HTTP, through the same services: the API key in an `Authorization`
+ * (or `x-api-key`) header, the same validation, and every reply `{status, headers, body}` where `status` is the HTTP
+ * status and `body` the JSON the HTTP API answers (errors in the API's envelope: Anthropic's for `api: "messages"`
+ * and `count_tokens`).
  */
 @Injectable()
 export class NatsApiServer implements BeforeApplicationShutdown {
@@ -41,12 +43,13 @@ export class NatsApiServer implements BeforeApplicationShutdown {
     private readonly creates: CreateHandler,
     private readonly edges: ApiEdges,
     private readonly requests: RequestsService,
+    private readonly tokens: TokenCountService,
   ) {}
 
   /** Subscribes (the keys come from `main`, which builds them once for HTTP and NATS alike). */
   start(keys: ApiKeys): void {
     const n = this.nats.names;
-    for (const verb of ['submit', 'get', 'cancel'] as const) {
+    for (const verb of ['submit', 'get', 'cancel', 'count_tokens'] as const) {
       this.subs.push(this.nats.nc.subscribe(n.api(verb), {
         queue: n.apiQueue,
         callback: (err, msg) => {
@@ -82,6 +85,10 @@ export class NatsApiServer implements BeforeApplicationShutdown {
           if (typeof o.api !== 'string' || !APIS.includes(o.api)) throw badRequest(`'api' must be one of ${APIS.join(', ')}.`, 'api');
           if (o.api === Api.Messages) envelope = anthropicEnvelope;
           return await this.submit(o.api as Api, tenant, o, (id) => (requestId = id));
+        }
+        if (verb === 'count_tokens') {
+          envelope = anthropicEnvelope;
+          return { status: 200, headers: {}, body: await this.tokens.count(tenant, o.body) };
         }
         if (typeof o.id !== 'string') throw badRequest("'id' must be a request id (rr_…).", 'id');
         const r = verb === 'get' ? await this.requests.get(tenant.name, o.id) : await this.requests.cancel(tenant.name, o.id);
