@@ -1,10 +1,15 @@
 import { connect } from 'node:net';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
+import { connect as natsConnect } from '@nats-io/transport-node';
+import { names } from '@reqrun/contracts';
 import { startMesh, type Mesh } from '@reqrun/testing';
+import { parseJsonBody } from '../apps/ingress/src/security/json-body.js';
 
 /**
  * Fuzz every endpoint with random and malformed bodies, headers and ids for a bounded time: no 5xx, no crash (every
  * app is still up and ready afterwards), and every error in its API's envelope (Anthropic's under /v1/messages,
- * OpenAI's everywhere else). Valid requests may succeed. Seeded: FUZZ_SEED=<n> replays a run (the seed is printed,
+ * OpenAI's everywhere else). The NATS-native API (`rr.api.v1.*`) gets the same: every request answered with a
+ * `{status, headers, body}` whose status is no 5xx and whose error is in its API's envelope. Valid requests may succeed. Seeded: FUZZ_SEED=<n> replays a run (the seed is printed,
  * and a failure shows the input). FUZZ_MS bounds the run (default 20 s).
  */
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
@@ -12,14 +17,19 @@ const BUDGET_MS = Number(process.env.FUZZ_MS ?? 20_000);
 const WORKERS = 12;
 
 let mesh: Mesh;
+let nc: NatsConnection;
 
 beforeAll(async () => {
   mesh = await startMesh({
     // Short waits: a valid request answers within a second or two (200, or 202 when it is slower).
     config: { wait: { default_s: 1, max_s: 2, sync_s: 1 }, retry: { max_attempts: 2, base_delay_ms: 10, max_delay_ms: 50 } },
   });
+  nc = await natsConnect({ servers: mesh.nats.url });
 });
-afterAll(() => mesh?.stop());
+afterAll(async () => {
+  await nc?.close();
+  await mesh?.stop();
+});
 
 // ---------- a seeded PRNG (mulberry32) ----------
 function prng(seed: number) {
@@ -205,6 +215,35 @@ function makeCase(r: Rng, known: string[]): Case {
   return { method, path, headers, body: withBody ? serialize(r, weirdValue(r)) : undefined };
 }
 
+/** A NATS-native API request: a verb's envelope around a (mutated) body, or junk, with or without a key. */
+type NatsCase = { verb: 'submit' | 'get' | 'cancel' | 'count_tokens'; key?: string; data: Buffer | string; anthropic: boolean };
+
+function makeNatsCase(r: Rng, known: string[]): NatsCase {
+  const verb = r.pick(['submit', 'get', 'cancel', 'count_tokens'] as const);
+  const key = r.chance(0.8) ? 'dev' : r.pick([undefined, '', 'nope', 'x'.repeat(300)]);
+  const api = r.chance(0.9) ? r.pick(['chat', 'responses', 'messages'] as const) : weirdValue(r);
+  let payload: unknown;
+  if (verb === 'submit') {
+    const body = typeof api === 'string' && api in bases ? bases[api as keyof typeof bases]() : weirdValue(r);
+    payload = { api, body: r.chance(0.2) || !body || typeof body !== 'object' ? body : mutate(r, body as Record<string, unknown>), ...(r.chance(0.3) ? { wait: weirdValue(r) } : {}) };
+  } else if (verb === 'count_tokens') {
+    payload = { body: mutate(r, { model: 'mock-1', messages: structuredClone(msgs), system: 'be brief' }) };
+  } else {
+    payload = { id: r.chance(0.4) && known.length ? known[r.int(known.length)] : weirdValue(r) };
+  }
+  if (r.chance(0.15)) payload = mutate(r, { x: payload });
+  const data = serialize(r, payload);
+  // The server answers in Anthropic's envelope for count_tokens, and for a submit whose api it read as "messages".
+  const read = (() => {
+    try {
+      return parseJsonBody(Buffer.from(data), Infinity) as { api?: unknown } | null;
+    } catch {
+      return null;
+    }
+  })();
+  return { verb, key, data, anthropic: verb === 'count_tokens' || (verb === 'submit' && read?.api === 'messages') };
+}
+
 const describeCase = (c: Case) =>
   `${c.method} ${c.path.slice(0, 300)} headers=${JSON.stringify(c.headers).slice(0, 300)} body=${c.body === undefined ? '(none)' : Buffer.isBuffer(c.body) ? `base64:${c.body.toString('base64').slice(0, 400)}` : JSON.stringify(c.body.slice(0, 400))}${c.body && c.body.length > 400 ? `… (${c.body.length} bytes)` : ''}`;
 
@@ -257,6 +296,33 @@ it(`answers thousands of random and malformed requests without a 5xx, a crash or
         const m = /^HTTP\/1\.\d (\d{3})/.exec(answer);
         if (m && Number(m[1]) >= 500) failures.push(`raw bytes (worker ${w}, case ${i}) answered ${m[1]}: base64:${junk.toString('base64')}`);
         count++;
+        continue;
+      }
+      if (i % 8 === 5) {
+        const c = makeNatsCase(r, known);
+        const h = natsHeaders();
+        if (c.key !== undefined) h.set('Authorization', `Bearer ${c.key}`);
+        const what = () => `NATS ${c.verb} (worker ${w}, case ${i}): ${Buffer.isBuffer(c.data) ? `base64:${c.data.toString('base64').slice(0, 400)}` : JSON.stringify(c.data.slice(0, 400))}`;
+        let text: string;
+        try {
+          text = (await nc.request(names('rr').api(c.verb), c.data, { timeout: 20_000, headers: h })).string();
+        } catch (e) {
+          if (/max_payload|MAX_PAYLOAD/i.test(String((e as Error).message ?? e))) continue; // the client refused to send it
+          failures.push(`no reply (${(e as Error).message}): ${what()}`);
+          continue;
+        }
+        count++;
+        let reply: { status?: unknown; body?: unknown };
+        try {
+          reply = JSON.parse(text);
+        } catch {
+          failures.push(`a reply that is not JSON (${text.slice(0, 200)}): ${what()}`);
+          continue;
+        }
+        const status = typeof reply?.status === 'number' ? reply.status : 0;
+        statuses[`nats ${status}`] = (statuses[`nats ${status}`] ?? 0) + 1;
+        const p = status === 0 ? `a reply without a status: ${text.slice(0, 200)}` : problem({ method: 'POST', path: c.anthropic ? '/v1/messages' : '/v1/x', headers: {} }, status, JSON.stringify(reply.body));
+        if (p) failures.push(`${p}: ${what()}`);
         continue;
       }
       const c = makeCase(r, known);

@@ -74,7 +74,7 @@ export class NatsApiServer implements BeforeApplicationShutdown {
     const header = (k: string) => msg.headers?.get(k) || msg.headers?.get(k.toLowerCase()) || undefined;
     const ctx = { traceparent: childSpan(header(TRACEPARENT)) };
     const a = await runInContext(ctx, async () => {
-      let envelope: Envelope = openAIEnvelope;
+      let envelope: Envelope = verb === 'count_tokens' ? anthropicEnvelope : openAIEnvelope;
       let requestId: string | undefined;
       try {
         const tenant = keys.resolve({ authorization: header('Authorization'), 'x-api-key': header('x-api-key') });
@@ -87,7 +87,6 @@ export class NatsApiServer implements BeforeApplicationShutdown {
           return await this.submit(o.api as Api, tenant, o, (id) => (requestId = id));
         }
         if (verb === 'count_tokens') {
-          envelope = anthropicEnvelope;
           return { status: 200, headers: {}, body: await this.tokens.count(tenant, o.body) };
         }
         if (typeof o.id !== 'string') throw badRequest("'id' must be a request id (rr_…).", 'id');
