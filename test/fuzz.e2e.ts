@@ -66,7 +66,7 @@ function weirdString(r: Rng): string {
     case 6: return r.pick(['rr_', 'rr_01ARZ3NDEKTSV4RRFFQ69G5FAV', 'rr_' + 'Z'.repeat(26), 'resp_123', '../../etc/passwd', '%00', '${jndi:x}']);
     case 7: return '<script>alert(1)</script>';
     case 8: return Array.from({ length: r.int(40) }, () => String.fromCharCode(r.int(0x10000))).join('');
-    case 9: return r.pick(['mock-1', 'gpt-4o', 'claude', 'MOCK-1', 'mock-1 ']);
+    case 9: return r.pick(['mock-1', 'gpt-4o', 'claude', 'MOCK-1', 'mock-1 ', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'asap', 'batch']); // names a plain object has
     case 10: return r.pick(['user', 'assistant', 'system', 'developer', 'tool', 'function', 'USER']);
     default: return String(r.next());
   }

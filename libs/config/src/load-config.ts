@@ -74,7 +74,7 @@ export function buildConfig(raw: Record<string, any>, env: NodeJS.ProcessEnv = {
   const providerNames = new Set(providers.map((p) => p.name));
 
   const rawModels: Record<string, any> = raw.models ?? (providerNames.has('mock') ? { 'mock-1': { targets: [{ provider: 'mock' }] } } : {});
-  const models: Record<string, ModelConfig> = {};
+  const models: Record<string, ModelConfig> = Object.create(null); // looked up by callers' model names: no `constructor` in it
   for (const [name, m] of Object.entries(rawModels)) models[name] = model(name, m, providerNames);
 
   const config: Config = {

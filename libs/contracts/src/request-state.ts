@@ -22,7 +22,8 @@ export type Api = (typeof Api)[keyof typeof Api];
 
 export const Window = { Asap: 'asap', Standard: 'standard', Batch: 'batch' } as const;
 export type Window = (typeof Window)[keyof typeof Window];
-export const windowAliases: Readonly<Record<string, Window>> = { asap: 'asap', now: 'asap', standard: 'standard', batch: 'batch' };
+/** What `completion_window` may say. No prototype: a caller's `constructor` or `__proto__` is not a window. */
+export const windowAliases: Readonly<Record<string, Window>> = Object.freeze(Object.assign(Object.create(null), { asap: 'asap', now: 'asap', standard: 'standard', batch: 'batch' }));
 
 export interface Usage {
   input_tokens: number;
