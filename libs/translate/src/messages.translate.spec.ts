@@ -77,10 +77,10 @@ describe('messages translation', () => {
   });
 
   it.each([
-    ['pause_turn', 'stop'], ['model_context_window_exceeded', 'length'], [null, 'stop'],
+    ['pause_turn', 'stop'], ['model_context_window_exceeded', 'length'], [null, 'stop'], ['something_new', 'stop'], ['constructor', 'stop'],
   ] as const)('result: reads stop_reason %s as %s, counts cached input, skips non-text blocks', (reason, finish) => {
     const sut = anthropicMessageToCanonical({
-      id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', stop_reason: reason, stop_sequence: null,
+      id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', stop_reason: reason as AnthropicMessage['stop_reason'], stop_sequence: null,
       content: [{ type: 'thinking' }, { type: 'text', text: 'a' }, { type: 'tool_use' }, { type: 'text', text: 'b' }],
       usage: { input_tokens: 5, output_tokens: 2, cache_creation_input_tokens: 10, cache_read_input_tokens: null },
     });

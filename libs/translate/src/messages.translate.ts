@@ -113,7 +113,7 @@ export function anthropicMessageToCanonical(m: AnthropicMessage): CanonicalResul
   return {
     model: m.model,
     text: m.content.filter((b) => b.type === 'text').map((b) => b.text ?? '').join(''),
-    finish_reason: (m.stop_reason && finishByStopReason[m.stop_reason]) || 'stop',
+    finish_reason: (m.stop_reason && Object.hasOwn(finishByStopReason, m.stop_reason) && finishByStopReason[m.stop_reason]) || 'stop',
     ...(m.stop_reason === 'stop_sequence' && m.stop_sequence !== null ? { stop_sequence: m.stop_sequence } : {}),
     usage: {
       input_tokens: u.input_tokens + (u.cache_creation_input_tokens ?? 0) + (u.cache_read_input_tokens ?? 0),
