@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { startMesh, type Mesh } from '@reqrun/testing';
+import { startMesh, startNats, type Mesh } from '@reqrun/testing';
 import { anthropicShapeErrors } from './support/anthropic-shapes.js';
 import { schemaErrors } from './support/openai-schema.js';
 import { countRecords, get, pollRequest, post } from './support/records.js';
@@ -212,6 +212,21 @@ describe('messages.countTokens (POST /v1/messages/count_tokens): asked of the pr
     const json = await res.json();
     expect(json).toEqual({ type: 'error', error: { type, message: expect.stringMatching(message) }, request_id: null });
     expect(anthropicShapeErrors('ErrorResponse', json)).toEqual([]);
+  });
+
+  it('a prompt larger than NATS carries (a NATS with the 1 MiB default max_payload, under a 4 MiB body limit) is a 413', async () => {
+    const nats = await startNats({ maxPayload: 1024 * 1024 });
+    const small = await startMesh({ nats, config, apps: { scheduler: 0 } });
+    try {
+      const res = await post(`${small.url}/v1/messages/count_tokens`, { model, messages: user('x'.repeat(2 * 1024 * 1024)) });
+      expect(res.status).toBe(413);
+      expect((await res.json()).error).toEqual({ type: 'request_too_large', message: expect.stringMatching(/too large to count/) });
+      const fits = await post(`${small.url}/v1/messages/count_tokens`, { model, messages: user('x'.repeat(1000)) });
+      expect(await fits.json()).toEqual({ input_tokens: 250 });
+    } finally {
+      await small.stop();
+      await nats.stop();
+    }
   });
 
   it('with no adapters process to ask: a 503 that says so, and the next count works once they are back', async () => {

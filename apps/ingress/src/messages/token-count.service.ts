@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Config } from '@reqrun/config';
 import { badRequest, ErrorCode, ReqRunError, tokenCountingTypes, tokenCountTimeoutMs, type TokenCountAsk, type TokenCountReply } from '@reqrun/contracts';
-import { isNatsUnavailable } from '@reqrun/messaging';
+import { isNatsUnavailable, isPayloadTooLarge } from '@reqrun/messaging';
 import { CONFIG, Nats } from '@reqrun/runtime';
 import { messagesToCanonical } from '@reqrun/translate';
 import { unavailable } from '../errors/to-reqrun-error.js';
@@ -34,6 +34,7 @@ export class TokenCountService {
       const m = await this.nats.nc.request(this.nats.names.tokens(target.provider), JSON.stringify(ask), { timeout: tokenCountTimeoutMs + 5000 });
       reply = m.json<TokenCountReply>();
     } catch (e) {
+      if (isPayloadTooLarge(e)) throw new ReqRunError(ErrorCode.BodyTooLarge, 'The prompt is too large to count through ReqRun: it is larger than NATS carries (max_payload).', 413);
       if (!isNatsUnavailable(e) || !this.nats.connected) throw e;
       throw new ReqRunError(ErrorCode.Unavailable, `No adapters process counted the tokens for provider '${target.provider}' in time; try again in a few seconds.`, 503, null, { cause: e });
     }
