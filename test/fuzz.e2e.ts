@@ -323,6 +323,8 @@ it(`answers thousands of random and malformed requests without a 5xx, a crash or
         statuses[`nats ${status}`] = (statuses[`nats ${status}`] ?? 0) + 1;
         const p = status === 0 ? `a reply without a status: ${text.slice(0, 200)}` : problem({ method: 'POST', path: c.anthropic ? '/v1/messages' : '/v1/x', headers: {} }, status, JSON.stringify(reply.body));
         if (p) failures.push(`${p}: ${what()}`);
+        const id = (reply.body as { id?: unknown } | null)?.id;
+        if (status < 300 && typeof id === 'string' && known.length < 500) known.push(id);
         continue;
       }
       const c = makeCase(r, known);
@@ -350,6 +352,22 @@ it(`answers thousands of random and malformed requests without a 5xx, a crash or
   };
   await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
   console.log(`fuzz: ${count} requests in ${BUDGET_MS / 1000} s, statuses ${JSON.stringify(statuses)}`);
+
+  // Nothing accepted is left behind: every request the fuzz got an id for is dispatched (a fuzzed body may ask for a
+  // long mock latency, so running is fine), or finished, cancelled or deleted. One that no attempt ever started was
+  // accepted on a name ReqRun then could not route (a model called `constructor` once was).
+  let neverStarted: string[] = [];
+  for (const until = Date.now() + 20_000; Date.now() < until; await new Promise((r) => setTimeout(r, 500))) {
+    neverStarted = [];
+    for (const id of known) {
+      const res = await fetch(`${mesh.url}/v1/requests/${id}`);
+      if (res.status !== 200) continue; // deleted through the Responses API
+      const r = (await res.json()) as { status: string; attempts: number; model: unknown; completion_window: string };
+      if (r.status === 'queued' && r.attempts === 0) neverStarted.push(`${id} (model ${JSON.stringify(r.model)}, window ${r.completion_window})`);
+    }
+    if (neverStarted.length === 0) break;
+  }
+  expect(neverStarted).toEqual([]);
 
   expect(failures.map((f) => `[seed ${SEED}] ${f}`)).toEqual([]);
   expect(count).toBeGreaterThan(1000);
