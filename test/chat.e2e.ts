@@ -179,6 +179,8 @@ describe('bad input: OpenAI envelope, no 5xx, no record', () => {
     ['stream of the wrong type', { model: 'mock-1', messages: user('x'), stream: 'yes' }, {}, 400, 'invalid_request_error'],
     ['tools (not translated yet: refused, never dropped)', { model: 'mock-1', messages: user('x'), tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }, {}, 400, 'invalid_request_error'],
     ['functions (the older tools)', { model: 'mock-1', messages: user('x'), functions: [{ name: 'f', parameters: {} }] }, {}, 400, 'invalid_request_error'],
+    ['a JSON response_format (cannot be honoured yet: refused, never ignored)', { model: 'mock-1', messages: user('x'), response_format: { type: 'json_object' } }, {}, 400, 'invalid_request_error'],
+    ['n of 2 (one choice only)', { model: 'mock-1', messages: user('x'), n: 2 }, {}, 400, 'invalid_request_error'],
     ['a body that is not JSON', 'hello', { 'content-type': 'text/plain' }, 415, 'unsupported_media_type'],
     ['a body over the limit', { model: 'mock-1', messages: user('x'.repeat(5 * 1024 * 1024)) }, {}, 413, 'request_too_large'],
   ];

@@ -300,6 +300,7 @@ describe('bad input: OpenAI envelope, no 5xx, no record', () => {
     ['an image part', { model, input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://x/y.png' }] }] }, {}, 400, 'invalid_request_error', 'input'],
     ['an item without a role', { model, input: [{ content: 'x' }] }, {}, 400, 'invalid_request_error', 'input'],
     ['tools (not translated yet: refused, never dropped)', { model, input, tools: [{ type: 'function', name: 'f', parameters: {} }] }, {}, 400, 'invalid_request_error', 'tools'],
+    ['a JSON schema text.format (would be echoed back as if honoured: refused)', { model, input, text: { format: { type: 'json_schema', name: 's', schema: {} } } }, {}, 400, 'invalid_request_error', 'text'],
     ['instructions of the wrong type', { model, input, instructions: 5 }, {}, 400, 'invalid_request_error', 'instructions'],
     ['metadata with a number value', { model, input, metadata: { n: 1 } }, {}, 400, 'invalid_request_error', 'metadata'],
     ['background of the wrong type', { model, input, background: 'yes' }, {}, 400, 'invalid_request_error', 'background'],

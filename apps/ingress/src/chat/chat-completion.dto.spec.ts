@@ -6,12 +6,16 @@ const ok = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
 const bodies: [string, Record<string, unknown>][] = [
   ['plain', ok],
   ['with ReqRun extensions', { ...ok, wait: false, wait_timeout: 0, idempotency_key: 'k'.repeat(255), completion_window: 'standard', stream: false }],
-  ['with pass-through fields', { ...ok, user: 'u', response_format: { type: 'text' }, constructor: { x: 1 } }],
+  ['with pass-through fields', { ...ok, user: 'u', seed: 1, constructor: { x: 1 } }],
   ['several roles', { model: 'm', messages: ['system', 'developer', 'user', 'assistant'].map((role) => ({ role, content: 'x' })) }],
   ['no tools', { ...ok, tools: [] }],
   ['tools', { ...ok, tools: [{ type: 'function', function: { name: 'f' } }] }],
   ['tools not an array', { ...ok, tools: 'f' }],
   ['functions', { ...ok, functions: [{ name: 'f' }] }],
+  ['a text response_format', { ...ok, response_format: { type: 'text' }, n: 1, logprobs: false }],
+  ['a JSON response_format', { ...ok, response_format: { type: 'json_object' } }],
+  ['n of 2', { ...ok, n: 2 }],
+  ['logprobs', { ...ok, logprobs: true }],
   ['a tool result', { model: 'm', messages: [{ role: 'tool', tool_call_id: 'c', content: '{}' }] }],
   ['a function result', { model: 'm', messages: [{ role: 'function', name: 'f', content: '{}' }] }],
   ['an assistant turn with tool calls', { model: 'm', messages: [{ role: 'assistant', content: 'x', tool_calls: [{ id: 'c', type: 'function' }] }] }],
@@ -63,6 +67,11 @@ describe('ChatCompletionDto refuses what ReqRun cannot translate, rather than dr
     ['a tool result', { model: 'm', messages: [{ role: 'tool', tool_call_id: 'c', content: '{}' }] }, /^'messages\[0\].role' must be one of system, developer, user, assistant \(tool results cannot be translated yet\)$/],
     ['tool calls', { model: 'm', messages: [{ role: 'assistant', content: 'x', tool_calls: [{ id: 'c' }] }] }, /^'messages\[0\].tool_calls' cannot be used through ReqRun yet/],
     ['an image part', { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] }, /^'messages\[0\].content': part 0 has type 'image_url', which ReqRun cannot translate yet \(send text parts\)$/],
+    ['a JSON schema response_format', { ...ok, response_format: { type: 'json_schema', json_schema: { name: 's', schema: {} } } }, /^'response_format' of type 'json_schema' cannot be honoured yet: ReqRun translates text only/],
+    ['response_format not an object', { ...ok, response_format: 'json' }, /^'response_format' must be an object$/],
+    ['n of 2', { ...ok, n: 2 }, /^'n' must be 1: ReqRun returns one choice$/],
+    ['logprobs', { ...ok, logprobs: true }, /^'logprobs' cannot be returned through ReqRun yet/],
+    ['top_logprobs', { ...ok, top_logprobs: 3 }, /^'top_logprobs' cannot be returned through ReqRun yet/],
   ])('%s', (_name, body, message) => {
     expect(() => validateWithDto(ChatCompletionDto, body)).toThrow(message);
   });

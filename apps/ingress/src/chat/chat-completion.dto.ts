@@ -3,7 +3,7 @@ import {
   ArrayMaxSize, ArrayNotEmpty, IsArray, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateNested,
 } from 'class-validator';
 import { CreateBodyDto, noTools } from '../submit/create-body.dto.js';
-import { IsTextContent } from '../submit/text-content.validator.js';
+import { IsTextContent, IsTextFormat } from '../submit/text-content.validator.js';
 import { plainChecks, plainCreateBody } from '../submit/validate-body.js';
 
 /** Tool and function turns carry tool results, which are not translated yet (see `noTools`). */
@@ -40,6 +40,12 @@ export class ChatCompletionDto extends CreateBodyDto {
 
   /** The older form of `tools`: refused the same way. */
   @IsOptional() @ArrayMaxSize(0, { message: noTools }) @IsArray() functions?: unknown[];
+
+  // What the answer's shape would need and ReqRun cannot give yet (one text choice): refused, not ignored.
+  @IsOptional() @IsTextFormat() response_format?: unknown;
+  @IsOptional() @Max(1, { message: '$property must be 1: ReqRun returns one choice' }) @Min(1) @IsInt() n?: number;
+  @IsOptional() @IsIn([false], { message: '$property cannot be returned through ReqRun yet: leave it out or set it to false' }) logprobs?: boolean;
+  @IsOptional() @IsIn([0], { message: '$property cannot be returned through ReqRun yet: leave it out' }) top_logprobs?: number;
 }
 
 /** Bodies ChatCompletionDto certainly accepts: text messages with known roles, none of its optional numbers set. */
@@ -48,7 +54,8 @@ export function plainChat(b: Record<string, unknown>): boolean {
   return (
     plainCreateBody(b) && Array.isArray(m) && m.length > 0 &&
     m.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x) && ROLES.includes(x.role) && typeof x.content === 'string' && x.tool_calls === undefined) &&
-    b.functions === undefined && b.max_tokens === undefined && b.max_completion_tokens === undefined && b.temperature === undefined && b.top_p === undefined && b.metadata === undefined
+    b.functions === undefined && b.response_format === undefined && b.n === undefined && b.logprobs === undefined &&
+    b.top_logprobs === undefined && b.max_tokens === undefined && b.max_completion_tokens === undefined && b.temperature === undefined && b.top_p === undefined && b.metadata === undefined
   );
 }
 plainChecks.set(ChatCompletionDto, plainChat);

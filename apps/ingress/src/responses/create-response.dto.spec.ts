@@ -1,4 +1,6 @@
-import { inputProblem } from './create-response.dto.js';
+import 'reflect-metadata';
+import { validateWithDto } from '../submit/validate-body.js';
+import { CreateResponseDto, inputProblem } from './create-response.dto.js';
 
 describe('Responses input', () => {
   it.each([
@@ -23,5 +25,24 @@ describe('Responses input', () => {
     ['a part without text', [{ role: 'user', content: [{ type: 'input_text' }] }], 'item 0 content: part 0 must have a text string'],
   ])('refuses %s, saying what is wrong', (_n, input, want) => {
     expect(inputProblem(input)).toBe(want);
+  });
+});
+
+describe('Responses text.format', () => {
+  const ok = { model: 'm', input: 'hi' };
+  it.each([
+    ['absent', ok],
+    ['text', { ...ok, text: { format: { type: 'text' } } }],
+    ['text without a format', { ...ok, text: { verbosity: 'low' } }],
+  ])('accepts %s', (_n, body) => {
+    expect(() => validateWithDto(CreateResponseDto, body)).not.toThrow();
+  });
+
+  it.each([
+    ['a JSON schema', { ...ok, text: { format: { type: 'json_schema', name: 's', schema: {} } } }, /^'text': format of type 'json_schema' cannot be honoured yet: ReqRun translates text only/],
+    ['a format that is not an object', { ...ok, text: { format: 'json' } }, /^'text': format must be an object with a type$/],
+    ['text that is not an object', { ...ok, text: 'json' }, /^'text' must be an object$/],
+  ])('refuses %s, rather than echo it back as if honoured', (_n, body, message) => {
+    expect(() => validateWithDto(CreateResponseDto, body)).toThrow(message);
   });
 });

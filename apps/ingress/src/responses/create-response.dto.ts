@@ -2,7 +2,7 @@ import {
   IsBoolean, IsDefined, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Max, Min, ValidateBy, type ValidationOptions,
 } from 'class-validator';
 import { CreateBodyDto } from '../submit/create-body.dto.js';
-import { textContentProblem } from '../submit/text-content.validator.js';
+import { IsTextFormat, textContentProblem } from '../submit/text-content.validator.js';
 
 const ROLES = ['user', 'assistant', 'system', 'developer'];
 
@@ -49,4 +49,6 @@ export class CreateResponseDto extends CreateBodyDto {
   @IsOptional() @IsStringMap() metadata?: Record<string, string>;
   @IsOptional() @IsBoolean() background?: boolean;
   @IsOptional() @IsString() @IsNotEmpty() previous_response_id?: string | null;
+  /** Output formats other than text (a JSON schema) would be echoed back as if honoured: refused instead. */
+  @IsOptional() @IsTextFormat('format') text?: { format?: unknown };
 }
