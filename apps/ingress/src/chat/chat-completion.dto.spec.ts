@@ -16,6 +16,7 @@ const bodies: [string, Record<string, unknown>][] = [
   ['a JSON response_format', { ...ok, response_format: { type: 'json_object' } }],
   ['n of 2', { ...ok, n: 2 }],
   ['logprobs', { ...ok, logprobs: true }],
+  ['stream_options not an object', { ...ok, stream: true, stream_options: 'x' }],
   ['a tool result', { model: 'm', messages: [{ role: 'tool', tool_call_id: 'c', content: '{}' }] }],
   ['a function result', { model: 'm', messages: [{ role: 'function', name: 'f', content: '{}' }] }],
   ['an assistant turn with tool calls', { model: 'm', messages: [{ role: 'assistant', content: 'x', tool_calls: [{ id: 'c', type: 'function' }] }] }],

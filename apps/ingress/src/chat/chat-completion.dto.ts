@@ -48,14 +48,16 @@ export class ChatCompletionDto extends CreateBodyDto {
   @IsOptional() @IsIn([0], { message: '$property cannot be returned through ReqRun yet: leave it out' }) top_logprobs?: number;
 }
 
-/** Bodies ChatCompletionDto certainly accepts: text messages with known roles, none of its optional numbers set. */
+/** The optional fields ChatCompletionDto checks: a plain body has none of them. */
+const CHECKED = ['max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'metadata', 'stream_options', 'functions', 'response_format', 'n', 'logprobs', 'top_logprobs'];
+
+/** Bodies ChatCompletionDto certainly accepts: text messages with known roles, none of its checked optional fields set. */
 export function plainChat(b: Record<string, unknown>): boolean {
   const m = b.messages;
   return (
     plainCreateBody(b) && Array.isArray(m) && m.length > 0 &&
     m.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x) && ROLES.includes(x.role) && typeof x.content === 'string' && x.tool_calls === undefined) &&
-    b.functions === undefined && b.response_format === undefined && b.n === undefined && b.logprobs === undefined &&
-    b.top_logprobs === undefined && b.max_tokens === undefined && b.max_completion_tokens === undefined && b.temperature === undefined && b.top_p === undefined && b.metadata === undefined
+    CHECKED.every((k) => b[k] === undefined)
   );
 }
 plainChecks.set(ChatCompletionDto, plainChat);
