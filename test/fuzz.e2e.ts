@@ -9,8 +9,9 @@ import { parseJsonBody } from '../apps/ingress/src/security/json-body.js';
  * Fuzz every endpoint with random and malformed bodies, headers and ids for a bounded time: no 5xx, no crash (every
  * app is still up and ready afterwards), and every error in its API's envelope (Anthropic's under /v1/messages,
  * OpenAI's everywhere else). The NATS-native API (`rr.api.v1.*`) gets the same: every request answered with a
- * `{status, headers, body}` whose status is no 5xx and whose error is in its API's envelope. Valid requests may succeed. Seeded: FUZZ_SEED=<n> replays a run (the seed is printed,
- * and a failure shows the input). FUZZ_MS bounds the run (default 20 s).
+ * `{status, headers, body}` whose status is no 5xx and whose error is in its API's envelope. Valid requests may
+ * succeed, and every one the fuzz got an id for must have been started or ended by the end. Seeded: FUZZ_SEED=<n>
+ * replays a run (the seed is printed, and a failure shows the input). FUZZ_MS bounds the run (default 20 s).
  */
 const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const BUDGET_MS = Number(process.env.FUZZ_MS ?? 20_000);
