@@ -208,6 +208,7 @@ function makeCase(r: Rng, known: string[]): Case {
     ['GET', `/v1/responses/${id()}/input_items?limit=${r.pick(['1', '0', '100', '101', 'x'])}&order=${r.pick(['asc', 'desc', 'up'])}&after=${r.pick(['', 'msg_x', junkId(r)])}`],
     ['POST', `/v1/responses/${id()}/cancel`], ['DELETE', `/v1/responses/${id()}`], ['GET', `/v1/requests/${id()}`], ['POST', `/v1/requests/${id()}/cancel`],
     ['GET', `/v1/models/${id()}`], ['GET', `/v1/models${r.pick(['', '?limit=-1', '?after=' + junkId(r)])}`], ['GET', '/v1/requests'],
+    ['GET', `/v1/requests?${listQuery(r, id())}`],
     [r.pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']), r.pick(['/', '/v1', '/v2/chat', `/v1/${junkId(r)}`, '/v1/messages/count_tokens', '/v1/messages/' + junkId(r), '/v1/chat/completions/x', '/v1/files', '/v1/batches'])],
   ];
   const [method, path] = r.pick(idPaths);
@@ -216,11 +217,24 @@ function makeCase(r: Rng, known: string[]): Case {
   return { method, path, headers, body: withBody ? serialize(r, weirdValue(r)) : undefined };
 }
 
+/** `GET /v1/requests`' query: some parameters, each valid or not. */
+function listQuery(r: Rng, after: string): string {
+  const q = new URLSearchParams();
+  if (r.chance(0.5)) q.set('limit', r.pick(['1', '100', '0', '101', 'x', '-1', '1e2']));
+  if (r.chance(0.5)) q.set('order', r.pick(['asc', 'desc', 'up']));
+  if (r.chance(0.4)) q.set('after', after);
+  if (r.chance(0.4)) q.set('status', r.pick(['completed', 'failed', 'queued', 'done', 'toString']));
+  if (r.chance(0.3)) q.set('completion_window', r.pick(['asap', 'now', 'batch', 'soon', '__proto__']));
+  if (r.chance(0.3)) q.set('model', r.pick(['mock-1', 'constructor', '']));
+  if (r.chance(0.1)) q.append('status', 'failed');
+  return q.toString();
+}
+
 /** A NATS-native API request: a verb's envelope around a (mutated) body, or junk, with or without a key. */
-type NatsCase = { verb: 'submit' | 'get' | 'cancel' | 'count_tokens'; key?: string; data: Buffer | string; anthropic: boolean };
+type NatsCase = { verb: 'submit' | 'get' | 'cancel' | 'list' | 'count_tokens'; key?: string; data: Buffer | string; anthropic: boolean };
 
 function makeNatsCase(r: Rng, known: string[]): NatsCase {
-  const verb = r.pick(['submit', 'get', 'cancel', 'count_tokens'] as const);
+  const verb = r.pick(['submit', 'get', 'cancel', 'list', 'count_tokens'] as const);
   const key = r.chance(0.8) ? 'dev' : r.pick([undefined, '', 'nope', 'x'.repeat(300)]);
   const api = r.chance(0.9) ? r.pick(['chat', 'responses', 'messages'] as const) : weirdValue(r);
   let payload: unknown;
@@ -229,6 +243,9 @@ function makeNatsCase(r: Rng, known: string[]): NatsCase {
     payload = { api, body: r.chance(0.2) || !body || typeof body !== 'object' ? body : mutate(r, body as Record<string, unknown>), ...(r.chance(0.3) ? { wait: weirdValue(r) } : {}) };
   } else if (verb === 'count_tokens') {
     payload = { body: mutate(r, { model: 'mock-1', messages: structuredClone(msgs), system: 'be brief' }) };
+  } else if (verb === 'list') {
+    payload = Object.fromEntries(new URLSearchParams(listQuery(r, r.chance(0.4) && known.length ? known[r.int(known.length)] : String(weirdValue(r)))));
+    if (r.chance(0.3)) payload = { ...(payload as object), limit: weirdValue(r) };
   } else {
     payload = { id: r.chance(0.4) && known.length ? known[r.int(known.length)] : weirdValue(r) };
   }

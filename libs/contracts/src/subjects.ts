@@ -5,6 +5,8 @@ export interface Names {
   readonly eventsStream: string;
   /** Streamed answers, one subject per request: `rr.chunk.<id>` (see Chunk). */
   readonly chunksStream: string;
+  /** Every request by tenant, in the order they were stored: `rr.index.<tenant>.<id>`, one message each (see RequestIndex). */
+  readonly indexStream: string;
   readonly requestsBucket: string;
   readonly idempotencyBucket: string;
   /** Circuit-breaker state, one key per provider. */
@@ -41,9 +43,12 @@ export interface Names {
   legacyDoneAll(): string;
   chunk(id: string): string;
   chunksAll(): string;
+  index(tenant: string, id: string): string;
+  indexTenant(tenant: string): string;
+  indexAll(): string;
   event(kind: string, id: string): string;
-  /** The NATS-native API's request/reply subjects: `submit`, `get`, `cancel`, `count_tokens`. */
-  api(verb: 'submit' | 'get' | 'cancel' | 'count_tokens'): string;
+  /** The NATS-native API's request/reply subjects: `submit`, `get`, `cancel`, `list`, `count_tokens`. */
+  api(verb: 'submit' | 'get' | 'cancel' | 'list' | 'count_tokens'): string;
   /** The queue group every ingress replica serves the NATS-native API in (each request goes to one of them). */
   readonly apiQueue: string;
   /** Token counting (request/reply, not stored): the adapters answer for `provider` (see TokenCountAsk). */
@@ -63,6 +68,7 @@ export function names(prefix = 'rr'): Names {
     dispatchStream: `${up}_DISPATCH`,
     eventsStream: `${up}_EVENTS`,
     chunksStream: `${up}_CHUNKS`,
+    indexStream: `${up}_INDEX`,
     requestsBucket: `${prefix}-requests`,
     idempotencyBucket: `${prefix}-idempotency`,
     breakersBucket: `${prefix}-breakers`,
@@ -84,6 +90,9 @@ export function names(prefix = 'rr'): Names {
     legacyDoneAll: () => `${prefix}.done.*`,
     chunk: (id) => `${prefix}.chunk.${id}`,
     chunksAll: () => `${prefix}.chunk.*`,
+    index: (tenant, id) => `${prefix}.index.${tenant}.${id}`,
+    indexTenant: (tenant) => `${prefix}.index.${tenant}.*`,
+    indexAll: () => `${prefix}.index.*.*`,
     event: (kind, id) => `${prefix}.event.${kind}.${id}`,
     api: (verb) => `${prefix}.api.v1.${verb}`,
     apiQueue: `${prefix}-ingress`,

@@ -6,3 +6,4 @@ export * from './bus.js';
 export * from './stream-reads.js';
 export * from './work-context.js';
 export * from './nats-client-tuning.js';
+export * from './background-persist.js';

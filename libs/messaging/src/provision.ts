@@ -58,9 +58,14 @@ export async function ensureLayout(nc: NatsConnection, n: Names, o: LayoutOption
     // JetStream refuses a duplicate window longer than the max age (short ages in tests).
     num_replicas: o.replicas, max_age: ms(o.chunksMaxAgeMs), duplicate_window: ms(Math.min(120_000, o.chunksMaxAgeMs)),
   });
+  const ttl = o.requestsTtlMs ?? 0;
+  await ensureStream(jsm, {
+    // One message per request (its id is the subject's last token and the msgID), kept as long as a record can be.
+    name: n.indexStream, subjects: [n.indexAll()], retention: RetentionPolicy.Limits, storage, num_replicas: o.replicas,
+    max_age: ms(ttl), duplicate_window: ms(ttl > 0 ? Math.min(120_000, ttl) : 120_000),
+  });
   const kvm = new Kvm(nc);
   const history = Math.min(MAX_KV_HISTORY, Math.max(1, o.requestsHistory ?? 1));
-  const ttl = o.requestsTtlMs ?? 0;
   const requests = await kvm.create(n.requestsBucket, { history, replicas: o.replicas, storage, ...(ttl > 0 ? { ttl } : {}) });
   await ensureBucketLimits(jsm, `KV_${n.requestsBucket}`, { max_msgs_per_subject: history, max_age: ms(ttl) });
   const idempotency = await kvm.create(n.idempotencyBucket, { history: 1, replicas: o.replicas, storage, ttl: o.idempotencyTtlMs });

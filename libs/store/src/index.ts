@@ -2,3 +2,4 @@ export * from './request.store.js';
 export * from './idempotency.store.js';
 export * from './breaker.store.js';
 export * from './limit.store.js';
+export * from './request.index.js';

@@ -10,6 +10,8 @@ import { errorAnswer, type Envelope } from '../errors/send-error.js';
 import { toReqRunError } from '../errors/to-reqrun-error.js';
 import { requestView } from '../requests/request.view.js';
 import { TokenCountService } from '../messages/token-count.service.js';
+import { readListQuery } from '../requests/list.query.js';
+import { RequestListing } from '../requests/request.listing.js';
 import { RequestsService } from '../requests/requests.service.js';
 import type { ApiKeys, Tenant } from '../security/api-keys.js';
 import { parseJsonBody } from '../security/json-body.js';
@@ -17,17 +19,17 @@ import { answerOf, type Answer } from '../submit/answer.js';
 import { ApiEdges } from '../submit/api-edges.js';
 import { CreateHandler } from '../submit/create.handler.js';
 
-type Verb = 'submit' | 'get' | 'cancel' | 'count_tokens';
+type Verb = 'submit' | 'get' | 'cancel' | 'list' | 'count_tokens';
 const APIS: readonly string[] = Object.values(Api);
 /** Fields of the submit envelope that are ReqRun's extensions: copied onto the API body, where HTTP callers put them. */
 const EXTENSIONS = ['wait', 'wait_timeout', 'idempotency_key', 'completion_window'] as const;
 
 /**
- * The NATS-native API: `rr.api.v1.submit`, `.get`, `.cancel`, `.count_tokens`, request/reply, served by every ingress
- * replica in one queue group. The same contract as HTTP, through the same services: the API key in an `Authorization`
- * (or `x-api-key`) header, the same validation, and every reply `{status, headers, body}` where `status` is the HTTP
- * status and `body` the JSON the HTTP API answers (errors in the API's envelope: Anthropic's for `api: "messages"`
- * and `count_tokens`).
+ * The NATS-native API: `rr.api.v1.submit`, `.get`, `.cancel`, `.list`, `.count_tokens`, request/reply, served by
+ * every ingress replica in one queue group. The same contract as HTTP, through the same services: the API key in an
+ * `Authorization` (or `x-api-key`) header, the same validation, and every reply `{status, headers, body}` where
+ * `status` is the HTTP status and `body` the JSON the HTTP API answers (errors in the API's envelope: Anthropic's for
+ * `api: "messages"` and `count_tokens`). `list` takes `GET /v1/requests`' parameters as the body's fields.
  */
 @Injectable()
 export class NatsApiServer implements BeforeApplicationShutdown {
@@ -43,13 +45,14 @@ export class NatsApiServer implements BeforeApplicationShutdown {
     private readonly creates: CreateHandler,
     private readonly edges: ApiEdges,
     private readonly requests: RequestsService,
+    private readonly listing: RequestListing,
     private readonly tokens: TokenCountService,
   ) {}
 
   /** Subscribes (the keys come from `main`, which builds them once for HTTP and NATS alike). */
   start(keys: ApiKeys): void {
     const n = this.nats.names;
-    for (const verb of ['submit', 'get', 'cancel', 'count_tokens'] as const) {
+    for (const verb of ['submit', 'get', 'cancel', 'list', 'count_tokens'] as const) {
       this.subs.push(this.nats.nc.subscribe(n.api(verb), {
         queue: n.apiQueue,
         callback: (err, msg) => {
@@ -88,6 +91,9 @@ export class NatsApiServer implements BeforeApplicationShutdown {
         }
         if (verb === 'count_tokens') {
           return { status: 200, headers: {}, body: await this.tokens.count(tenant, o.body) };
+        }
+        if (verb === 'list') {
+          return { status: 200, headers: {}, body: await this.listing.list(tenant.name, readListQuery(o)) };
         }
         if (typeof o.id !== 'string') throw badRequest("'id' must be a request id (rr_…).", 'id');
         const r = verb === 'get' ? await this.requests.get(tenant.name, o.id) : await this.requests.cancel(tenant.name, o.id);

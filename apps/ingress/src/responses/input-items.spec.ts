@@ -1,5 +1,5 @@
 import { Status, type RequestRecord } from '@reqrun/contracts';
-import { inputItemsPage, readInputItemsQuery } from './input-items.js';
+import { inputItemsPage } from './input-items.js';
 
 const output = { id: 'msg_earlier', type: 'message', role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: 'a1', annotations: [] }] };
 const record = (input: unknown): RequestRecord => ({
@@ -7,20 +7,6 @@ const record = (input: unknown): RequestRecord => ({
   body: { model: 'm', input }, created_at: 1, updated_at: 1, attempts: 1, history: [],
 });
 const conversation = record([{ role: 'user', content: 'q1' }, output, { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'q2' }] }]);
-
-describe('readInputItemsQuery', () => {
-  it('defaults to 20 items, newest first', () => {
-    expect(readInputItemsQuery({})).toEqual({ limit: 20, order: 'desc' });
-    expect(readInputItemsQuery({ after: 'msg_x', limit: '100', order: 'asc', 'include[]': 'x' })).toEqual({ after: 'msg_x', limit: 100, order: 'asc' });
-  });
-
-  it.each([
-    [{ limit: '0' }, 'limit'], [{ limit: '101' }, 'limit'], [{ limit: 'ten' }, 'limit'], [{ limit: ['1', '2'] }, 'limit'],
-    [{ order: 'up' }, 'order'], [{ after: '' }, 'after'], [{ after: ['a', 'b'] }, 'after'],
-  ])('%j is a 400 naming %s', (q, param) => {
-    expect(() => readInputItemsQuery(q)).toThrow(expect.objectContaining({ status: 400, param }));
-  });
-});
 
 describe('inputItemsPage', () => {
   it('lists a string input as one user message with an input_text part and a stable id', () => {

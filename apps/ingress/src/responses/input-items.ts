@@ -1,23 +1,6 @@
 import { badRequest, type RequestRecord } from '@reqrun/contracts';
+import type { PageQuery } from '../paging/page.query.js';
 import { inputItems, type ResponsesInputItem } from '@reqrun/translate';
-
-/** `GET /v1/responses/{id}/input_items`' query: OpenAI's cursor page (`after`, `limit` 1–100, `order`, newest first by default). */
-export interface InputItemsQuery {
-  after?: string;
-  limit: number;
-  order: 'asc' | 'desc';
-}
-
-/** Reads the query, refusing values it cannot mean (`include[]` and other parameters are left alone). */
-export function readInputItemsQuery(q: Record<string, unknown>): InputItemsQuery {
-  const { after, limit, order } = q ?? {};
-  if (after !== undefined && (typeof after !== 'string' || after === '')) throw badRequest("'after' must be an item id from an earlier page.", 'after');
-  if (limit !== undefined && (typeof limit !== 'string' || !/^\d{1,3}$/.test(limit) || Number(limit) < 1 || Number(limit) > 100)) {
-    throw badRequest("'limit' must be a whole number from 1 to 100.", 'limit');
-  }
-  if (order !== undefined && order !== 'asc' && order !== 'desc') throw badRequest("'order' must be asc or desc.", 'order');
-  return { ...(after !== undefined ? { after } : {}), limit: limit === undefined ? 20 : Number(limit), order: (order as 'asc' | 'desc' | undefined) ?? 'desc' };
-}
 
 /** An input item as OpenAI lists it: an id, and message content as a list of parts. */
 type ListedItem = Record<string, unknown> & { id: string };
@@ -35,7 +18,7 @@ export interface InputItemList {
  * as stored). Items the caller sent without an id get one derived from the response id and their position, so the
  * same item has the same id on every read and `after` can point at it.
  */
-export function inputItemsPage(r: RequestRecord, q: InputItemsQuery): InputItemList {
+export function inputItemsPage(r: RequestRecord, q: PageQuery): InputItemList {
   const all = inputItems(r.body.input).map((item, i) => listed(item, `${r.id.replace(/^rr_/, 'msg_')}_${i}`));
   const ordered = q.order === 'asc' ? all : all.reverse();
   let start = 0;

@@ -5,7 +5,8 @@ import { CreateHandler } from '../submit/create.handler.js';
 import type { Tenant } from '../security/api-keys.js';
 import { CallerTenant } from '../security/tenant.hook.js';
 import { StreamResponder } from '../streaming/stream.responder.js';
-import { inputItemsPage, readInputItemsQuery } from './input-items.js';
+import { readPageQuery } from '../paging/page.query.js';
+import { inputItemsPage } from './input-items.js';
 import { responseView } from './response.view.js';
 import { ResponsesService } from './responses.service.js';
 import { readRetrieveQuery } from './retrieve.query.js';
@@ -41,7 +42,7 @@ export class ResponsesController {
   /** The input the response was made from (a chained response's whole conversation), one cursor page at a time. */
   @Get(':id/input_items')
   async inputItems(@Param('id') id: string, @Query() query: Record<string, unknown>, @CallerTenant() tenant: Tenant, @Res({ passthrough: true }) reply: FastifyReply) {
-    const q = readInputItemsQuery(query);
+    const q = readPageQuery(query);
     const r = await this.responses.get(tenant.name, id);
     void reply.header('x-request-id', r.id);
     return inputItemsPage(r, q);

@@ -5,7 +5,7 @@ import {
 } from '@reqrun/contracts';
 import { countMessages, setRequestId } from '@reqrun/messaging';
 import { CONFIG, directTarget, Lifecycle, LOGGER, Nats, type Logger } from '@reqrun/runtime';
-import { BreakerStore, fingerprint, IdempotencyStore, RequestStore } from '@reqrun/store';
+import { BreakerStore, fingerprint, IdempotencyStore, RequestIndex, RequestStore } from '@reqrun/store';
 import { Counter } from 'prom-client';
 import { unavailable } from '../errors/to-reqrun-error.js';
 import { knownModel } from './known-model.js';
@@ -26,6 +26,7 @@ export class SubmitService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly waiter: Waiter,
     private readonly lifecycle: Lifecycle,
     private readonly breakers: BreakerStore,
+    private readonly index: RequestIndex,
   ) {}
 
   async onApplicationBootstrap() {
@@ -33,6 +34,7 @@ export class SubmitService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async beforeApplicationShutdown() {
+    await this.index.close();
     await this.breakers.stop();
   }
 
@@ -111,6 +113,7 @@ export class SubmitService implements OnApplicationBootstrap, BeforeApplicationS
         )
       : viaScheduler();
     const created = this.store.create(r, json);
+    this.index.add(r);
     const [q, c] = await Promise.allSettled([queued, created]);
     if (q.status === 'rejected') {
       if (c.status === 'fulfilled' && c.value) {
