@@ -85,6 +85,31 @@ describe('chat completions through the mesh', () => {
   });
 });
 
+describe('JSON answer formats (the mock answers in them)', () => {
+  const schema = {
+    type: 'object', additionalProperties: false, required: ['city', 'population', 'tags', 'capital'],
+    properties: { city: { type: 'string' }, population: { type: 'integer', minimum: 1 }, tags: { type: 'array', items: { type: 'string' } }, capital: { type: 'boolean' } },
+  };
+
+  it('JSON mode: the answer is a JSON object', async () => {
+    const c = await client.chat.completions.create({ model: 'mock-1', messages: user('as json'), response_format: { type: 'json_object' } });
+    expect(JSON.parse(c.choices[0].message.content!)).toEqual({ reply: 'Mock reply to: as json' });
+    expect(schemaErrors('CreateChatCompletionResponse', c)).toEqual([]);
+  });
+
+  it('a JSON schema: the answer follows it, whole or streamed; the request keeps the format', async () => {
+    const response_format = { type: 'json_schema' as const, json_schema: { name: 'city_facts', schema, strict: true } };
+    const c = await client.chat.completions.create({ model: 'mock-1', messages: user('Paris'), response_format });
+    expect(JSON.parse(c.choices[0].message.content!)).toEqual({ city: 'Mock reply to: Paris', population: 1, tags: ['Mock reply to: Paris'], capital: true });
+    const stream = await client.chat.completions.create({ model: 'mock-1', messages: user('Lyon'), response_format, stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+    expect(JSON.parse(text)).toMatchObject({ city: 'Mock reply to: Lyon' });
+    const r = await (await get(`${mesh.url}/v1/requests/${c.id}`)).json();
+    expect(r.result.choices[0].message.content).toBe(c.choices[0].message.content);
+  });
+});
+
 describe('idempotency', () => {
   it('50 concurrent identical submissions make one record and one provider call, and all get the same completion', async () => {
     const before = { records: await countRecords(mesh.nats.url), calls: await mockCalls() };
@@ -179,7 +204,8 @@ describe('bad input: OpenAI envelope, no 5xx, no record', () => {
     ['stream of the wrong type', { model: 'mock-1', messages: user('x'), stream: 'yes' }, {}, 400, 'invalid_request_error'],
     ['tools (not translated yet: refused, never dropped)', { model: 'mock-1', messages: user('x'), tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }, {}, 400, 'invalid_request_error'],
     ['functions (the older tools)', { model: 'mock-1', messages: user('x'), functions: [{ name: 'f', parameters: {} }] }, {}, 400, 'invalid_request_error'],
-    ['a JSON response_format (cannot be honoured yet: refused, never ignored)', { model: 'mock-1', messages: user('x'), response_format: { type: 'json_object' } }, {}, 400, 'invalid_request_error'],
+    ['a response_format ReqRun cannot honour (refused, never ignored)', { model: 'mock-1', messages: user('x'), response_format: { type: 'grammar' } }, {}, 400, 'invalid_request_error'],
+    ['a JSON schema response_format without a name', { model: 'mock-1', messages: user('x'), response_format: { type: 'json_schema', json_schema: { schema: {} } } }, {}, 400, 'invalid_request_error'],
     ['n of 2 (one choice only)', { model: 'mock-1', messages: user('x'), n: 2 }, {}, 400, 'invalid_request_error'],
     ['a body that is not JSON', 'hello', { 'content-type': 'text/plain' }, 415, 'unsupported_media_type'],
     ['a body over the limit', { model: 'mock-1', messages: user('x'.repeat(5 * 1024 * 1024)) }, {}, 413, 'request_too_large'],

@@ -107,6 +107,46 @@ describe('translation both ways', () => {
   });
 });
 
+describe('JSON answer formats', () => {
+  const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: false };
+
+  it('chat: response_format reaches an openai-type provider as sent', async () => {
+    const m = marker();
+    const response_format = { type: 'json_schema' as const, json_schema: { name: 'out', description: 'd', schema, strict: true } };
+    await client.chat.completions.create({ model: 'gpt-fake', messages: [{ role: 'user', content: `json ${m}` }], response_format });
+    expect(openai.callsWith(m)[0].body).toMatchObject({ response_format });
+    const m2 = marker();
+    await client.chat.completions.create({ model: 'gpt-fake', messages: [{ role: 'user', content: `json ${m2}` }], response_format: { type: 'json_object' } });
+    expect(openai.callsWith(m2)[0].body).toMatchObject({ response_format: { type: 'json_object' } });
+  });
+
+  it("responses: text.format reaches a provider in its own API's shape (Responses, or translated to chat) and is echoed back", async () => {
+    const format = { type: 'json_schema' as const, name: 'out', schema, strict: true };
+    const m = marker();
+    const native = await client.responses.create({ model: 'gpt-resp', input: `json ${m}`, text: { format } });
+    expect(openai.callsWith(m)[0]).toMatchObject({ path: '/v1/responses', body: { text: { format } } });
+    expect(native.text).toEqual({ format });
+    const m2 = marker();
+    const translated = await client.responses.create({ model: 'gpt-fake', input: `json ${m2}`, text: { format } });
+    expect(openai.callsWith(m2)[0]).toMatchObject({ path: '/v1/chat/completions', body: { response_format: { type: 'json_schema', json_schema: { name: 'out', schema, strict: true } } } });
+    expect(translated.text).toEqual({ format });
+  });
+
+  it('a model that an Anthropic provider may answer (a fallback included) refuses a JSON format with a 400, calling nobody', async () => {
+    const before = anthropic.calls.length + flaky.calls.length;
+    for (const model of ['claude-fake', 'with-fallback']) {
+      const chat = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'json' }], response_format: { type: 'json_object' } }).catch((e) => e);
+      expect(chat).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(chat.error).toMatchObject({ param: 'response_format', type: 'invalid_request_error' });
+      expect(chat.error.message).toContain("Anthropic provider 'claude'");
+      const resp = await client.responses.create({ model, input: 'json', text: { format: { type: 'json_schema', name: 'x', schema } } }).catch((e) => e);
+      expect(resp).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(resp.error).toMatchObject({ param: 'text.format' });
+    }
+    expect(anthropic.calls.length + flaky.calls.length).toBe(before);
+  });
+});
+
 describe('every API to every provider type', () => {
   it('Messages API (Anthropic SDK) through an openai-type provider: translated to chat and back', async () => {
     const m = marker();

@@ -58,6 +58,16 @@ describe('responses through the mesh, with the openai SDK', () => {
     expect(schemaErrors('Response', data)).toEqual([]);
   });
 
+  it('text.format: a JSON schema is honoured (the mock answers in it) and echoed back; JSON mode too', async () => {
+    const format = { type: 'json_schema' as const, name: 'answer', strict: true, schema: { type: 'object', properties: { text: { type: 'string' }, n: { type: 'number' } }, required: ['text', 'n'], additionalProperties: false } };
+    const data = await client.responses.create({ model, input: 'hello', text: { format } });
+    expect(JSON.parse(data.output_text)).toEqual({ text: 'Mock reply to: hello', n: 0 });
+    expect(data.text).toEqual({ format });
+    expect(schemaErrors('Response', data)).toEqual([]);
+    const json = await client.responses.create({ model, input: 'hi', text: { format: { type: 'json_object' } } });
+    expect(JSON.parse(json.output_text)).toEqual({ reply: 'Mock reply to: hi' });
+  });
+
   it('takes input as an item list: message items, text parts, the developer role', async () => {
     const data = await client.responses.create({
       model,
@@ -300,7 +310,7 @@ describe('bad input: OpenAI envelope, no 5xx, no record', () => {
     ['an image part', { model, input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://x/y.png' }] }] }, {}, 400, 'invalid_request_error', 'input'],
     ['an item without a role', { model, input: [{ content: 'x' }] }, {}, 400, 'invalid_request_error', 'input'],
     ['tools (not translated yet: refused, never dropped)', { model, input, tools: [{ type: 'function', name: 'f', parameters: {} }] }, {}, 400, 'invalid_request_error', 'tools'],
-    ['a JSON schema text.format (would be echoed back as if honoured: refused)', { model, input, text: { format: { type: 'json_schema', name: 's', schema: {} } } }, {}, 400, 'invalid_request_error', 'text'],
+    ['a text.format ReqRun cannot honour (would be echoed back as if honoured: refused)', { model, input, text: { format: { type: 'grammar' } } }, {}, 400, 'invalid_request_error', 'text'],
     ['instructions of the wrong type', { model, input, instructions: 5 }, {}, 400, 'invalid_request_error', 'instructions'],
     ['metadata with a number value', { model, input, metadata: { n: 1 } }, {}, 400, 'invalid_request_error', 'metadata'],
     ['background of the wrong type', { model, input, background: 'yes' }, {}, 400, 'invalid_request_error', 'background'],

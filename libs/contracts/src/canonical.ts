@@ -7,6 +7,14 @@ export interface CanonicalMessage {
   name?: string;
 }
 
+/**
+ * An answer format other than free text: any JSON object (`json_object`, OpenAI's JSON mode), or JSON that follows
+ * a schema (`json_schema`: `name` as OpenAI requires it, `strict` to ask the provider to enforce the schema).
+ */
+export type OutputFormat =
+  | { type: 'json_object' }
+  | { type: 'json_schema'; name: string; schema?: Record<string, unknown>; strict?: boolean; description?: string };
+
 export interface CanonicalRequest {
   model: string;
   /**
@@ -20,6 +28,8 @@ export interface CanonicalRequest {
   top_p?: number;
   stop?: string[];
   metadata?: Record<string, unknown>;
+  /** Absent: free text. */
+  format?: OutputFormat;
 }
 
 /**

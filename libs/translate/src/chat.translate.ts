@@ -1,4 +1,5 @@
 import type { CanonicalMessage, CanonicalRequest, CanonicalResult, FinishReason, Role } from '@reqrun/contracts';
+import { canonicalToFormat, formatToCanonical } from './output-format.js';
 import { contentText, num, type ResultIdentity, type TextContent } from './shape-parts.js';
 
 /** OpenAI Chat Completions <-> canonical, both directions of request and result. Pure. */
@@ -18,6 +19,7 @@ export interface ChatRequest {
   top_p?: number;
   stop?: string[];
   metadata?: Record<string, unknown>;
+  response_format?: Record<string, unknown>;
 }
 
 export interface ChatCompletion {
@@ -40,6 +42,7 @@ export function chatToCanonical(body: Record<string, unknown>): CanonicalRequest
     }),
   );
   const stop = body.stop;
+  const format = formatToCanonical(body.response_format, 'chat');
   return {
     model: body.model as string,
     messages,
@@ -48,6 +51,7 @@ export function chatToCanonical(body: Record<string, unknown>): CanonicalRequest
     ...num('top_p', body.top_p),
     ...(stop === undefined || stop === null ? {} : { stop: Array.isArray(stop) ? (stop as string[]) : [stop as string] }),
     ...(body.metadata ? { metadata: body.metadata as Record<string, unknown> } : {}),
+    ...(format ? { format } : {}),
   };
 }
 
@@ -67,6 +71,7 @@ export function canonicalToChat(req: CanonicalRequest): ChatRequest {
     ...num('top_p', req.top_p),
     ...(req.stop?.length ? { stop: req.stop } : {}),
     ...(req.metadata ? { metadata: req.metadata } : {}),
+    ...(req.format ? { response_format: canonicalToFormat(req.format, 'chat') } : {}),
   };
 }
 

@@ -12,3 +12,4 @@ export * from './messages.stream.js';
 export * from './responses.stream.js';
 export * from './stream-encoders.js';
 export * from './provider-streams.js';
+export * from './output-format.js';

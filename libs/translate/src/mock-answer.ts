@@ -1,16 +1,17 @@
-import type { CanonicalRequest, CanonicalResult } from '@reqrun/contracts';
+import type { CanonicalRequest, CanonicalResult, OutputFormat } from '@reqrun/contracts';
 
 /** Rough token count (4 characters a token), the same everywhere ReqRun estimates. */
 export const estimateTokens = (text: string): number => Math.max(1, Math.ceil(text.length / 4));
 
 /**
  * The built-in mock provider's answer: built from the request alone, so it is the same for the same request.
- * It echoes the last user message, ended by the first of the request's stop sequences it contains (which it then
- * reports), and cut to `max_tokens` (then finish_reason is 'length').
+ * It echoes the last user message (asked for JSON: as `{"reply": ...}`, or in every string of an instance of the
+ * schema), ended by the first of the request's stop sequences it contains (which it then reports), and cut to
+ * `max_tokens` (then finish_reason is 'length').
  */
 export function mockAnswer(req: CanonicalRequest): CanonicalResult {
   const lastUser = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
-  let text = `Mock reply to: ${lastUser}`;
+  let text = inFormat(`Mock reply to: ${lastUser}`, req.format);
   let finish: CanonicalResult['finish_reason'] = 'stop';
   const stop = firstStop(text, req.stop ?? []);
   if (stop) text = text.slice(0, stop.at);
@@ -38,4 +39,35 @@ function firstStop(text: string, stops: string[]): { at: number; sequence: strin
     if (at >= 0 && (!best || at < best.at)) best = { at, sequence };
   }
   return best;
+}
+
+function inFormat(reply: string, f: OutputFormat | undefined): string {
+  if (!f) return reply;
+  return JSON.stringify(f.type === 'json_object' || !f.schema ? { reply } : instanceOf(f.schema, reply, 0));
+}
+
+/** A value the JSON Schema `s` accepts (its common keywords), every string being `text`. */
+function instanceOf(s: unknown, text: string, depth: number): unknown {
+  if (s === null || typeof s !== 'object' || Array.isArray(s) || depth > 16) return text;
+  const schema = s as Record<string, any>;
+  if ('const' in schema) return schema.const;
+  if (Array.isArray(schema.enum) && schema.enum.length > 0) return schema.enum[0];
+  const choice = schema.anyOf ?? schema.oneOf;
+  if (Array.isArray(choice) && choice.length > 0) return instanceOf(choice[0], text, depth + 1);
+  const type = Array.isArray(schema.type) ? (schema.type.find((t: unknown) => t !== 'null') ?? 'null') : schema.type;
+  switch (type ?? (schema.properties ? 'object' : 'string')) {
+    case 'object':
+      return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([k, v]) => [k, instanceOf(v, text, depth + 1)]));
+    case 'array':
+      return schema.items ? [instanceOf(schema.items, text, depth + 1)] : [];
+    case 'integer':
+    case 'number':
+      return typeof schema.minimum === 'number' ? schema.minimum : 0;
+    case 'boolean':
+      return true;
+    case 'null':
+      return null;
+    default:
+      return text;
+  }
 }

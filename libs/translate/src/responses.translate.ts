@@ -1,4 +1,5 @@
 import { badRequest, type CanonicalMessage, type CanonicalRequest, type CanonicalResult, type FinishReason, type Role } from '@reqrun/contracts';
+import { canonicalToFormat, formatToCanonical } from './output-format.js';
 import { contentText, num, type ResultIdentity, type TextContent } from './shape-parts.js';
 
 /** OpenAI Responses <-> canonical, both directions of request and result, and the `response` object itself. Pure. */
@@ -26,6 +27,7 @@ export interface ResponsesRequest {
   metadata?: Record<string, unknown>;
   previous_response_id?: string | null;
   background?: boolean;
+  text?: { format?: Record<string, unknown> };
 }
 
 export type ResponseStatus = 'queued' | 'in_progress' | 'completed' | 'failed' | 'cancelled' | 'incomplete';
@@ -90,6 +92,7 @@ const isMessageItem = (i: ResponsesInputItem): i is ResponsesMessageItem =>
 /** A Responses request body, as stored (a chained request's input already holds the earlier turns) -> canonical. */
 export function responsesToCanonical(body: Record<string, unknown>): CanonicalRequest {
   const b = body as Partial<ResponsesRequest>;
+  const format = formatToCanonical(b.text?.format, 'responses');
   return {
     model: b.model as string,
     ...(typeof b.instructions === 'string' && b.instructions !== '' ? { system: b.instructions } : {}),
@@ -100,6 +103,7 @@ export function responsesToCanonical(body: Record<string, unknown>): CanonicalRe
     ...num('temperature', b.temperature),
     ...num('top_p', b.top_p),
     ...(b.metadata ? { metadata: b.metadata } : {}),
+    ...(format ? { format } : {}),
   };
 }
 
@@ -121,6 +125,7 @@ export function canonicalToResponses(req: CanonicalRequest): ResponsesRequest {
     ...num('temperature', req.temperature),
     ...num('top_p', req.top_p),
     ...(req.metadata ? { metadata: req.metadata } : {}),
+    ...(req.format ? { text: { format: canonicalToFormat(req.format, 'responses') } } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '@reqrun/config';
 import type { CanonicalRequest, Clock } from '@reqrun/contracts';
 import { anthropicMessageToCanonical, canonicalToMessages, messagesStreamReader } from '@reqrun/translate';
-import type { AdapterResult, CallOptions, ProviderAdapter } from './provider.js';
+import { ProviderError, type AdapterResult, type CallOptions, type ProviderAdapter } from './provider.js';
 import { keyHeader, postJson, postStream, upstreamOf, type Upstream } from './upstream.js';
 
 export const defaultAnthropicVersion = '2023-06-01';
@@ -20,6 +20,10 @@ export class AnthropicAdapter implements ProviderAdapter {
   }
 
   call(req: CanonicalRequest, o: CallOptions): Promise<AdapterResult> {
+    // The ingress refuses such a request for a model with an Anthropic target; a config changed since may route it here.
+    if (req.format) {
+      return Promise.reject(new ProviderError('unsupported_output_format', `An Anthropic provider cannot be asked for ${req.format.type} output through ReqRun: it would answer in free text.`, false, 400));
+    }
     const body = canonicalToMessages(req);
     return o.onDelta
       ? postStream(this.upstream, '/v1/messages', { ...body, stream: true }, o.signal, this.clock, messagesStreamReader(), o.onDelta)

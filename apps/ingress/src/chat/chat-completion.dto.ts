@@ -3,7 +3,8 @@ import {
   ArrayMaxSize, ArrayNotEmpty, IsArray, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateNested,
 } from 'class-validator';
 import { CreateBodyDto, noTools } from '../submit/create-body.dto.js';
-import { IsTextContent, IsTextFormat } from '../submit/text-content.validator.js';
+import { IsOutputFormat } from '../submit/output-format.validator.js';
+import { IsTextContent } from '../submit/text-content.validator.js';
 import { plainChecks, plainCreateBody } from '../submit/validate-body.js';
 
 /** Tool and function turns carry tool results, which are not translated yet (see `noTools`). */
@@ -41,8 +42,9 @@ export class ChatCompletionDto extends CreateBodyDto {
   /** The older form of `tools`: refused the same way. */
   @IsOptional() @ArrayMaxSize(0, { message: noTools }) @IsArray() functions?: unknown[];
 
-  // What the answer's shape would need and ReqRun cannot give yet (one text choice): refused, not ignored.
-  @IsOptional() @IsTextFormat() response_format?: unknown;
+  /** Text, JSON mode or a JSON schema; other formats are refused, not ignored. */
+  @IsOptional() @IsOutputFormat('chat') response_format?: unknown;
+  // What the answer's shape would need and ReqRun cannot give yet (one choice, no logprobs): refused, not ignored.
   @IsOptional() @Max(1, { message: '$property must be 1: ReqRun returns one choice' }) @Min(1) @IsInt() n?: number;
   @IsOptional() @IsIn([false], { message: '$property cannot be returned through ReqRun yet: leave it out or set it to false' }) logprobs?: boolean;
   @IsOptional() @IsIn([0], { message: '$property cannot be returned through ReqRun yet: leave it out' }) top_logprobs?: number;

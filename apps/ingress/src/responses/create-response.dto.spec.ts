@@ -34,15 +34,18 @@ describe('Responses text.format', () => {
     ['absent', ok],
     ['text', { ...ok, text: { format: { type: 'text' } } }],
     ['text without a format', { ...ok, text: { verbosity: 'low' } }],
+    ['JSON mode', { ...ok, text: { format: { type: 'json_object' } } }],
+    ['a JSON schema', { ...ok, text: { format: { type: 'json_schema', name: 's', schema: { type: 'object' }, strict: true } } }],
   ])('accepts %s', (_n, body) => {
     expect(() => validateWithDto(CreateResponseDto, body)).not.toThrow();
   });
 
   it.each([
-    ['a JSON schema', { ...ok, text: { format: { type: 'json_schema', name: 's', schema: {} } } }, /^'text': format of type 'json_schema' cannot be honoured yet: ReqRun translates text only/],
+    ['a format of another type', { ...ok, text: { format: { type: 'grammar' } } }, /^'text': format of type 'grammar' is not supported: use text, json_object or json_schema$/],
+    ['a JSON schema without a name', { ...ok, text: { format: { type: 'json_schema', schema: {} } } }, /^'text': format name must be 1-64 letters/],
     ['a format that is not an object', { ...ok, text: { format: 'json' } }, /^'text': format must be an object with a type$/],
     ['text that is not an object', { ...ok, text: 'json' }, /^'text' must be an object$/],
-  ])('refuses %s, rather than echo it back as if honoured', (_n, body, message) => {
+  ])('refuses %s, rather than ignore it', (_n, body, message) => {
     expect(() => validateWithDto(CreateResponseDto, body)).toThrow(message);
   });
 });

@@ -2,7 +2,8 @@ import {
   IsBoolean, IsDefined, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Max, Min, ValidateBy, type ValidationOptions,
 } from 'class-validator';
 import { CreateBodyDto } from '../submit/create-body.dto.js';
-import { IsTextFormat, textContentProblem } from '../submit/text-content.validator.js';
+import { IsOutputFormat } from '../submit/output-format.validator.js';
+import { textContentProblem } from '../submit/text-content.validator.js';
 
 const ROLES = ['user', 'assistant', 'system', 'developer'];
 
@@ -49,6 +50,6 @@ export class CreateResponseDto extends CreateBodyDto {
   @IsOptional() @IsStringMap() metadata?: Record<string, string>;
   @IsOptional() @IsBoolean() background?: boolean;
   @IsOptional() @IsString() @IsNotEmpty() previous_response_id?: string | null;
-  /** Output formats other than text (a JSON schema) would be echoed back as if honoured: refused instead. */
-  @IsOptional() @IsTextFormat('format') text?: { format?: unknown };
+  /** Text, JSON mode or a JSON schema (echoed back in the response); other formats are refused, not ignored. */
+  @IsOptional() @IsOutputFormat('responses', 'format') text?: { format?: unknown };
 }

@@ -25,31 +25,3 @@ export const IsTextContent = (types: readonly string[], o?: ValidationOptions) =
       defaultMessage: (a) => `$property: ${textContentProblem(a?.value, types)}`,
     },
   }, o);
-
-/**
- * What is wrong with a requested output format (chat's `response_format`, Responses' `text.format`): ReqRun
- * translates text only, so any other format (JSON mode, a JSON schema) is refused rather than silently ignored. Null
- * when it is plain text or absent (`format` undefined).
- */
-export function textFormatProblem(format: unknown): string | null {
-  if (format === undefined || format === null) return null;
-  const type = (format as { type?: unknown })?.type;
-  if (typeof format !== 'object' || Array.isArray(format) || typeof type !== 'string') return 'must be an object with a type';
-  return type === 'text' ? null : `of type '${type}' cannot be honoured yet: ReqRun translates text only and would answer in free text. Leave it out or use type 'text'`;
-}
-
-/**
- * class-validator decorator for `textFormatProblem`, on the property itself or on the field `inner` of it (Responses'
- * `text.format`); the message names that field.
- */
-export const IsTextFormat = (inner?: string, o?: ValidationOptions) => {
-  const format = (v: any) => (inner ? v[inner] : v);
-  const isObject = (v: unknown) => v !== null && typeof v === 'object' && !Array.isArray(v);
-  return ValidateBy({
-    name: 'isTextFormat',
-    validator: {
-      validate: (v) => isObject(v) && textFormatProblem(format(v)) === null,
-      defaultMessage: (a) => (isObject(a?.value) ? `$property${inner ? `: ${inner}` : ''} ${textFormatProblem(format(a!.value))}` : '$property must be an object'),
-    },
-  }, o);
-};
