@@ -85,6 +85,39 @@ describe('chat completions through the mesh', () => {
   });
 });
 
+describe('tool calls (the mock calls the first tool it is given)', () => {
+  const tools = [{
+    type: 'function' as const,
+    function: { name: 'get_weather', description: 'The weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false }, strict: true },
+  }];
+
+  it('a whole tool loop with the SDK: the call, then the answer to its result', async () => {
+    const question = user('Weather in Paris?');
+    const first = await client.chat.completions.create({ model: 'mock-1', messages: question, tools });
+    expect(first.choices[0]).toMatchObject({
+      finish_reason: 'tool_calls',
+      message: { role: 'assistant', content: null, tool_calls: [{ id: expect.any(String), type: 'function', function: { name: 'get_weather' } }] },
+    });
+    expect(schemaErrors('CreateChatCompletionResponse', first)).toEqual([]);
+    const call = first.choices[0].message.tool_calls![0];
+    expect(call.type === 'function' && JSON.parse(call.function.arguments)).toEqual({ city: 'Mock reply to: Weather in Paris?' });
+    const second = await client.chat.completions.create({
+      model: 'mock-1', tools, messages: [...question, first.choices[0].message, { role: 'tool', tool_call_id: call.id, content: 'sunny, 21 C' }],
+    });
+    expect(second.choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: 'Mock reply to: sunny, 21 C' } });
+    const r = await (await get(`${mesh.url}/v1/requests/${first.id}`)).json();
+    expect(r.result.choices[0].message.tool_calls).toEqual(first.choices[0].message.tool_calls);
+  });
+
+  it("tool_choice: 'none' answers in text; a tool_choice naming no tool is a 400", async () => {
+    const c = await client.chat.completions.create({ model: 'mock-1', messages: user('hi'), tools, tool_choice: 'none' });
+    expect(c.choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: 'Mock reply to: hi' } });
+    const bad = await client.chat.completions.create({ model: 'mock-1', messages: user('hi'), tools, tool_choice: { type: 'function', function: { name: 'nope' } } }).catch((e) => e);
+    expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(bad.error).toMatchObject({ param: 'tool_choice' });
+  });
+});
+
 describe('JSON answer formats (the mock answers in them)', () => {
   const schema = {
     type: 'object', additionalProperties: false, required: ['city', 'population', 'tags', 'capital'],
@@ -202,7 +235,8 @@ describe('bad input: OpenAI envelope, no 5xx, no record', () => {
     ['a window named like an Object property', { model: 'mock-1', messages: user('x'), completion_window: 'toString', wait: false }, {}, 400, 'invalid_completion_window'],
     ['stream: true with wait: false', { model: 'mock-1', messages: user('x'), stream: true, wait: false }, {}, 400, 'invalid_request_error'],
     ['stream of the wrong type', { model: 'mock-1', messages: user('x'), stream: 'yes' }, {}, 400, 'invalid_request_error'],
-    ['tools (not translated yet: refused, never dropped)', { model: 'mock-1', messages: user('x'), tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }, {}, 400, 'invalid_request_error'],
+    ['tools with stream: true (tool calls are not streamed yet: refused, never dropped)', { model: 'mock-1', messages: user('x'), stream: true, tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }, {}, 400, 'invalid_request_error'],
+    ['a tool turn without its tool_call_id', { model: 'mock-1', messages: [{ role: 'tool', content: 'x' }] }, {}, 400, 'invalid_request_error'],
     ['functions (the older tools)', { model: 'mock-1', messages: user('x'), functions: [{ name: 'f', parameters: {} }] }, {}, 400, 'invalid_request_error'],
     ['a response_format ReqRun cannot honour (refused, never ignored)', { model: 'mock-1', messages: user('x'), response_format: { type: 'grammar' } }, {}, 400, 'invalid_request_error'],
     ['a JSON schema response_format without a name', { model: 'mock-1', messages: user('x'), response_format: { type: 'json_schema', json_schema: { schema: {} } } }, {}, 400, 'invalid_request_error'],

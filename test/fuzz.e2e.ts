@@ -96,7 +96,7 @@ function weirdValue(r: Rng, depth = 0): unknown {
 
 const msgs = [{ role: 'user', content: 'hi' }];
 const bases = {
-  chat: (): Record<string, unknown> => ({ model: 'mock-1', messages: structuredClone(msgs), wait: true, wait_timeout: 1, metadata: { mock_latency_ms: '0' }, temperature: 0.5, max_tokens: 16, stop: ['x'], completion_window: 'asap', idempotency_key: 'k', stream: false, n: 1, user: 'u', tools: [], response_format: { type: 'text' } }),
+  chat: (): Record<string, unknown> => ({ model: 'mock-1', messages: structuredClone(msgs), wait: true, wait_timeout: 1, metadata: { mock_latency_ms: '0' }, temperature: 0.5, max_tokens: 16, stop: ['x'], completion_window: 'asap', idempotency_key: 'k', stream: false, n: 1, user: 'u', tools: [{ type: 'function', function: { name: 'f', parameters: { type: 'object', properties: { a: { type: 'string' } } } } }], tool_choice: 'auto', response_format: { type: 'text' } }),
   responses: (): Record<string, unknown> => ({ model: 'mock-1', input: 'hi', instructions: 'be brief', background: false, max_output_tokens: 16, metadata: { a: 'b' }, previous_response_id: 'rr_01ARZ3NDEKTSV4RRFFQ69G5FAV', temperature: 1, wait: true, wait_timeout: 1, store: true, text: { format: { type: 'text' } } }),
   messages: (): Record<string, unknown> => ({ model: 'mock-1', max_tokens: 16, messages: structuredClone(msgs), system: [{ type: 'text', text: 'be brief' }], stop_sequences: ['x'], temperature: 0.5, metadata: { user_id: 'u' }, wait: true, wait_timeout: 1, top_k: 1 }),
 };

@@ -157,7 +157,7 @@ describe('bad input: Anthropic envelope, no 5xx, no record', () => {
     ['an image block', { ...base, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }] }, {}, 400, 'invalid_request_error', /part 0 has type 'image', which ReqRun cannot translate yet/],
     ['system of the wrong type', { ...base, system: { text: 'x' } }, {}, 400, 'invalid_request_error', /'system': must be a string or an array/],
     ['stop_sequences that are not strings', { ...base, stop_sequences: [1] }, {}, 400, 'invalid_request_error', /stop_sequences/],
-    ['tools (not translated yet: refused, never dropped)', { ...base, tools: [{ name: 'f', input_schema: { type: 'object' } }] }, {}, 400, 'invalid_request_error', /^'tools' cannot be used through ReqRun yet: it translates text only/],
+    ['tools (not translated yet: refused, never dropped)', { ...base, tools: [{ name: 'f', input_schema: { type: 'object' } }] }, {}, 400, 'invalid_request_error', /^'tools' cannot be used through ReqRun with this API yet: it would answer as if there were no tools/],
     ['temperature above 1', { ...base, temperature: 1.5 }, {}, 400, 'invalid_request_error', /'temperature' must not be greater than 1/],
     ['wait of the wrong type', { ...base, wait: 'yes' }, {}, 400, 'invalid_request_error', /'wait'/],
     ['an unknown model', { ...base, model: 'claude-nope' }, {}, 404, 'not_found_error', /The model 'claude-nope' does not exist/],

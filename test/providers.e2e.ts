@@ -107,6 +107,38 @@ describe('translation both ways', () => {
   });
 });
 
+describe('tool calls', () => {
+  const tools = [{ type: 'function' as const, function: { name: 'lookup', description: 'd', parameters: { type: 'object', properties: { q: { type: 'string' } } } } }];
+
+  it('reach an openai-type provider as sent (tools, tool_choice, the loop), and its calls come back', async () => {
+    const m = marker();
+    openai.plan(m, answer({ toolCalls: [{ id: 'call_up1', name: 'lookup', arguments: '{"q":"x"}' }] }));
+    const first = await client.chat.completions.create({ model: 'gpt-fake', messages: [{ role: 'user', content: `find ${m}` }], tools, tool_choice: 'required', parallel_tool_calls: false });
+    expect(openai.callsWith(m)[0].body).toMatchObject({ model: 'gpt-up', tools, tool_choice: 'required', parallel_tool_calls: false });
+    expect(first.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { content: null, tool_calls: [{ id: 'call_up1', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } }] } });
+    const messages = [{ role: 'user' as const, content: `find ${m}` }, first.choices[0].message, { role: 'tool' as const, tool_call_id: 'call_up1', content: `found ${m}` }];
+    await client.chat.completions.create({ model: 'gpt-fake', messages, tools });
+    expect(openai.callsWith(`found ${m}`)[0].body.messages).toEqual([
+      { role: 'user', content: `find ${m}` },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_up1', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } }] },
+      { role: 'tool', content: `found ${m}`, tool_call_id: 'call_up1' },
+    ]);
+  });
+
+  it('a model that an Anthropic provider may answer refuses tools and tool turns with a 400, calling nobody', async () => {
+    const before = anthropic.calls.length + flaky.calls.length;
+    for (const model of ['claude-fake', 'with-fallback']) {
+      const e = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'q' }], tools }).catch((x) => x);
+      expect(e).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(e.error).toMatchObject({ param: 'tools' });
+      expect(e.error.message).toContain('tool calls');
+    }
+    const turn = await client.chat.completions.create({ model: 'claude-fake', messages: [{ role: 'user', content: 'q' }, { role: 'tool', tool_call_id: 'c', content: 'r' }] }).catch((x) => x);
+    expect(turn.error).toMatchObject({ param: 'messages' });
+    expect(anthropic.calls.length + flaky.calls.length).toBe(before);
+  });
+});
+
 describe('JSON answer formats', () => {
   const schema = { type: 'object', properties: { a: { type: 'string' } }, required: ['a'], additionalProperties: false };
 

@@ -5,7 +5,29 @@ export interface CanonicalMessage {
   role: Role;
   content: string;
   name?: string;
+  /** An assistant turn's calls of the request's tools. */
+  tool_calls?: CanonicalToolCall[];
+  /** A `tool` turn: the call whose result `content` is. */
+  tool_call_id?: string;
 }
+
+/** A function the model may call: `parameters` is a JSON Schema for its arguments. */
+export interface CanonicalTool {
+  name: string;
+  description?: string;
+  parameters?: Record<string, unknown>;
+  strict?: boolean;
+}
+
+/** A call the model made: `arguments` is the JSON text of the arguments, as the model wrote it. */
+export interface CanonicalToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** Whether the model may (`auto`), must not (`none`), or must (`required`, or this one by name) call a tool. */
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
 
 /**
  * An answer format other than free text: any JSON object (`json_object`, OpenAI's JSON mode), or JSON that follows
@@ -30,6 +52,9 @@ export interface CanonicalRequest {
   metadata?: Record<string, unknown>;
   /** Absent: free text. */
   format?: OutputFormat;
+  tools?: CanonicalTool[];
+  tool_choice?: ToolChoice;
+  parallel_tool_calls?: boolean;
 }
 
 /**
@@ -42,6 +67,8 @@ export interface CanonicalResult {
   /** Model name the provider reports. */
   model: string;
   text: string;
+  /** The tools the model called (finish_reason 'tool_calls'). */
+  tool_calls?: CanonicalToolCall[];
   finish_reason: FinishReason;
   /** The stop sequence that ended the answer (finish_reason 'stop'), when the provider says which one. */
   stop_sequence?: string;

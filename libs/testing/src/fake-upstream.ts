@@ -10,10 +10,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * they record every call they received.
  */
 export type FakeKind = 'openai' | 'anthropic';
+/** A tool call in a chat completion answer (openai kind, unstreamed). */
+export interface FakeToolCall { id: string; name: string; arguments: string }
 
 export type Step =
   /** A normal answer; `finish` picks the stop reason (Anthropic names are mapped for OpenAI); `chunkDelayMs` paces a stream. */
-  | { kind: 'answer'; text?: string; finish?: 'stop' | 'length' | 'stop_sequence'; stopSequence?: string; delayMs?: number; chunkDelayMs?: number }
+  | { kind: 'answer'; text?: string; finish?: 'stop' | 'length' | 'stop_sequence'; stopSequence?: string; delayMs?: number; chunkDelayMs?: number; toolCalls?: FakeToolCall[] }
   /**
    * Streamed (or, unstreamed, a normal answer): `afterDeltas` text deltas, then `then`: drop the connection, send the
    * API's error event (`message`), or end the stream without its last event.
@@ -216,7 +218,14 @@ const chatCompletion: Answerer = (body, step, n, created) => {
     object: 'chat.completion',
     created,
     model: body.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: step.finish === 'length' ? 'length' : 'stop' }],
+    choices: [{
+      index: 0,
+      message: step.toolCalls
+        ? { role: 'assistant', content: null, refusal: null, tool_calls: step.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } })) }
+        : { role: 'assistant', content: text, refusal: null },
+      logprobs: null,
+      finish_reason: step.toolCalls ? 'tool_calls' : step.finish === 'length' ? 'length' : 'stop',
+    }],
     usage: { prompt_tokens: input, completion_tokens: tokens(text), total_tokens: input + tokens(text) },
     system_fingerprint: null,
   };

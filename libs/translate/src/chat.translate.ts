@@ -1,4 +1,4 @@
-import type { CanonicalMessage, CanonicalRequest, CanonicalResult, FinishReason, Role } from '@reqrun/contracts';
+import type { CanonicalMessage, CanonicalRequest, CanonicalResult, CanonicalTool, CanonicalToolCall, FinishReason, Role, ToolChoice } from '@reqrun/contracts';
 import { canonicalToFormat, formatToCanonical } from './output-format.js';
 import { contentText, num, type ResultIdentity, type TextContent } from './shape-parts.js';
 
@@ -6,9 +6,24 @@ import { contentText, num, type ResultIdentity, type TextContent } from './shape
 
 export interface ChatMessage {
   role: string;
-  content: TextContent;
+  content: TextContent | null;
   name?: string;
+  tool_calls?: ChatToolCall[];
+  tool_call_id?: string;
 }
+
+export interface ChatToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
+}
+
+export interface ChatTool {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
+}
+
+type ChatToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; function: { name: string } };
 
 /** The part of a chat completion request the translation reads and writes; providers accept more. */
 export interface ChatRequest {
@@ -20,6 +35,9 @@ export interface ChatRequest {
   stop?: string[];
   metadata?: Record<string, unknown>;
   response_format?: Record<string, unknown>;
+  tools?: ChatTool[];
+  tool_choice?: ChatToolChoice;
+  parallel_tool_calls?: boolean;
 }
 
 export interface ChatCompletion {
@@ -27,7 +45,7 @@ export interface ChatCompletion {
   object: 'chat.completion';
   created: number;
   model: string;
-  choices: Array<{ index: number; message: { role: 'assistant'; content: string | null; refusal?: string | null }; logprobs?: unknown; finish_reason: string | null }>;
+  choices: Array<{ index: number; message: { role: 'assistant'; content: string | null; refusal?: string | null; tool_calls?: ChatToolCall[] }; logprobs?: unknown; finish_reason: string | null }>;
   usage?: { prompt_tokens: number; completion_tokens: number; total_tokens: number };
   service_tier?: string | null;
 }
@@ -39,8 +57,12 @@ export function chatToCanonical(body: Record<string, unknown>): CanonicalRequest
       role: (m.role === 'developer' ? 'system' : m.role) as Role,
       content: contentText(m.content),
       ...(m.name ? { name: m.name } : {}),
+      ...(m.tool_calls?.length ? { tool_calls: m.tool_calls.map(toolCallToCanonical) } : {}),
+      ...(m.role === 'tool' ? { tool_call_id: m.tool_call_id } : {}),
     }),
   );
+  const tools = body.tools as ChatTool[] | undefined;
+  const choice = body.tool_choice as ChatToolChoice | undefined;
   const stop = body.stop;
   const format = formatToCanonical(body.response_format, 'chat');
   return {
@@ -52,6 +74,9 @@ export function chatToCanonical(body: Record<string, unknown>): CanonicalRequest
     ...(stop === undefined || stop === null ? {} : { stop: Array.isArray(stop) ? (stop as string[]) : [stop as string] }),
     ...(body.metadata ? { metadata: body.metadata as Record<string, unknown> } : {}),
     ...(format ? { format } : {}),
+    ...(tools?.length ? { tools: tools.map(toolToCanonical) } : {}),
+    ...(choice !== undefined ? { tool_choice: typeof choice === 'string' ? choice : { name: choice.function.name } } : {}),
+    ...(typeof body.parallel_tool_calls === 'boolean' ? { parallel_tool_calls: body.parallel_tool_calls } : {}),
   };
 }
 
@@ -64,7 +89,14 @@ export function canonicalToChat(req: CanonicalRequest): ChatRequest {
     model: req.model,
     messages: [
       ...(req.system !== undefined ? [{ role: 'system', content: req.system }] : []),
-      ...req.messages.map((m) => ({ role: m.role, content: m.content, ...(m.name ? { name: m.name } : {}) })),
+      ...req.messages.map((m): ChatMessage => ({
+        role: m.role,
+        // OpenAI takes no content beside tool calls as null, not ''
+        content: m.tool_calls?.length && m.content === '' ? null : m.content,
+        ...(m.name ? { name: m.name } : {}),
+        ...(m.tool_calls?.length ? { tool_calls: m.tool_calls.map(toolCallToChat) } : {}),
+        ...(m.tool_call_id !== undefined ? { tool_call_id: m.tool_call_id } : {}),
+      })),
     ],
     ...num('max_completion_tokens', req.max_tokens),
     ...num('temperature', req.temperature),
@@ -72,6 +104,9 @@ export function canonicalToChat(req: CanonicalRequest): ChatRequest {
     ...(req.stop?.length ? { stop: req.stop } : {}),
     ...(req.metadata ? { metadata: req.metadata } : {}),
     ...(req.format ? { response_format: canonicalToFormat(req.format, 'chat') } : {}),
+    ...(req.tools?.length ? { tools: req.tools.map((f): ChatTool => ({ type: 'function', function: f })) } : {}),
+    ...(req.tool_choice !== undefined ? { tool_choice: toolChoiceToChat(req.tool_choice) } : {}),
+    ...(req.parallel_tool_calls !== undefined ? { parallel_tool_calls: req.parallel_tool_calls } : {}),
   };
 }
 
@@ -81,6 +116,7 @@ export function chatCompletionToCanonical(c: ChatCompletion): CanonicalResult {
   return {
     model: c.model,
     text: contentText(choice?.message.content),
+    ...(choice?.message.tool_calls?.length ? { tool_calls: choice.message.tool_calls.map(toolCallToCanonical) } : {}),
     finish_reason: finishOf(choice?.finish_reason),
     usage: { input_tokens: c.usage?.prompt_tokens ?? 0, output_tokens: c.usage?.completion_tokens ?? 0 },
   };
@@ -95,7 +131,12 @@ export function canonicalToChatCompletion(r: CanonicalResult, o: ResultIdentity)
     choices: [
       {
         index: 0,
-        message: { role: 'assistant' as const, content: r.text, refusal: null },
+        message: {
+          role: 'assistant' as const,
+          content: r.tool_calls?.length && r.text === '' ? null : r.text,
+          refusal: null,
+          ...(r.tool_calls?.length ? { tool_calls: r.tool_calls.map(toolCallToChat) } : {}),
+        },
         logprobs: null,
         finish_reason: r.finish_reason,
       },
@@ -122,3 +163,11 @@ function finishOf(f: string | null | undefined): FinishReason {
       return 'stop';
   }
 }
+
+const toolToCanonical = (t: ChatTool): CanonicalTool => {
+  const { name, description, parameters, strict } = t.function;
+  return { name, ...(description !== undefined ? { description } : {}), ...(parameters ? { parameters } : {}), ...(typeof strict === 'boolean' ? { strict } : {}) };
+};
+const toolCallToCanonical = (c: ChatToolCall): CanonicalToolCall => ({ id: c.id, name: c.function.name, arguments: c.function.arguments });
+const toolCallToChat = (c: CanonicalToolCall): ChatToolCall => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } });
+const toolChoiceToChat = (c: ToolChoice): ChatToolChoice => (typeof c === 'string' ? c : { type: 'function', function: { name: c.name } });

@@ -1,16 +1,23 @@
-import type { CanonicalRequest, CanonicalResult, OutputFormat } from '@reqrun/contracts';
+import type { CanonicalRequest, CanonicalResult, CanonicalToolCall, OutputFormat } from '@reqrun/contracts';
 
 /** Rough token count (4 characters a token), the same everywhere ReqRun estimates. */
 export const estimateTokens = (text: string): number => Math.max(1, Math.ceil(text.length / 4));
 
 /**
  * The built-in mock provider's answer: built from the request alone, so it is the same for the same request.
- * It echoes the last user message (asked for JSON: as `{"reply": ...}`, or in every string of an instance of the
+ * Given tools (and a `tool_choice` other than `none`) and a user turn last, it calls one: the chosen one or the
+ * first, with arguments that fit its parameters' schema. Otherwise it echoes the last user message, or the last
+ * tool result when that came last (asked for JSON: as `{"reply": ...}`, or in every string of an instance of the
  * schema), ended by the first of the request's stop sequences it contains (which it then reports), and cut to
  * `max_tokens` (then finish_reason is 'length').
  */
 export function mockAnswer(req: CanonicalRequest): CanonicalResult {
-  const lastUser = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+  const last = req.messages.at(-1);
+  const lastUser = last?.role === 'tool' ? last.content : ([...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '');
+  const call = last?.role === 'user' ? mockToolCall(req, `Mock reply to: ${lastUser}`) : null;
+  if (call) {
+    return { model: req.model, text: '', tool_calls: [call], finish_reason: 'tool_calls', usage: { input_tokens: mockInputTokens(req), output_tokens: estimateTokens(call.arguments) } };
+  }
   let text = inFormat(`Mock reply to: ${lastUser}`, req.format);
   let finish: CanonicalResult['finish_reason'] = 'stop';
   const stop = firstStop(text, req.stop ?? []);
@@ -39,6 +46,14 @@ function firstStop(text: string, stops: string[]): { at: number; sequence: strin
     if (at >= 0 && (!best || at < best.at)) best = { at, sequence };
   }
   return best;
+}
+
+function mockToolCall(req: CanonicalRequest, reply: string): CanonicalToolCall | null {
+  const choice = req.tool_choice;
+  if (!req.tools?.length || choice === 'none') return null;
+  const tool = (typeof choice === 'object' ? req.tools.find((t) => t.name === choice.name) : undefined) ?? req.tools[0];
+  const args = tool.parameters ? instanceOf(tool.parameters, reply, 0) : {};
+  return { id: `call_mock${req.messages.length}`, name: tool.name, arguments: JSON.stringify(args) };
 }
 
 function inFormat(reply: string, f: OutputFormat | undefined): string {

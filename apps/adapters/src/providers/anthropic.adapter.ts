@@ -21,8 +21,9 @@ export class AnthropicAdapter implements ProviderAdapter {
 
   call(req: CanonicalRequest, o: CallOptions): Promise<AdapterResult> {
     // The ingress refuses such a request for a model with an Anthropic target; a config changed since may route it here.
-    if (req.format) {
-      return Promise.reject(new ProviderError('unsupported_output_format', `An Anthropic provider cannot be asked for ${req.format.type} output through ReqRun: it would answer in free text.`, false, 400));
+    const beyond = req.format ? `${req.format.type} output` : req.tools?.length || req.messages.some((m) => m.tool_calls || m.tool_call_id !== undefined) ? 'tool calls' : null;
+    if (beyond) {
+      return Promise.reject(new ProviderError('unsupported_by_provider', `An Anthropic provider cannot be asked for ${beyond} through ReqRun yet.`, false, 400));
     }
     const body = canonicalToMessages(req);
     return o.onDelta

@@ -64,11 +64,31 @@ describe('plainChat: the fast yes for chat bodies', () => {
 });
 
 describe('ChatCompletionDto refuses what ReqRun cannot translate, rather than drop it', () => {
+  const tools = [{ type: 'function', function: { name: 'get_weather', description: 'd', parameters: { type: 'object' }, strict: true } }];
   it.each([
-    ['tools', { ...ok, tools: [{ type: 'function', function: { name: 'f' } }] }, /^'tools' cannot be used through ReqRun yet: it translates text only/],
-    ['functions', { ...ok, functions: [{ name: 'f' }] }, /^'functions' cannot be used through ReqRun yet/],
-    ['a tool result', { model: 'm', messages: [{ role: 'tool', tool_call_id: 'c', content: '{}' }] }, /^'messages\[0\].role' must be one of system, developer, user, assistant \(tool results cannot be translated yet\)$/],
-    ['tool calls', { model: 'm', messages: [{ role: 'assistant', content: 'x', tool_calls: [{ id: 'c' }] }] }, /^'messages\[0\].tool_calls' cannot be used through ReqRun yet/],
+    ['tools, a tool_choice and parallel_tool_calls', { ...ok, tools, tool_choice: { type: 'function', function: { name: 'get_weather' } }, parallel_tool_calls: false }],
+    ['tool_choice words', { ...ok, tools, tool_choice: 'required' }],
+    ['a tool loop: an assistant turn calling a tool (no content), then the result', {
+      model: 'm', tools,
+      messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] }, { role: 'tool', tool_call_id: 'call_1', content: 'sunny' }],
+    }],
+  ])('accepts %s', (_name, body) => {
+    expect(() => validateWithDto(ChatCompletionDto, body)).not.toThrow();
+  });
+
+  it.each([
+    ['functions (the older tools)', { ...ok, functions: [{ name: 'f' }] }, /^'functions' is the older form of tools: send them as tools$/],
+    ['a function turn', { model: 'm', messages: [{ role: 'function', name: 'f', content: '{}' }] }, /^'messages\[0\].role' must be one of system, developer, user, assistant, tool \(a function result goes in a tool turn\)$/],
+    ['a tool turn without its call id', { model: 'm', messages: [{ role: 'tool', content: '{}' }] }, /^'messages\[0\].tool_call_id' is required on a tool turn$/],
+    ['tool calls on a user turn', { model: 'm', messages: [{ role: 'user', content: 'x', tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }] }] }, /^'messages\[0\].tool_calls' are only for assistant turns$/],
+    ['a tool call without arguments', { model: 'm', messages: [{ role: 'assistant', content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 'f' } }] }] }, /^'messages\[0\]\.tool_calls\[0\]\.function\.arguments' must be a string$/],
+    ['a tool of another type', { ...ok, tools: [{ type: 'web_search' }] }, /^'tools\[0\]\.type' must be 'function' \(other tool types are not supported\)/],
+    ['a function with a bad name', { ...ok, tools: [{ type: 'function', function: { name: 'get weather' } }] }, /^'tools\[0\]\.function\.name' must be 1-64 letters/],
+    ['parameters that are not an object', { ...ok, tools: [{ type: 'function', function: { name: 'f', parameters: 'x' } }] }, /^'tools\[0\]\.function\.parameters' must be an object$/],
+    ['tools with stream: true', { ...ok, stream: true, tools: [{ type: 'function', function: { name: 'f' } }] }, /^'tools' cannot be used with stream: true through ReqRun yet/],
+    ['a tool_choice naming no tool', { ...ok, tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function', function: { name: 'g' } } }, /^'tool_choice' must be auto, none, required/],
+    ['a tool_choice of another word', { ...ok, tool_choice: 'always' }, /^'tool_choice' must be auto, none, required/],
+    ['content missing on an assistant turn without tool calls', { model: 'm', messages: [{ role: 'assistant', content: null }] }, /^'messages\[0\].content'/],
     ['an image part', { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] }, /^'messages\[0\].content': part 0 has type 'image_url', which ReqRun cannot translate yet \(send text parts\)$/],
     ['a response_format of another type', { ...ok, response_format: { type: 'grammar' } }, /^'response_format' of type 'grammar' is not supported: use text, json_object or json_schema$/],
     ['a JSON schema without its json_schema', { ...ok, response_format: { type: 'json_schema' } }, /^'response_format' of type json_schema needs json_schema: \{name, schema\}$/],

@@ -1,27 +1,87 @@
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayNotEmpty, IsArray, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateNested,
+  ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min,
+  ValidateBy, ValidateIf, ValidateNested, type ValidationOptions,
 } from 'class-validator';
-import { CreateBodyDto, noTools } from '../submit/create-body.dto.js';
+import { CreateBodyDto } from '../submit/create-body.dto.js';
 import { IsOutputFormat } from '../submit/output-format.validator.js';
 import { IsTextContent } from '../submit/text-content.validator.js';
 import { plainChecks, plainCreateBody } from '../submit/validate-body.js';
 
-/** Tool and function turns carry tool results, which are not translated yet (see `noTools`). */
-const ROLES = ['system', 'developer', 'user', 'assistant'];
+/** Turns a plain body has (no tool results). */
+const TEXT_ROLES = ['system', 'developer', 'user', 'assistant'];
+/** `function` turns (the older tool results) are not taken: send them as `tool` turns. */
+const ROLES = [...TEXT_ROLES, 'tool'];
+const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+class ChatFunctionCallDto {
+  @IsString() name: string;
+  @IsString() arguments: string;
+}
+
+class ChatToolCallDto {
+  @IsNotEmpty() @IsString() id: string;
+  @IsIn(['function'], { message: "$property must be 'function'" }) type: string;
+  @IsDefined({ message: '$property is required' }) @ValidateNested() @Type(() => ChatFunctionCallDto) function: ChatFunctionCallDto;
+}
+
+/** Only an assistant turn carries tool calls. */
+const OnAssistantTurn = (o?: ValidationOptions) =>
+  ValidateBy({ name: 'onAssistantTurn', validator: { validate: (_v, a) => (a?.object as ChatMessageDto).role === 'assistant', defaultMessage: () => '$property are only for assistant turns' } }, o);
 
 export class ChatMessageDto {
   @IsString()
-  @IsIn(ROLES, { message: `$property must be one of ${ROLES.join(', ')} (tool results cannot be translated yet)` })
+  @IsIn(ROLES, { message: `$property must be one of ${ROLES.join(', ')} (a function result goes in a tool turn)` })
   role: string;
 
+  /** An assistant turn that calls tools may have no content. */
+  @ValidateIf((m: ChatMessageDto) => !(m.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0 && (m.content === null || m.content === undefined)))
   @IsDefined({ message: '$property is required' })
   @IsTextContent(['text'])
   content: unknown;
 
-  /** An assistant turn's tool calls: refused like `tools`. */
-  @IsOptional() @ArrayMaxSize(0, { message: noTools }) @IsArray() tool_calls?: unknown[];
+  @IsOptional() @ValidateNested({ each: true }) @Type(() => ChatToolCallDto) @IsArray() @OnAssistantTurn() tool_calls?: ChatToolCallDto[];
+
+  /** A tool turn answers one call. */
+  @ValidateIf((m: ChatMessageDto) => m.role === 'tool') @IsNotEmpty({ message: '$property is required on a tool turn' }) @IsString({ message: '$property is required on a tool turn' }) tool_call_id?: string;
 }
+
+class ChatFunctionDto {
+  @Matches(FUNCTION_NAME, { message: "$property must be 1-64 letters, digits, '_' or '-'" }) @IsString() name: string;
+  @IsOptional() @IsString() description?: string;
+  @IsOptional() @IsObject() parameters?: Record<string, unknown>;
+  @IsOptional() @IsBoolean() strict?: boolean;
+}
+
+class ChatToolDto {
+  @IsIn(['function'], { message: "$property must be 'function' (other tool types are not supported)" }) type: string;
+  @IsDefined({ message: '$property is required' }) @ValidateNested() @Type(() => ChatFunctionDto) function: ChatFunctionDto;
+}
+
+/** Tool calls are not streamed yet (their deltas have no way through ReqRun's chunk stream). */
+const NotStreamed = (o?: ValidationOptions) =>
+  ValidateBy({
+    name: 'notStreamed',
+    validator: {
+      validate: (v, a) => !(Array.isArray(v) && v.length > 0 && (a?.object as { stream?: unknown }).stream === true),
+      defaultMessage: () => '$property cannot be used with stream: true through ReqRun yet; send the request unstreamed',
+    },
+  }, o);
+
+/** `auto`, `none`, `required`, or `{type: "function", function: {name}}` naming one of the request's tools. */
+const IsToolChoice = (o?: ValidationOptions) =>
+  ValidateBy({
+    name: 'isToolChoice',
+    validator: {
+      validate: (v, a) => {
+        if (v === 'auto' || v === 'none' || v === 'required') return true;
+        const name = (v as { type?: unknown; function?: { name?: unknown } })?.type === 'function' ? (v as { function?: { name?: unknown } }).function?.name : undefined;
+        const tools = (a?.object as { tools?: unknown }).tools;
+        return typeof name === 'string' && Array.isArray(tools) && tools.some((t) => t?.function?.name === name);
+      },
+      defaultMessage: () => "$property must be auto, none, required, or {type: 'function', function: {name}} naming one of the tools",
+    },
+  }, o);
 
 /** The fields of a chat completion request that ReqRun itself reads; everything else passes through. */
 export class ChatCompletionDto extends CreateBodyDto {
@@ -39,8 +99,13 @@ export class ChatCompletionDto extends CreateBodyDto {
   /** `include_usage`: a last chunk with the usage (read by the stream encoder). */
   @IsOptional() @IsObject() stream_options?: { include_usage?: boolean };
 
-  /** The older form of `tools`: refused the same way. */
-  @IsOptional() @ArrayMaxSize(0, { message: noTools }) @IsArray() functions?: unknown[];
+  /** Functions the model may call (the answer's `tool_calls`); not with `stream: true` yet. */
+  @IsOptional() @ValidateNested({ each: true }) @Type(() => ChatToolDto) @IsArray() @NotStreamed() tools?: ChatToolDto[];
+  @IsOptional() @IsToolChoice() tool_choice?: unknown;
+  @IsOptional() @IsBoolean() parallel_tool_calls?: boolean;
+
+  /** The older form of `tools`: refused rather than dropped. */
+  @IsOptional() @ArrayMaxSize(0, { message: "$property is the older form of tools: send them as tools" }) @IsArray() functions?: unknown[];
 
   /** Text, JSON mode or a JSON schema; other formats are refused, not ignored. */
   @IsOptional() @IsOutputFormat('chat') response_format?: unknown;
@@ -50,15 +115,15 @@ export class ChatCompletionDto extends CreateBodyDto {
   @IsOptional() @IsIn([0], { message: '$property cannot be returned through ReqRun yet: leave it out' }) top_logprobs?: number;
 }
 
-/** The optional fields ChatCompletionDto checks: a plain body has none of them. */
-const CHECKED = ['max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'metadata', 'stream_options', 'functions', 'response_format', 'n', 'logprobs', 'top_logprobs'];
+/** The optional fields ChatCompletionDto checks: a plain body has none of them (and `tools` empty, see plainCreateBody). */
+const CHECKED = ['max_tokens', 'max_completion_tokens', 'temperature', 'top_p', 'metadata', 'stream_options', 'tool_choice', 'parallel_tool_calls', 'functions', 'response_format', 'n', 'logprobs', 'top_logprobs'];
 
 /** Bodies ChatCompletionDto certainly accepts: text messages with known roles, none of its checked optional fields set. */
 export function plainChat(b: Record<string, unknown>): boolean {
   const m = b.messages;
   return (
     plainCreateBody(b) && Array.isArray(m) && m.length > 0 &&
-    m.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x) && ROLES.includes(x.role) && typeof x.content === 'string' && x.tool_calls === undefined) &&
+    m.every((x) => x !== null && typeof x === 'object' && !Array.isArray(x) && TEXT_ROLES.includes(x.role) && typeof x.content === 'string' && x.tool_calls === undefined) &&
     CHECKED.every((k) => b[k] === undefined)
   );
 }

@@ -1,8 +1,8 @@
 import { Type } from 'class-transformer';
 import {
-  ArrayNotEmpty, IsArray, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateNested,
+  ArrayMaxSize, ArrayNotEmpty, IsArray, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, Min, ValidateNested,
 } from 'class-validator';
-import { CreateBodyDto } from '../submit/create-body.dto.js';
+import { CreateBodyDto, noTools } from '../submit/create-body.dto.js';
 import { IsTextContent } from '../submit/text-content.validator.js';
 
 const ROLES = ['user', 'assistant', 'system'];
@@ -27,6 +27,9 @@ export class MessagesPromptDto extends CreateBodyDto {
   messages: AnthropicMessageDto[];
 
   @IsOptional() @IsTextContent(['text']) system?: unknown;
+
+  /** Tool calling is built for chat only: refused here, since dropping tools would answer as if there were none. */
+  @IsOptional() @ArrayMaxSize(0, { message: noTools }) @IsArray() tools?: unknown[];
 }
 
 /** The fields of an Anthropic Messages request that ReqRun itself reads; everything else passes through. */

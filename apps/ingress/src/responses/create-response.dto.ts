@@ -1,7 +1,7 @@
 import {
-  IsBoolean, IsDefined, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Max, Min, ValidateBy, type ValidationOptions,
+  ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Max, Min, ValidateBy, type ValidationOptions,
 } from 'class-validator';
-import { CreateBodyDto } from '../submit/create-body.dto.js';
+import { CreateBodyDto, noTools } from '../submit/create-body.dto.js';
 import { IsOutputFormat } from '../submit/output-format.validator.js';
 import { textContentProblem } from '../submit/text-content.validator.js';
 
@@ -42,6 +42,9 @@ export class CreateResponseDto extends CreateBodyDto {
   @IsDefined({ message: '$property is required' })
   @IsResponsesInput()
   input: unknown;
+
+  /** Tool calling is built for chat only: refused here, since dropping tools would answer as if there were none. */
+  @IsOptional() @ArrayMaxSize(0, { message: noTools }) @IsArray() tools?: unknown[];
 
   @IsOptional() @IsString() instructions?: string | null;
   @IsOptional() @IsInt() @Min(1) max_output_tokens?: number;

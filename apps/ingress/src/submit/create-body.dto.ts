@@ -1,7 +1,7 @@
-import { ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsNotEmpty, IsNumber, IsOptional, IsString, MaxLength, Min } from 'class-validator';
+import { IsBoolean, IsDefined, IsNotEmpty, IsNumber, IsOptional, IsString, MaxLength, Min } from 'class-validator';
 
-/** Why a request with tools is refused (`$property` is the field: `tools`, or chat's older `functions`). */
-export const noTools = '$property cannot be used through ReqRun yet: it translates text only and would answer as if there were no tools. Send the request without them.';
+/** Why a Responses or Messages request with tools is refused (tool calling is built for chat only). */
+export const noTools = '$property cannot be used through ReqRun with this API yet: it would answer as if there were no tools. Send the request without them, or through /v1/chat/completions, which takes tools.';
 
 /**
  * What every create body carries, whatever its API: `model`, `stream` and ReqRun's extensions.
@@ -19,7 +19,4 @@ export class CreateBodyDto {
   @IsOptional() @IsNumber() @Min(0) wait_timeout?: number;
   @IsOptional() @IsString() @IsNotEmpty() @MaxLength(255) idempotency_key?: string;
   @IsOptional() @IsString() completion_window?: string;
-
-  /** Tool definitions are not translated yet: refused, since dropping them would answer as if there were none. */
-  @IsOptional() @ArrayMaxSize(0, { message: noTools }) @IsArray() tools?: unknown[];
 }

@@ -8,7 +8,7 @@ import { CONFIG, directTarget, Lifecycle, LOGGER, Nats, type Logger } from '@req
 import { BreakerStore, fingerprint, IdempotencyStore, RequestIndex, RequestStore } from '@reqrun/store';
 import { Counter } from 'prom-client';
 import { unavailable } from '../errors/to-reqrun-error.js';
-import { checkFormatServed, knownModel } from './known-model.js';
+import { checkTargetsServe, knownModel } from './known-model.js';
 import type { SubmitPlan } from './submit.plan.js';
 import { NO_WAIT, Waiter } from './waiter.js';
 
@@ -39,7 +39,7 @@ export class SubmitService implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   async submit(plan: SubmitPlan, signal?: AbortSignal): Promise<RequestRecord> {
-    checkFormatServed(this.config, knownModel(this.config, plan.model), plan.model, plan.api, plan.body);
+    checkTargetsServe(this.config, knownModel(this.config, plan.model), plan.model, plan.api, plan.body);
     if (!this.nats.connected) throw unavailable();
     const now = systemClock.now();
     let record: RequestRecord = {
