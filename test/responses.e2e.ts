@@ -68,6 +68,21 @@ describe('responses through the mesh, with the openai SDK', () => {
     expect(JSON.parse(json.output_text)).toEqual({ reply: 'Mock reply to: hi' });
   });
 
+  it('a tool loop with the SDK: function_call output items, their outputs sent back as input or through previous_response_id', async () => {
+    const tools = [{ type: 'function' as const, name: 'get_weather', strict: true, parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false } }];
+    const first = await client.responses.create({ model, input: 'Weather in Paris?', tools });
+    expect(first.status).toBe('completed');
+    expect(first.output).toEqual([{ id: expect.stringMatching(/^fc_/), type: 'function_call', status: 'completed', call_id: expect.any(String), name: 'get_weather', arguments: JSON.stringify({ city: 'Mock reply to: Weather in Paris?' }) }]);
+    expect(first.tools).toEqual(tools);
+    expect(schemaErrors('Response', first)).toEqual([]);
+    const call = first.output[0] as { call_id: string };
+    const second = await client.responses.create({ model, tools, input: [{ role: 'user', content: 'Weather in Paris?' }, ...(first.output as never[]), { type: 'function_call_output', call_id: call.call_id, output: 'sunny' }] });
+    expect(second.output_text).toBe('Mock reply to: sunny');
+    const chained = await client.responses.create({ model, tools, previous_response_id: first.id, input: [{ type: 'function_call_output', call_id: call.call_id, output: 'rainy' }] });
+    expect(chained.output_text).toBe('Mock reply to: rainy');
+    expect(schemaErrors('Response', chained)).toEqual([]);
+  });
+
   it('takes input as an item list: message items, text parts, the developer role', async () => {
     const data = await client.responses.create({
       model,
@@ -306,10 +321,12 @@ describe('bad input: OpenAI envelope, no 5xx, no record', () => {
     ['missing input', { model }, {}, 400, 'invalid_request_error', 'input'],
     ['input of the wrong type', { model, input: 5 }, {}, 400, 'invalid_request_error', 'input'],
     ['an empty input list', { model, input: [] }, {}, 400, 'invalid_request_error', 'input'],
-    ['an item of a type ReqRun cannot translate', { model, input: [{ type: 'function_call_output', call_id: 'c', output: '{}' }] }, {}, 400, 'invalid_request_error', 'input'],
+    ['an item of a type ReqRun cannot translate', { model, input: [{ type: 'web_search_call', id: 'ws_1' }] }, {}, 400, 'invalid_request_error', 'input'],
+    ['a function_call_output without its call_id', { model, input: [{ type: 'function_call_output', output: '{}' }] }, {}, 400, 'invalid_request_error', 'input'],
     ['an image part', { model, input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://x/y.png' }] }] }, {}, 400, 'invalid_request_error', 'input'],
     ['an item without a role', { model, input: [{ content: 'x' }] }, {}, 400, 'invalid_request_error', 'input'],
-    ['tools (not translated yet: refused, never dropped)', { model, input, tools: [{ type: 'function', name: 'f', parameters: {} }] }, {}, 400, 'invalid_request_error', 'tools'],
+    ['tools with stream: true (tool calls are not streamed yet: refused, never dropped)', { model, input, stream: true, tools: [{ type: 'function', name: 'f', parameters: {} }] }, {}, 400, 'invalid_request_error', 'tools'],
+    ['a built-in tool', { model, input, tools: [{ type: 'web_search_preview' }] }, {}, 400, 'invalid_request_error', 'tools[0].type'],
     ['a text.format ReqRun cannot honour (would be echoed back as if honoured: refused)', { model, input, text: { format: { type: 'grammar' } } }, {}, 400, 'invalid_request_error', 'text'],
     ['instructions of the wrong type', { model, input, instructions: 5 }, {}, 400, 'invalid_request_error', 'instructions'],
     ['metadata with a number value', { model, input, metadata: { n: 1 } }, {}, 400, 'invalid_request_error', 'metadata'],

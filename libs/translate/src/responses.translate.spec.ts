@@ -50,8 +50,8 @@ describe('responses translation', () => {
     expect(responsesToCanonical(asBody(canonicalToResponses(req)))).toEqual(req);
   });
 
-  it('request: refuses tool messages with a 400 naming the API', () => {
-    expect(() => canonicalToResponses({ model: 'm', messages: [{ role: 'tool', content: '{}' }] })).toThrow(/tool message .* Responses API/);
+  it('request: a tool turn is a function_call_output item', () => {
+    expect(canonicalToResponses({ model: 'm', messages: [{ role: 'tool', content: '{}', tool_call_id: 'c1' }] }).input).toEqual([{ type: 'function_call_output', call_id: 'c1', output: '{}' }]);
   });
 
   const results: [string, CanonicalResult, string, unknown][] = [
@@ -83,7 +83,7 @@ describe('responses translation', () => {
       output: [{ type: 'function_call', call_id: 'c1', name: 'f', arguments: '{}' }],
       usage: { input_tokens: 4, output_tokens: 6, total_tokens: 10, input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
     });
-    expect(sut).toEqual({ model: 'gpt-x', text: '', finish_reason: 'tool_calls', usage: { input_tokens: 4, output_tokens: 6 } });
+    expect(sut).toEqual({ model: 'gpt-x', text: '', tool_calls: [{ id: 'c1', name: 'f', arguments: '{}' }], finish_reason: 'tool_calls', usage: { input_tokens: 4, output_tokens: 6 } });
   });
 
   it('a response without output: status and error, no usage', () => {

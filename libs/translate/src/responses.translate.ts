@@ -1,4 +1,4 @@
-import { badRequest, type CanonicalMessage, type CanonicalRequest, type CanonicalResult, type FinishReason, type Role } from '@reqrun/contracts';
+import type { CanonicalMessage, CanonicalRequest, CanonicalResult, CanonicalTool, CanonicalToolCall, FinishReason, Role, ToolChoice } from '@reqrun/contracts';
 import { canonicalToFormat, formatToCanonical } from './output-format.js';
 import { contentText, num, type ResultIdentity, type TextContent } from './shape-parts.js';
 
@@ -13,8 +13,37 @@ export interface ResponsesMessageItem {
   status?: string;
 }
 
-/** Items other than messages (function calls, reasoning, ...): carried along, not translated yet. */
-export type ResponsesInputItem = ResponsesMessageItem | { type: string; [k: string]: unknown };
+/** A call the model made (an output item, sent back as input in a tool loop). */
+export interface ResponsesFunctionCall {
+  type: 'function_call';
+  id?: string;
+  call_id: string;
+  name: string;
+  arguments: string;
+  status?: string;
+}
+
+/** The result of a call, sent as input. */
+export interface ResponsesFunctionCallOutput {
+  type: 'function_call_output';
+  call_id: string;
+  output: TextContent;
+  id?: string;
+  status?: string;
+}
+
+export interface ResponsesFunctionTool {
+  type: 'function';
+  name: string;
+  description?: string | null;
+  parameters?: Record<string, unknown> | null;
+  strict?: boolean | null;
+}
+
+type ResponsesToolChoice = 'auto' | 'none' | 'required' | { type: 'function'; name: string };
+
+/** Other items (reasoning, ...): carried along, not translated. */
+export type ResponsesInputItem = ResponsesMessageItem | ResponsesFunctionCall | ResponsesFunctionCallOutput | { type: string; [k: string]: unknown };
 
 /** The part of a Responses request the translation reads and writes; the API accepts more. */
 export interface ResponsesRequest {
@@ -28,6 +57,9 @@ export interface ResponsesRequest {
   previous_response_id?: string | null;
   background?: boolean;
   text?: { format?: Record<string, unknown> };
+  tools?: ResponsesFunctionTool[];
+  tool_choice?: ResponsesToolChoice;
+  parallel_tool_calls?: boolean;
 }
 
 export type ResponseStatus = 'queued' | 'in_progress' | 'completed' | 'failed' | 'cancelled' | 'incomplete';
@@ -93,40 +125,77 @@ const isMessageItem = (i: ResponsesInputItem): i is ResponsesMessageItem =>
 export function responsesToCanonical(body: Record<string, unknown>): CanonicalRequest {
   const b = body as Partial<ResponsesRequest>;
   const format = formatToCanonical(b.text?.format, 'responses');
+  const choice = b.tool_choice;
   return {
     model: b.model as string,
     ...(typeof b.instructions === 'string' && b.instructions !== '' ? { system: b.instructions } : {}),
-    messages: inputItems(b.input).filter(isMessageItem).map(
-      (i): CanonicalMessage => ({ role: (i.role === 'developer' ? 'system' : i.role) as Role, content: contentText(i.content) }),
-    ),
+    messages: turnsOf(inputItems(b.input)),
     ...num('max_tokens', b.max_output_tokens),
     ...num('temperature', b.temperature),
     ...num('top_p', b.top_p),
     ...(b.metadata ? { metadata: b.metadata } : {}),
     ...(format ? { format } : {}),
+    ...(b.tools?.length ? { tools: b.tools.map(toolToCanonical) } : {}),
+    ...(choice !== undefined ? { tool_choice: typeof choice === 'string' ? choice : { name: choice.name } } : {}),
+    ...(typeof b.parallel_tool_calls === 'boolean' ? { parallel_tool_calls: b.parallel_tool_calls } : {}),
   };
 }
 
 /**
+ * Input items -> canonical turns: messages as they are; function calls join the assistant turn before them (or make
+ * one), each call's output is a `tool` turn. Other items (reasoning) are not translated.
+ */
+function turnsOf(items: ResponsesInputItem[]): CanonicalMessage[] {
+  const turns: CanonicalMessage[] = [];
+  for (const i of items) {
+    if (isMessageItem(i)) {
+      turns.push({ role: (i.role === 'developer' ? 'system' : i.role) as Role, content: contentText(i.content) });
+    } else if (i.type === 'function_call') {
+      const c = i as ResponsesFunctionCall;
+      const call: CanonicalToolCall = { id: c.call_id, name: c.name, arguments: c.arguments };
+      const last = turns.at(-1);
+      if (last?.role === 'assistant') last.tool_calls = [...(last.tool_calls ?? []), call];
+      else turns.push({ role: 'assistant', content: '', tool_calls: [call] });
+    } else if (i.type === 'function_call_output') {
+      const o = i as ResponsesFunctionCallOutput;
+      turns.push({ role: 'tool', content: contentText(o.output), tool_call_id: o.call_id });
+    }
+  }
+  return turns;
+}
+
+const toolToCanonical = (t: ResponsesFunctionTool): CanonicalTool => ({
+  name: t.name,
+  ...(typeof t.description === 'string' ? { description: t.description } : {}),
+  ...(t.parameters ? { parameters: t.parameters } : {}),
+  ...(typeof t.strict === 'boolean' ? { strict: t.strict } : {}),
+});
+
+/**
  * Canonical -> a Responses request for a provider that speaks it: `system` becomes `instructions`, messages become
- * message items. The Responses API has no stop sequences, so `stop` cannot be sent; tool messages cannot be translated yet.
+ * message items, tool calls `function_call` items and tool turns `function_call_output` items. The Responses API has no
+ * stop sequences, so `stop` cannot be sent.
  */
 export function canonicalToResponses(req: CanonicalRequest): ResponsesRequest {
   return {
     model: req.model,
     ...(req.system !== undefined ? { instructions: req.system } : {}),
-    input: req.messages.map((m): ResponsesMessageItem => {
-      if (m.role === 'tool') {
-        throw badRequest('A tool message cannot be sent through the Responses API: ReqRun does not translate tool calls yet.', 'messages');
-      }
-      return { type: 'message', role: m.role, content: m.content };
-    }),
+    input: req.messages.flatMap(itemsOf),
     ...num('max_output_tokens', req.max_tokens),
     ...num('temperature', req.temperature),
     ...num('top_p', req.top_p),
     ...(req.metadata ? { metadata: req.metadata } : {}),
     ...(req.format ? { text: { format: canonicalToFormat(req.format, 'responses') } } : {}),
+    ...(req.tools?.length ? { tools: req.tools.map((t): ResponsesFunctionTool => ({ type: 'function', ...t })) } : {}),
+    ...(req.tool_choice !== undefined ? { tool_choice: typeof req.tool_choice === 'string' ? req.tool_choice : { type: 'function', name: req.tool_choice.name } } : {}),
+    ...(req.parallel_tool_calls !== undefined ? { parallel_tool_calls: req.parallel_tool_calls } : {}),
   };
+}
+
+function itemsOf(m: CanonicalMessage): ResponsesInputItem[] {
+  if (m.role === 'tool') return [{ type: 'function_call_output', call_id: m.tool_call_id ?? '', output: m.content }];
+  const calls = (m.tool_calls ?? []).map((c): ResponsesFunctionCall => ({ type: 'function_call', call_id: c.id, name: c.name, arguments: c.arguments }));
+  return m.content === '' && calls.length > 0 ? calls : [{ type: 'message', role: m.role, content: m.content }, ...calls];
 }
 
 /** A provider's `response` -> canonical result: the text of its output messages, why it ended, its usage. */
@@ -134,10 +203,12 @@ export function responseToCanonical(r: Pick<ResponseObject, 'model' | 'status' |
   const messages = r.output.filter(isMessageItem);
   let finish: FinishReason = 'stop';
   if (r.status === 'incomplete') finish = r.incomplete_details?.reason === 'content_filter' ? 'content_filter' : 'length';
-  else if (r.output.some((i) => i.type === 'function_call')) finish = 'tool_calls';
+  const calls = r.output.filter((i): i is ResponsesFunctionCall => i.type === 'function_call');
+  if (finish === 'stop' && calls.length > 0) finish = 'tool_calls';
   return {
     model: r.model,
     text: messages.map((m) => contentText(m.content)).join(''),
+    ...(calls.length ? { tool_calls: calls.map((c) => ({ id: c.call_id, name: c.name, arguments: c.arguments })) } : {}),
     finish_reason: finish,
     usage: { input_tokens: r.usage?.input_tokens ?? 0, output_tokens: r.usage?.output_tokens ?? 0 },
   };
@@ -154,10 +225,12 @@ export function canonicalToResponse(r: CanonicalResult, o: ResultIdentity): Resp
     status,
     content: [{ type: 'output_text', text: r.text, annotations: [], logprobs: [] }],
   };
+  const base = o.id.replace(/^rr_/, '');
+  const calls = (r.tool_calls ?? []).map((c, i): ResponsesFunctionCall => ({ id: `fc_${base}_${i}`, type: 'function_call', status: 'completed', call_id: c.id, name: c.name, arguments: c.arguments }));
   return {
     ...responseShell(o, r.model, status),
     incomplete_details: cut ? { reason: cut } : null,
-    output: [message],
+    output: calls.length > 0 && r.text === '' ? calls : [message, ...calls],
     usage: {
       input_tokens: r.usage.input_tokens,
       input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },

@@ -6,13 +6,13 @@ import {
 import { CreateBodyDto } from '../submit/create-body.dto.js';
 import { IsOutputFormat } from '../submit/output-format.validator.js';
 import { IsTextContent } from '../submit/text-content.validator.js';
+import { FUNCTION_NAME, IsToolChoice, NotStreamed } from '../submit/tools.validator.js';
 import { plainChecks, plainCreateBody } from '../submit/validate-body.js';
 
 /** Turns a plain body has (no tool results). */
 const TEXT_ROLES = ['system', 'developer', 'user', 'assistant'];
 /** `function` turns (the older tool results) are not taken: send them as `tool` turns. */
 const ROLES = [...TEXT_ROLES, 'tool'];
-const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 class ChatFunctionCallDto {
   @IsString() name: string;
@@ -58,31 +58,6 @@ class ChatToolDto {
   @IsDefined({ message: '$property is required' }) @ValidateNested() @Type(() => ChatFunctionDto) function: ChatFunctionDto;
 }
 
-/** Tool calls are not streamed yet (their deltas have no way through ReqRun's chunk stream). */
-const NotStreamed = (o?: ValidationOptions) =>
-  ValidateBy({
-    name: 'notStreamed',
-    validator: {
-      validate: (v, a) => !(Array.isArray(v) && v.length > 0 && (a?.object as { stream?: unknown }).stream === true),
-      defaultMessage: () => '$property cannot be used with stream: true through ReqRun yet; send the request unstreamed',
-    },
-  }, o);
-
-/** `auto`, `none`, `required`, or `{type: "function", function: {name}}` naming one of the request's tools. */
-const IsToolChoice = (o?: ValidationOptions) =>
-  ValidateBy({
-    name: 'isToolChoice',
-    validator: {
-      validate: (v, a) => {
-        if (v === 'auto' || v === 'none' || v === 'required') return true;
-        const name = (v as { type?: unknown; function?: { name?: unknown } })?.type === 'function' ? (v as { function?: { name?: unknown } }).function?.name : undefined;
-        const tools = (a?.object as { tools?: unknown }).tools;
-        return typeof name === 'string' && Array.isArray(tools) && tools.some((t) => t?.function?.name === name);
-      },
-      defaultMessage: () => "$property must be auto, none, required, or {type: 'function', function: {name}} naming one of the tools",
-    },
-  }, o);
-
 /** The fields of a chat completion request that ReqRun itself reads; everything else passes through. */
 export class ChatCompletionDto extends CreateBodyDto {
   @IsArray({ message: '$property is required and must be an array of messages' })
@@ -101,7 +76,7 @@ export class ChatCompletionDto extends CreateBodyDto {
 
   /** Functions the model may call (the answer's `tool_calls`); not with `stream: true` yet. */
   @IsOptional() @ValidateNested({ each: true }) @Type(() => ChatToolDto) @IsArray() @NotStreamed() tools?: ChatToolDto[];
-  @IsOptional() @IsToolChoice() tool_choice?: unknown;
+  @IsOptional() @IsToolChoice((c) => c.function?.name, (t) => t?.function?.name, "{type: 'function', function: {name}}") tool_choice?: unknown;
   @IsOptional() @IsBoolean() parallel_tool_calls?: boolean;
 
   /** The older form of `tools`: refused rather than dropped. */

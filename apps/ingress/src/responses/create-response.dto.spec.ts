@@ -10,6 +10,12 @@ describe('Responses input', () => {
       { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'a' }] },
       { type: 'message', role: 'assistant', id: 'msg_1', status: 'completed', content: [{ type: 'output_text', text: 'b', annotations: [] }] },
     ]],
+    ['a tool loop', [
+      { role: 'user', content: 'q' },
+      { type: 'function_call', id: 'fc_1', call_id: 'c', name: 'f', arguments: '{}', status: 'completed' },
+      { type: 'function_call_output', call_id: 'c', output: 'r' },
+      { type: 'function_call_output', call_id: 'c', output: [{ type: 'input_text', text: 'r' }] },
+    ]],
   ])('accepts %s', (_n, input) => {
     expect(inputProblem(input)).toBeNull();
   });
@@ -19,7 +25,11 @@ describe('Responses input', () => {
     ['an empty list', [], 'must contain at least one item'],
     ['a number', 5, 'must be a string or an array of input items'],
     ['a non-object item', ['hi'], 'item 0 must be an object'],
-    ['a function call item', [{ type: 'function_call_output', call_id: 'c', output: '{}' }], "item 0 has type 'function_call_output', which ReqRun cannot translate yet (send message items)"],
+    ['an item of another type', [{ type: 'web_search_call', id: 'w' }], "item 0 has type 'web_search_call', which ReqRun cannot translate yet (send message, function_call or function_call_output items)"],
+    ['a function call without its call_id', [{ type: 'function_call', name: 'f', arguments: '{}' }], 'item 0 (a function_call) needs call_id as a string'],
+    ['a function call whose arguments are not a string', [{ type: 'function_call', call_id: 'c', name: 'f', arguments: {} }], 'item 0 (a function_call) needs arguments as a string'],
+    ['an output without its call_id', [{ type: 'function_call_output', output: 'r' }], 'item 0 (a function_call_output) needs call_id as a string'],
+    ['an output that is an image', [{ type: 'function_call_output', call_id: 'c', output: [{ type: 'input_image', image_url: 'http://x' }] }], "item 0 output: part 0 has type 'input_image', which ReqRun cannot translate yet (send input_text or output_text parts)"],
     ['an unknown role', [{ role: 'robot', content: 'x' }], 'item 0 needs a role: one of user, assistant, system, developer'],
     ['an image part', [{ role: 'user', content: [{ type: 'input_text', text: 'see' }, { type: 'input_image', image_url: 'http://x' }] }], "item 0 content: part 1 has type 'input_image', which ReqRun cannot translate yet (send input_text or output_text parts)"],
     ['a part without text', [{ role: 'user', content: [{ type: 'input_text' }] }], 'item 0 content: part 0 must have a text string'],
@@ -46,6 +56,27 @@ describe('Responses text.format', () => {
     ['a format that is not an object', { ...ok, text: { format: 'json' } }, /^'text': format must be an object with a type$/],
     ['text that is not an object', { ...ok, text: 'json' }, /^'text' must be an object$/],
   ])('refuses %s, rather than ignore it', (_n, body, message) => {
+    expect(() => validateWithDto(CreateResponseDto, body)).toThrow(message);
+  });
+});
+
+describe('Responses tools', () => {
+  const ok = { model: 'm', input: 'hi' };
+  const tools = [{ type: 'function', name: 'get_weather', description: 'd', parameters: { type: 'object' }, strict: true }];
+  it.each([
+    ['function tools, a named tool_choice, parallel_tool_calls', { ...ok, tools, tool_choice: { type: 'function', name: 'get_weather' }, parallel_tool_calls: false }],
+    ['tool_choice words', { ...ok, tools, tool_choice: 'auto' }],
+    ['nulls where OpenAI allows them', { ...ok, tools: [{ type: 'function', name: 'f', description: null, parameters: null, strict: null }] }],
+  ])('accepts %s', (_n, body) => {
+    expect(() => validateWithDto(CreateResponseDto, body)).not.toThrow();
+  });
+
+  it.each([
+    ['a built-in tool', { ...ok, tools: [{ type: 'web_search_preview' }] }, /^'tools\[0\]\.type' must be 'function' \(other tool types are not supported\)/],
+    ['a function with a bad name', { ...ok, tools: [{ type: 'function', name: 'a b' }] }, /^'tools\[0\]\.name' must be 1-64 letters/],
+    ['tools with stream: true', { ...ok, stream: true, tools }, /^'tools' cannot be used with stream: true through ReqRun yet/],
+    ['a tool_choice naming no tool', { ...ok, tools, tool_choice: { type: 'function', name: 'nope' } }, /^'tool_choice' must be auto, none, required, or \{type: 'function', name\} naming one of the tools$/],
+  ])('refuses %s', (_n, body, message) => {
     expect(() => validateWithDto(CreateResponseDto, body)).toThrow(message);
   });
 });

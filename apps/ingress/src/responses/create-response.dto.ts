@@ -1,27 +1,49 @@
+import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsBoolean, IsDefined, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Max, Min, ValidateBy, type ValidationOptions,
+  IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateBy, ValidateNested,
+  type ValidationOptions,
 } from 'class-validator';
-import { CreateBodyDto, noTools } from '../submit/create-body.dto.js';
+import { CreateBodyDto } from '../submit/create-body.dto.js';
 import { IsOutputFormat } from '../submit/output-format.validator.js';
 import { textContentProblem } from '../submit/text-content.validator.js';
+import { FUNCTION_NAME, IsToolChoice, NotStreamed } from '../submit/tools.validator.js';
 
 const ROLES = ['user', 'assistant', 'system', 'developer'];
 
-/** What is wrong with `input`: a non-empty string, or a non-empty list of message items (output messages count). */
+const TEXT_PARTS = ['input_text', 'output_text'];
+
+/**
+ * What is wrong with `input`: a non-empty string, or a non-empty list of message items (output messages count),
+ * function calls and their outputs (a tool loop).
+ */
 export function inputProblem(v: unknown): string | null {
   if (typeof v === 'string') return v === '' ? 'must not be empty' : null;
   if (!Array.isArray(v)) return 'must be a string or an array of input items';
   if (v.length === 0) return 'must contain at least one item';
   for (const [i, item] of v.entries()) {
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) return `item ${i} must be an object`;
-    if (item.type !== undefined && item.type !== 'message') {
-      return `item ${i} has type '${String(item.type)}', which ReqRun cannot translate yet (send message items)`;
-    }
-    if (!ROLES.includes(item.role)) return `item ${i} needs a role: one of ${ROLES.join(', ')}`;
-    const content = textContentProblem(item.content, ['input_text', 'output_text']);
-    if (content) return `item ${i} content: ${content}`;
+    const problem = itemProblem(item);
+    if (problem) return `item ${i} ${problem}`;
   }
   return null;
+}
+
+function itemProblem(item: any): string | null {
+  if (item === null || typeof item !== 'object' || Array.isArray(item)) return 'must be an object';
+  if (item.type === 'function_call') {
+    for (const k of ['call_id', 'name', 'arguments']) if (typeof item[k] !== 'string' || (k !== 'arguments' && item[k] === '')) return `(a function_call) needs ${k} as a string`;
+    return null;
+  }
+  if (item.type === 'function_call_output') {
+    if (typeof item.call_id !== 'string' || item.call_id === '') return '(a function_call_output) needs call_id as a string';
+    const output = textContentProblem(item.output, TEXT_PARTS);
+    return output ? `output: ${output}` : null;
+  }
+  if (item.type !== undefined && item.type !== 'message') {
+    return `has type '${String(item.type)}', which ReqRun cannot translate yet (send message, function_call or function_call_output items)`;
+  }
+  if (!ROLES.includes(item.role)) return `needs a role: one of ${ROLES.join(', ')}`;
+  const content = textContentProblem(item.content, TEXT_PARTS);
+  return content ? `content: ${content}` : null;
 }
 
 const IsResponsesInput = (o?: ValidationOptions) =>
@@ -37,14 +59,24 @@ const IsStringMap = (o?: ValidationOptions) =>
     },
   }, o);
 
+class FunctionToolDto {
+  @IsIn(['function'], { message: "$property must be 'function' (other tool types are not supported)" }) type: string;
+  @Matches(FUNCTION_NAME, { message: "$property must be 1-64 letters, digits, '_' or '-'" }) @IsString() name: string;
+  @IsOptional() @IsString() description?: string | null;
+  @IsOptional() @IsObject() parameters?: Record<string, unknown> | null;
+  @IsOptional() @IsBoolean() strict?: boolean | null;
+}
+
 /** The fields of a Responses request that ReqRun itself reads; everything else passes through. */
 export class CreateResponseDto extends CreateBodyDto {
   @IsDefined({ message: '$property is required' })
   @IsResponsesInput()
   input: unknown;
 
-  /** Tool calling is built for chat only: refused here, since dropping tools would answer as if there were none. */
-  @IsOptional() @ArrayMaxSize(0, { message: noTools }) @IsArray() tools?: unknown[];
+  /** Functions the model may call (`function_call` output items); not with `stream: true` yet. */
+  @IsOptional() @ValidateNested({ each: true }) @Type(() => FunctionToolDto) @IsArray() @NotStreamed() tools?: FunctionToolDto[];
+  @IsOptional() @IsToolChoice((c) => c.name, (t) => t?.name, "{type: 'function', name}") tool_choice?: unknown;
+  @IsOptional() @IsBoolean() parallel_tool_calls?: boolean;
 
   @IsOptional() @IsString() instructions?: string | null;
   @IsOptional() @IsInt() @Min(1) max_output_tokens?: number;
