@@ -37,6 +37,23 @@ export type OutputFormat =
   | { type: 'json_object' }
   | { type: 'json_schema'; name: string; schema?: Record<string, unknown>; strict?: boolean; description?: string };
 
+/**
+ * OpenAI's sampling and reasoning options that ReqRun does not act on itself: sent to OpenAI-compatible providers
+ * as they are (chat's names), left out for Anthropic and the mock, which have no equivalent.
+ */
+export interface OpenAIOptions {
+  seed?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
+  logit_bias?: Record<string, number>;
+  reasoning_effort?: string;
+  verbosity?: string;
+  user?: string;
+  service_tier?: string;
+  prompt_cache_key?: string;
+  safety_identifier?: string;
+}
+
 export interface CanonicalRequest {
   model: string;
   /**
@@ -55,6 +72,7 @@ export interface CanonicalRequest {
   tools?: CanonicalTool[];
   tool_choice?: ToolChoice;
   parallel_tool_calls?: boolean;
+  openai?: OpenAIOptions;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { CanonicalMessage, CanonicalRequest, CanonicalResult, CanonicalTool, CanonicalToolCall, FinishReason, Role, ToolChoice } from '@reqrun/contracts';
+import { chatOptions } from './openai-options.js';
 import { canonicalToFormat, formatToCanonical } from './output-format.js';
 import { contentText, num, type ResultIdentity, type TextContent } from './shape-parts.js';
 
@@ -65,6 +66,7 @@ export function chatToCanonical(body: Record<string, unknown>): CanonicalRequest
   const choice = body.tool_choice as ChatToolChoice | undefined;
   const stop = body.stop;
   const format = formatToCanonical(body.response_format, 'chat');
+  const openai = chatOptions(body);
   return {
     model: body.model as string,
     messages,
@@ -77,6 +79,7 @@ export function chatToCanonical(body: Record<string, unknown>): CanonicalRequest
     ...(tools?.length ? { tools: tools.map(toolToCanonical) } : {}),
     ...(choice !== undefined ? { tool_choice: typeof choice === 'string' ? choice : { name: choice.function.name } } : {}),
     ...(typeof body.parallel_tool_calls === 'boolean' ? { parallel_tool_calls: body.parallel_tool_calls } : {}),
+    ...(openai ? { openai } : {}),
   };
 }
 
@@ -107,6 +110,7 @@ export function canonicalToChat(req: CanonicalRequest): ChatRequest {
     ...(req.tools?.length ? { tools: req.tools.map((f): ChatTool => ({ type: 'function', function: f })) } : {}),
     ...(req.tool_choice !== undefined ? { tool_choice: toolChoiceToChat(req.tool_choice) } : {}),
     ...(req.parallel_tool_calls !== undefined ? { parallel_tool_calls: req.parallel_tool_calls } : {}),
+    ...req.openai,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { CanonicalMessage, CanonicalRequest, CanonicalResult, CanonicalTool, CanonicalToolCall, FinishReason, Role, ToolChoice } from '@reqrun/contracts';
+import { responsesFields, responsesOptions } from './openai-options.js';
 import { canonicalToFormat, formatToCanonical } from './output-format.js';
 import { contentText, num, type ResultIdentity, type TextContent } from './shape-parts.js';
 
@@ -56,7 +57,8 @@ export interface ResponsesRequest {
   metadata?: Record<string, unknown>;
   previous_response_id?: string | null;
   background?: boolean;
-  text?: { format?: Record<string, unknown> };
+  text?: { format?: Record<string, unknown>; verbosity?: string };
+  reasoning?: { effort?: string };
   tools?: ResponsesFunctionTool[];
   tool_choice?: ResponsesToolChoice;
   parallel_tool_calls?: boolean;
@@ -126,6 +128,7 @@ export function responsesToCanonical(body: Record<string, unknown>): CanonicalRe
   const b = body as Partial<ResponsesRequest>;
   const format = formatToCanonical(b.text?.format, 'responses');
   const choice = b.tool_choice;
+  const openai = responsesOptions(body);
   return {
     model: b.model as string,
     ...(typeof b.instructions === 'string' && b.instructions !== '' ? { system: b.instructions } : {}),
@@ -138,6 +141,7 @@ export function responsesToCanonical(body: Record<string, unknown>): CanonicalRe
     ...(b.tools?.length ? { tools: b.tools.map(toolToCanonical) } : {}),
     ...(choice !== undefined ? { tool_choice: typeof choice === 'string' ? choice : { name: choice.name } } : {}),
     ...(typeof b.parallel_tool_calls === 'boolean' ? { parallel_tool_calls: b.parallel_tool_calls } : {}),
+    ...(openai ? { openai } : {}),
   };
 }
 
@@ -185,10 +189,13 @@ export function canonicalToResponses(req: CanonicalRequest): ResponsesRequest {
     ...num('temperature', req.temperature),
     ...num('top_p', req.top_p),
     ...(req.metadata ? { metadata: req.metadata } : {}),
-    ...(req.format ? { text: { format: canonicalToFormat(req.format, 'responses') } } : {}),
+    ...(req.format || req.openai?.verbosity ? {
+      text: { ...(req.format ? { format: canonicalToFormat(req.format, 'responses') } : {}), ...(req.openai?.verbosity ? { verbosity: req.openai.verbosity } : {}) },
+    } : {}),
     ...(req.tools?.length ? { tools: req.tools.map((t): ResponsesFunctionTool => ({ type: 'function', ...t })) } : {}),
     ...(req.tool_choice !== undefined ? { tool_choice: typeof req.tool_choice === 'string' ? req.tool_choice : { type: 'function', name: req.tool_choice.name } } : {}),
     ...(req.parallel_tool_calls !== undefined ? { parallel_tool_calls: req.parallel_tool_calls } : {}),
+    ...(req.openai ? responsesFields(req.openai) : {}),
   };
 }
 
