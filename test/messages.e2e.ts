@@ -96,6 +96,54 @@ describe('messages through the mesh, with the Anthropic SDK', () => {
   });
 });
 
+describe('tool calls with the Anthropic SDK (the mock calls the chosen or first tool)', () => {
+  const tools: Anthropic.Tool[] = [
+    { name: 'get_weather', description: 'Weather by city', input_schema: { type: 'object', properties: { city: { type: 'string' }, days: { type: 'integer', minimum: 1 } }, required: ['city'] } },
+    { name: 'get_time', input_schema: { type: 'object', properties: {} } },
+  ];
+
+  it('a whole loop: tool_use with stop_reason tool_use, then the tool_result is answered in text', async () => {
+    const question = user('weather in Paris?');
+    const first = await anthropic.messages.create({ model, max_tokens: 100, tools, messages: question });
+    expect(first).toMatchObject({
+      type: 'message', stop_reason: 'tool_use', stop_sequence: null,
+      content: [{ type: 'tool_use', id: expect.any(String), name: 'get_weather', input: { city: 'Mock reply to: weather in Paris?', days: 1 } }],
+    });
+    expect(anthropicShapeErrors('Message', first)).toEqual([]);
+    expect(first.content).toHaveLength(1);
+    const call = first.content[0] as Anthropic.ToolUseBlock;
+
+    const second = await anthropic.messages.create({
+      model, max_tokens: 100, tools,
+      messages: [...question, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: 'sunny, 24 °C' }] }],
+    });
+    expect(second).toMatchObject({ stop_reason: 'end_turn', content: [{ type: 'text', text: 'Mock reply to: sunny, 24 °C' }] });
+    expect(anthropicShapeErrors('Message', second)).toEqual([]);
+  });
+
+  it('tool_choice picks the tool (or none), and the stored result keeps the tool_use', async () => {
+    const { data, response } = await anthropic.messages.create({ model, max_tokens: 100, tools, tool_choice: { type: 'tool', name: 'get_time', disable_parallel_tool_use: true }, messages: user('time?') }).withResponse();
+    expect(data).toMatchObject({ stop_reason: 'tool_use', content: [{ type: 'tool_use', name: 'get_time', input: {} }] });
+    const stored = await (await get(`${mesh.url}/v1/requests/${response.headers.get('x-request-id')}`)).json();
+    expect(stored.result).toMatchObject({ stop_reason: 'tool_use', content: data.content });
+
+    const none = await anthropic.messages.create({ model, max_tokens: 100, tools, tool_choice: { type: 'none' }, messages: user('no tools') });
+    expect(none).toMatchObject({ stop_reason: 'end_turn', content: [{ type: 'text', text: 'Mock reply to: no tools' }] });
+  });
+
+  it('count_tokens takes the prompt with its tools: the input the same request is billed', async () => {
+    const counted = await anthropic.messages.countTokens({ model, tools, tool_choice: { type: 'any' }, messages: user('weather in Paris?') });
+    const msg = await anthropic.messages.create({ model, max_tokens: 100, tools, tool_choice: { type: 'any' }, messages: user('weather in Paris?') });
+    expect(counted).toEqual({ input_tokens: msg.usage.input_tokens });
+  });
+
+  it('tools with stream: true are a BadRequestError in Anthropic envelope, not a stream without them', async () => {
+    const err = await anthropic.messages.create({ model, max_tokens: 100, tools, stream: true, messages: user('stream?') }).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(err.error).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: expect.stringMatching(/^'tools' cannot be used with stream: true through ReqRun yet/) }, request_id: null });
+  });
+});
+
 describe('errors: the SDK error classes, in Anthropic envelope', () => {
   it('BadRequestError names the missing field', async () => {
     const err = await anthropic.messages.create({ model, messages: user('x') } as Anthropic.MessageCreateParamsNonStreaming).catch((e) => e);
@@ -157,7 +205,10 @@ describe('bad input: Anthropic envelope, no 5xx, no record', () => {
     ['an image block', { ...base, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }] }, {}, 400, 'invalid_request_error', /part 0 has type 'image', which ReqRun cannot translate yet/],
     ['system of the wrong type', { ...base, system: { text: 'x' } }, {}, 400, 'invalid_request_error', /'system': must be a string or an array/],
     ['stop_sequences that are not strings', { ...base, stop_sequences: [1] }, {}, 400, 'invalid_request_error', /stop_sequences/],
-    ['tools (not translated yet: refused, never dropped)', { ...base, tools: [{ name: 'f', input_schema: { type: 'object' } }] }, {}, 400, 'invalid_request_error', /^'tools' cannot be used through ReqRun with this API yet: it would answer as if there were no tools/],
+    ['tools with stream: true (tool calls are not streamed yet)', { ...base, stream: true, tools: [{ name: 'f', input_schema: { type: 'object' } }] }, {}, 400, 'invalid_request_error', /^'tools' cannot be used with stream: true through ReqRun yet/],
+    ['a server tool (only custom tools are translated)', { ...base, tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, {}, 400, 'invalid_request_error', /^'tools\[0\]\.type' must be 'custom' or left out: only custom tools/],
+    ['a tool_choice naming no tool', { ...base, tools: [{ name: 'f', input_schema: { type: 'object' } }], tool_choice: { type: 'tool', name: 'g' } }, {}, 400, 'invalid_request_error', /^'tool_choice': type 'tool' needs the name of one of the tools/],
+    ['a tool_result on an assistant turn', { ...base, messages: [{ role: 'assistant', content: [{ type: 'tool_result', tool_use_id: 't', content: 'x' }] }] }, {}, 400, 'invalid_request_error', /part 0 of type 'tool_result' is only for user turns/],
     ['temperature above 1', { ...base, temperature: 1.5 }, {}, 400, 'invalid_request_error', /'temperature' must not be greater than 1/],
     ['wait of the wrong type', { ...base, wait: 'yes' }, {}, 400, 'invalid_request_error', /'wait'/],
     ['an unknown model', { ...base, model: 'claude-nope' }, {}, 404, 'not_found_error', /The model 'claude-nope' does not exist/],

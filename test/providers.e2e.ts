@@ -125,17 +125,71 @@ describe('tool calls', () => {
     ]);
   });
 
-  it('a model that an Anthropic provider may answer refuses tools and tool turns with a 400, calling nobody', async () => {
-    const before = anthropic.calls.length + flaky.calls.length;
-    for (const model of ['claude-fake', 'with-fallback']) {
-      const e = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'q' }], tools }).catch((x) => x);
-      expect(e).toBeInstanceOf(OpenAI.BadRequestError);
-      expect(e.error).toMatchObject({ param: 'tools' });
-      expect(e.error.message).toContain('tool calls');
-    }
-    const turn = await client.chat.completions.create({ model: 'claude-fake', messages: [{ role: 'user', content: 'q' }, { role: 'tool', tool_call_id: 'c', content: 'r' }] }).catch((x) => x);
-    expect(turn.error).toMatchObject({ param: 'messages' });
-    expect(anthropic.calls.length + flaky.calls.length).toBe(before);
+  it('reach an anthropic-type provider translated (tools with input_schema, tool_choice, tool_use and tool_result blocks), and its tool_use comes back as tool_calls', async () => {
+    const m = marker();
+    anthropic.plan(m, answer({ toolCalls: [{ id: 'toolu_up1', name: 'lookup', arguments: '{"q":"x"}' }] }), answer({ text: 'x it is' }));
+    const first = await client.chat.completions.create({ model: 'claude-fake', messages: [{ role: 'user', content: `find ${m}` }], tools, tool_choice: 'required', parallel_tool_calls: false });
+    expect(anthropic.callsWith(m)[0].body).toEqual({
+      model: 'claude-up', max_tokens: 4096, messages: [{ role: 'user', content: `find ${m}` }],
+      tools: [{ name: 'lookup', description: 'd', input_schema: tools[0].function.parameters }],
+      tool_choice: { type: 'any', disable_parallel_tool_use: true },
+    });
+    expect(first.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { content: null, tool_calls: [{ id: 'toolu_up1', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } }] } });
+
+    const messages = [{ role: 'user' as const, content: `find ${m}` }, first.choices[0].message, { role: 'tool' as const, tool_call_id: 'toolu_up1', content: `found ${m}` }, { role: 'user' as const, content: 'so?' }];
+    const second = await client.chat.completions.create({ model: 'claude-fake', messages, tools });
+    expect(anthropic.callsWith(`found ${m}`)[0].body.messages).toEqual([
+      { role: 'user', content: `find ${m}` },
+      { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_up1', name: 'lookup', input: { q: 'x' } }] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_up1', content: `found ${m}` }, { type: 'text', text: 'so?' }] },
+    ]);
+    expect(second.choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: 'x it is' } });
+  });
+
+  it('a model with an Anthropic fallback takes tools: the fallback gets them translated', async () => {
+    const m = marker();
+    flaky.plan(m, failWith(500));
+    anthropic.plan(m, answer({ toolCalls: [{ id: 'toolu_up2', name: 'lookup', arguments: '{}' }] }));
+    const c = await client.chat.completions.create({ model: 'with-fallback', messages: [{ role: 'user', content: `find ${m}` }], tools });
+    expect(flaky.callsWith(m)[0].body).toMatchObject({ tools });
+    expect(anthropic.callsWith(m)[0].body).toMatchObject({ tools: [{ name: 'lookup', input_schema: tools[0].function.parameters }] });
+    expect(c.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { tool_calls: [{ id: 'toolu_up2', function: { name: 'lookup', arguments: '{}' } }] } });
+  });
+
+  it('reach an openai-type provider from the Messages API (Anthropic SDK) as chat tools, and its tool_calls come back as tool_use blocks', async () => {
+    const m = marker();
+    const claudeTools = [{ name: 'lookup', description: 'd', input_schema: { type: 'object' as const, properties: { q: { type: 'string' } } } }];
+    openai.plan(m, answer({ toolCalls: [{ id: 'call_up3', name: 'lookup', arguments: '{"q":"y"}' }] }));
+    const first = await claudeClient.messages.create({
+      model: 'gpt-fake', max_tokens: 50, messages: [{ role: 'user', content: `find ${m}` }], tools: claudeTools, tool_choice: { type: 'tool', name: 'lookup', disable_parallel_tool_use: true },
+    });
+    expect(openai.callsWith(m)[0].body).toEqual({
+      model: 'gpt-up', max_completion_tokens: 50, messages: [{ role: 'user', content: `find ${m}` }],
+      tools: [{ type: 'function', function: { name: 'lookup', description: 'd', parameters: claudeTools[0].input_schema } }],
+      tool_choice: { type: 'function', function: { name: 'lookup' } }, parallel_tool_calls: false,
+    });
+    expect(first).toMatchObject({ stop_reason: 'tool_use', content: [{ type: 'tool_use', id: 'call_up3', name: 'lookup', input: { q: 'y' } }] });
+
+    const second = await claudeClient.messages.create({
+      model: 'gpt-fake', max_tokens: 50, tools: claudeTools,
+      messages: [{ role: 'user', content: `find ${m}` }, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_up3', content: `found ${m}` }] }],
+    });
+    expect(openai.callsWith(`found ${m}`)[0].body.messages).toEqual([
+      { role: 'user', content: `find ${m}` },
+      { role: 'assistant', content: null, tool_calls: [{ id: 'call_up3', type: 'function', function: { name: 'lookup', arguments: '{"q":"y"}' } }] },
+      { role: 'tool', content: `found ${m}`, tool_call_id: 'call_up3' },
+    ]);
+    expect(second).toMatchObject({ stop_reason: 'end_turn', content: [{ type: 'text', text: expect.any(String) }] });
+  });
+
+  it("messages.countTokens with tools: the provider's count is asked with the tools", async () => {
+    const m = marker();
+    const claudeTools = [{ name: 'lookup', input_schema: { type: 'object' as const } }];
+    await claudeClient.messages.countTokens({ model: 'claude-fake', messages: [{ role: 'user', content: `count ${m}` }], tools: claudeTools, tool_choice: { type: 'auto' } });
+    expect(anthropic.callsWith(m)[0]).toMatchObject({
+      path: '/v1/messages/count_tokens',
+      body: { model: 'claude-up', messages: [{ role: 'user', content: `count ${m}` }], tools: claudeTools, tool_choice: { type: 'auto' } },
+    });
   });
 });
 

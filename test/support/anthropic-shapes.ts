@@ -21,7 +21,15 @@ const schemas = {
       id: { type: 'string' },
       type: { const: 'message' },
       role: { const: 'assistant' },
-      content: { type: 'array', items: { type: 'object', required: ['type', 'text'], properties: { type: { const: 'text' }, text: { type: 'string' } } } },
+      content: {
+        type: 'array',
+        items: {
+          oneOf: [
+            { type: 'object', required: ['type', 'text'], properties: { type: { const: 'text' }, text: { type: 'string' } } },
+            { type: 'object', required: ['type', 'id', 'name', 'input'], properties: { type: { const: 'tool_use' }, id: { type: 'string' }, name: { type: 'string' }, input: { type: 'object' } } },
+          ],
+        },
+      },
       model: { type: 'string' },
       stop_reason: { enum: [...stopReasons, null] },
       stop_sequence: { type: ['string', 'null'] },

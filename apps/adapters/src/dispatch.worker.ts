@@ -339,7 +339,7 @@ const interrupted = (cause: RecordError): RecordError => ({
 function describe(e: unknown, timedOut: boolean, timeoutMs: number): RecordError {
   if (timedOut) return { code: 'upstream_timeout', message: `The provider did not answer within ${timeoutMs} ms.`, status: 504, retryable: true };
   if (e instanceof ProviderError) return { code: e.code, message: e.message, status: e.status, retryable: e.retryable };
-  // The request cannot be put in this provider's wire format (e.g. a tool message for Anthropic): no retry helps.
+  // The request cannot be put in this provider's wire format (e.g. tool-call arguments that are not a JSON object, for Anthropic): no retry helps.
   if (e instanceof ReqRunError) return { code: e.code, message: e.message, status: e.status, retryable: false };
   return { code: 'upstream_error', message: `The provider call failed: ${(e as Error)?.message ?? String(e)}`, status: 502, retryable: true };
 }

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * they record every call they received.
  */
 export type FakeKind = 'openai' | 'anthropic';
-/** A tool call in a chat completion answer (openai kind, unstreamed). */
+/** A tool call in an answer (unstreamed): a chat completion's tool_calls, or Anthropic's tool_use blocks (input = the arguments parsed). */
 export interface FakeToolCall { id: string; name: string; arguments: string }
 
 export type Step =
@@ -252,13 +252,17 @@ const response: Answerer = (body, step, n, created) => {
 
 const anthropicMessage: Answerer = (body, step, n) => {
   const text = replyText('anthropic', step, lastUserText(body.messages));
-  const stopReason = step.finish === 'length' ? 'max_tokens' : step.finish === 'stop_sequence' ? 'stop_sequence' : 'end_turn';
+  const stopReason = step.toolCalls ? 'tool_use' : step.finish === 'length' ? 'max_tokens' : step.finish === 'stop_sequence' ? 'stop_sequence' : 'end_turn';
+  // with tool calls, text only when the step gives some (as Claude may say something before calling)
+  const content = step.toolCalls
+    ? [...(step.text ? [{ type: 'text', text }] : []), ...step.toolCalls.map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: JSON.parse(c.arguments) }))]
+    : [{ type: 'text', text }];
   return {
     id: `msg_fake${n}`,
     type: 'message',
     role: 'assistant',
     model: body.model,
-    content: [{ type: 'text', text }],
+    content,
     stop_reason: stopReason,
     stop_sequence: stopReason === 'stop_sequence' ? (step.stopSequence ?? body.stop_sequences?.[0] ?? null) : null,
     usage: { input_tokens: tokens(JSON.stringify(body.messages ?? []) + (body.system ?? '')), output_tokens: tokens(text) },

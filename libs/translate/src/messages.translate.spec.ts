@@ -51,10 +51,6 @@ describe('messages translation', () => {
     expect(sut).toEqual({ model: 'c', max_tokens: 99, system: 'top\n\none', messages: [{ role: 'user', content: 'hi' }], temperature: 1, metadata: { user_id: 'u' } });
   });
 
-  it('request: refuses tool messages with a 400 naming the API', () => {
-    expect(() => canonicalToMessages({ model: 'c', messages: [{ role: 'tool', content: '{}' }] })).toThrow(/tool message .* Anthropic/);
-  });
-
   const results: [string, CanonicalResult, Partial<AnthropicMessage>][] = [
     ['end_turn', { model: 'c', text: 'hello', finish_reason: 'stop', usage: { input_tokens: 3, output_tokens: 2 } }, { stop_reason: 'end_turn', stop_sequence: null }],
     ['stop_sequence', { model: 'c', text: 'hel', finish_reason: 'stop', stop_sequence: 'lo', usage: { input_tokens: 3, output_tokens: 1 } }, { stop_reason: 'stop_sequence', stop_sequence: 'lo' }],
@@ -78,10 +74,10 @@ describe('messages translation', () => {
 
   it.each([
     ['pause_turn', 'stop'], ['model_context_window_exceeded', 'length'], [null, 'stop'], ['something_new', 'stop'], ['constructor', 'stop'],
-  ] as const)('result: reads stop_reason %s as %s, counts cached input, skips non-text blocks', (reason, finish) => {
+  ] as const)('result: reads stop_reason %s as %s, counts cached input, skips blocks other than text and tool_use', (reason, finish) => {
     const sut = anthropicMessageToCanonical({
       id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', stop_reason: reason as AnthropicMessage['stop_reason'], stop_sequence: null,
-      content: [{ type: 'thinking' }, { type: 'text', text: 'a' }, { type: 'tool_use' }, { type: 'text', text: 'b' }],
+      content: [{ type: 'thinking' }, { type: 'text', text: 'a' }, { type: 'server_tool_use' }, { type: 'text', text: 'b' }],
       usage: { input_tokens: 5, output_tokens: 2, cache_creation_input_tokens: 10, cache_read_input_tokens: null },
     });
     expect(sut).toEqual({ model: 'claude-x', text: 'ab', finish_reason: finish, usage: { input_tokens: 15, output_tokens: 2 } });

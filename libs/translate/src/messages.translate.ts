@@ -1,4 +1,6 @@
-import { badRequest, type CanonicalMessage, type CanonicalRequest, type CanonicalResult, type FinishReason } from '@reqrun/contracts';
+import {
+  badRequest, type CanonicalMessage, type CanonicalRequest, type CanonicalResult, type CanonicalTool, type CanonicalToolCall, type FinishReason, type ToolChoice,
+} from '@reqrun/contracts';
 import { contentText, num, splitSystem, type ResultIdentity } from './shape-parts.js';
 
 /** Anthropic Messages <-> canonical, both directions of request and result. Pure. */
@@ -8,11 +10,42 @@ export interface AnthropicTextBlock {
   text: string;
 }
 
+/** The model calling a tool (an answer's block, and an assistant turn's when sent back). */
+export interface AnthropicToolUseBlock {
+  type: 'tool_use';
+  id: string;
+  name: string;
+  input: unknown;
+}
+
+/** A tool's result, in a user turn. ReqRun reads text content only. */
+export interface AnthropicToolResultBlock {
+  type: 'tool_result';
+  tool_use_id: string;
+  content?: string | AnthropicTextBlock[];
+  is_error?: boolean;
+}
+
+export type AnthropicContentBlock = AnthropicTextBlock | AnthropicToolUseBlock | AnthropicToolResultBlock;
+
 export interface AnthropicMessageParam {
   /** `system` = a system message in the middle of the conversation (newer models); leading ones go to `system`. */
   role: 'user' | 'assistant' | 'system';
-  content: string | AnthropicTextBlock[];
+  /** Tool calls (tool_use) are an assistant turn's blocks; their results (tool_result) a user turn's. */
+  content: string | AnthropicContentBlock[];
 }
+
+/** A custom tool (Anthropic's server tools are not translated). */
+export interface AnthropicTool {
+  name: string;
+  description?: string;
+  input_schema: Record<string, unknown>;
+}
+
+export type AnthropicToolChoice =
+  | { type: 'auto' | 'any'; disable_parallel_tool_use?: boolean }
+  | { type: 'tool'; name: string; disable_parallel_tool_use?: boolean }
+  | { type: 'none' };
 
 /** The part of a Messages request the translation reads and writes; the API accepts more. */
 export interface AnthropicRequest {
@@ -24,6 +57,8 @@ export interface AnthropicRequest {
   temperature?: number;
   top_p?: number;
   metadata?: { user_id?: string };
+  tools?: AnthropicTool[];
+  tool_choice?: AnthropicToolChoice;
 }
 
 export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
@@ -35,12 +70,15 @@ export interface AnthropicUsage {
   cache_read_input_tokens?: number | null;
 }
 
+/** A block of an answer: text, a tool call, or a kind ReqRun does not read (thinking, server tools' blocks). */
+export type AnthropicAnswerBlock = AnthropicTextBlock | AnthropicToolUseBlock | { type: string };
+
 export interface AnthropicMessage {
   id: string;
   type: 'message';
   role: 'assistant';
   model: string;
-  content: Array<{ type: string; text?: string }>;
+  content: AnthropicAnswerBlock[];
   stop_reason: AnthropicStopReason | null;
   stop_sequence: string | null;
   stop_details?: unknown;
@@ -57,44 +95,147 @@ export const defaultMessagesWire: MessagesWireOptions = { default_max_tokens: 40
 export function messagesToCanonical(body: Record<string, unknown>): CanonicalRequest {
   const b = body as Partial<AnthropicRequest>;
   const system = contentText(b.system);
+  const choice = b.tool_choice;
   return {
     model: b.model as string,
     ...(system !== '' ? { system } : {}),
-    messages: (b.messages ?? []).map((m): CanonicalMessage => ({ role: m.role, content: contentText(m.content) })),
+    messages: (b.messages ?? []).flatMap(canonicalTurns),
     ...num('max_tokens', b.max_tokens),
     ...num('temperature', b.temperature),
     ...num('top_p', b.top_p),
     ...(b.stop_sequences?.length ? { stop: [...b.stop_sequences] } : {}),
     ...(b.metadata ? { metadata: b.metadata as Record<string, unknown> } : {}),
+    ...(b.tools?.length ? { tools: b.tools.map(toolToCanonical) } : {}),
+    ...(choice ? { tool_choice: toolChoiceToCanonical(choice) } : {}),
+    ...((choice as { disable_parallel_tool_use?: unknown } | undefined)?.disable_parallel_tool_use === true ? { parallel_tool_calls: false } : {}),
   };
+}
+
+/**
+ * One Messages turn -> canonical turns. A user turn's tool results become `tool` turns, ahead of the rest of its
+ * text (a user turn of its own, unless the results were all there was); an assistant turn's tool_use blocks become
+ * its `tool_calls`.
+ */
+function canonicalTurns(m: AnthropicMessageParam): CanonicalMessage[] {
+  if (typeof m.content === 'string') return [{ role: m.role, content: m.content }];
+  const results = m.content.filter(isToolResult).map((r): CanonicalMessage => ({ role: 'tool', content: contentText(r.content), tool_call_id: r.tool_use_id }));
+  const calls = m.content.filter(isToolUse).map(toolUseToCall);
+  const text = m.content.filter(isText);
+  if (results.length > 0 && text.length === 0 && calls.length === 0) return results;
+  return [...results, { role: m.role, content: contentText(text), ...(calls.length ? { tool_calls: calls } : {}) }];
 }
 
 /**
  * Canonical -> a Messages request for Anthropic. Leading system messages join `system`; `max_tokens` falls back to a
  * default; `temperature` is capped at 1 (Anthropic's maximum; OpenAI's scale goes to 2); of `metadata` only
- * `user_id` is sent (Anthropic refuses other keys). Tool messages cannot be translated yet.
+ * `user_id` is sent (Anthropic refuses other keys). Tool turns become tool_result blocks of a user turn, as
+ * Anthropic wants them (see `anthropicTurns`). A tool_choice goes only with tools; a tool's `strict` is not sent.
  */
 export function canonicalToMessages(req: CanonicalRequest, o: Partial<MessagesWireOptions> = {}): AnthropicRequest {
   const { default_max_tokens } = { ...defaultMessagesWire, ...o };
   const { system, messages } = splitSystem(req);
   const userId = req.metadata?.user_id;
+  const choice = req.tools?.length ? toolChoiceToAnthropic(req.tool_choice, req.parallel_tool_calls) : undefined;
   return {
     model: req.model,
     max_tokens: req.max_tokens ?? default_max_tokens,
     ...(system !== undefined ? { system } : {}),
-    messages: messages.map(anthropicTurn),
+    messages: anthropicTurns(messages),
     ...(req.stop?.length ? { stop_sequences: req.stop } : {}),
     ...num('temperature', req.temperature === undefined ? undefined : Math.min(req.temperature, 1)),
     ...num('top_p', req.top_p),
     ...(typeof userId === 'string' ? { metadata: { user_id: userId } } : {}),
+    ...(req.tools?.length ? { tools: req.tools.map(toolToAnthropic) } : {}),
+    ...(choice ? { tool_choice: choice } : {}),
   };
 }
 
-function anthropicTurn(m: CanonicalMessage): AnthropicMessageParam {
-  if (m.role === 'tool') {
-    throw badRequest('A tool message cannot be sent through the Anthropic Messages API: ReqRun does not translate tool calls yet.', 'messages');
+/**
+ * Canonical turns -> Messages turns. Anthropic takes tool results as tool_result blocks of a user turn, all the
+ * results of one assistant turn in one user turn, first; and roles must alternate. So consecutive `tool` turns
+ * make one user turn, and a user turn right after them adds its text to it.
+ */
+function anthropicTurns(messages: CanonicalMessage[]): AnthropicMessageParam[] {
+  const out: AnthropicMessageParam[] = [];
+  let results: AnthropicContentBlock[] | null = null; // the blocks of the user turn of tool results being built
+  for (const m of messages) {
+    if (m.role === 'tool') {
+      const block: AnthropicToolResultBlock = { type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content: m.content };
+      if (results) results.push(block);
+      else out.push({ role: 'user', content: (results = [block]) });
+      continue;
+    }
+    if (results && m.role === 'user') {
+      if (m.content !== '') results.push({ type: 'text', text: m.content });
+    } else {
+      out.push(anthropicTurn(m));
+    }
+    results = null;
   }
-  return { role: m.role, content: m.content };
+  return out;
+}
+
+function anthropicTurn(m: CanonicalMessage): AnthropicMessageParam {
+  const role = m.role as AnthropicMessageParam['role'];
+  if (!m.tool_calls?.length) return { role, content: m.content };
+  return { role, content: [...(m.content !== '' ? [{ type: 'text' as const, text: m.content }] : []), ...m.tool_calls.map(toolUseBlock)] };
+}
+
+/** Anthropic takes a call's input as an object: arguments that are not JSON of one cannot be sent. */
+function toolUseBlock(c: CanonicalToolCall): AnthropicToolUseBlock {
+  const input = argumentsObject(c);
+  if (!input) {
+    throw badRequest(`The arguments of the tool call '${c.id}' are not a JSON object, which the Anthropic Messages API needs as the call's input.`, 'messages');
+  }
+  return { type: 'tool_use', id: c.id, name: c.name, input };
+}
+
+/** The call's arguments as an object; undefined when they are not JSON of one. */
+function argumentsObject(c: CanonicalToolCall): Record<string, unknown> | undefined {
+  try {
+    const v: unknown = JSON.parse(c.arguments);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const isText = (b: { type: string }): b is AnthropicTextBlock => b.type === 'text';
+const isToolUse = (b: { type: string }): b is AnthropicToolUseBlock => b.type === 'tool_use';
+const isToolResult = (b: { type: string }): b is AnthropicToolResultBlock => b.type === 'tool_result';
+const toolUseToCall = (b: AnthropicToolUseBlock): CanonicalToolCall => ({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });
+
+const toolToCanonical = (t: AnthropicTool & { strict?: unknown }): CanonicalTool => ({
+  name: t.name,
+  ...(t.description !== undefined ? { description: t.description } : {}),
+  ...(t.input_schema ? { parameters: t.input_schema } : {}),
+  ...(typeof t.strict === 'boolean' ? { strict: t.strict } : {}),
+});
+const toolToAnthropic = (t: CanonicalTool): AnthropicTool => ({
+  name: t.name,
+  ...(t.description !== undefined ? { description: t.description } : {}),
+  input_schema: t.parameters ?? { type: 'object' },
+});
+
+function toolChoiceToCanonical(c: AnthropicToolChoice): ToolChoice {
+  switch (c.type) {
+    case 'any':
+      return 'required';
+    case 'tool':
+      return { name: c.name };
+    default:
+      return c.type;
+  }
+}
+
+/** Anthropic says "one call at most" in the choice itself, so `parallel_tool_calls: false` alone is an `auto` choice. */
+function toolChoiceToAnthropic(c: ToolChoice | undefined, parallel: boolean | undefined): AnthropicToolChoice | undefined {
+  if (c === undefined && parallel !== false) return undefined;
+  if (c === 'none') return { type: 'none' };
+  const one = parallel === false ? { disable_parallel_tool_use: true } : {};
+  if (c === undefined || c === 'auto') return { type: 'auto', ...one };
+  if (c === 'required') return { type: 'any', ...one };
+  return { type: 'tool', name: c.name, ...one };
 }
 
 const finishByStopReason: Record<AnthropicStopReason, FinishReason> = {
@@ -112,7 +253,8 @@ export function anthropicMessageToCanonical(m: AnthropicMessage): CanonicalResul
   const u = m.usage;
   return {
     model: m.model,
-    text: m.content.filter((b) => b.type === 'text').map((b) => b.text ?? '').join(''),
+    text: m.content.filter(isText).map((b) => b.text).join(''),
+    ...(m.content.some(isToolUse) ? { tool_calls: m.content.filter(isToolUse).map(toolUseToCall) } : {}),
     finish_reason: (m.stop_reason && Object.hasOwn(finishByStopReason, m.stop_reason) && finishByStopReason[m.stop_reason]) || 'stop',
     ...(m.stop_reason === 'stop_sequence' && m.stop_sequence !== null ? { stop_sequence: m.stop_sequence } : {}),
     usage: {
@@ -129,13 +271,16 @@ export function canonicalToAnthropicMessage(r: CanonicalResult, o: ResultIdentit
     type: 'message',
     role: 'assistant',
     model: r.model,
-    content: r.text === '' ? [] : [{ type: 'text', text: r.text }],
+    content: [...(r.text === '' ? [] : [{ type: 'text' as const, text: r.text }]), ...(r.tool_calls ?? []).map(answerToolUse)],
     stop_reason: bySequence ? 'stop_sequence' : stopReasonOf(r.finish_reason),
     stop_sequence: bySequence ? r.stop_sequence! : null,
     stop_details: null,
     usage: { input_tokens: r.usage.input_tokens, output_tokens: r.usage.output_tokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
   };
 }
+
+/** A call in an answer: there is nothing left to refuse, so arguments that are not a JSON object are shown as `{}`. */
+const answerToolUse = (c: CanonicalToolCall): AnthropicToolUseBlock => ({ type: 'tool_use', id: c.id, name: c.name, input: argumentsObject(c) ?? {} });
 
 function stopReasonOf(f: FinishReason): AnthropicStopReason {
   switch (f) {

@@ -8,7 +8,8 @@ export const defaultAnthropicVersion = '2023-06-01';
 
 /**
  * `type: anthropic`: the Messages API at `<base_url>/v1/messages`, key in `x-api-key`, `anthropic-version` on every
- * call. Chat and Responses requests are translated (system prompt, roles, stop sequences, usage, stop reasons).
+ * call. Chat and Responses requests are translated (system prompt, roles, stop sequences, tools and tool calls, usage,
+ * stop reasons).
  */
 export class AnthropicAdapter implements ProviderAdapter {
   readonly breaker = true;
@@ -21,9 +22,8 @@ export class AnthropicAdapter implements ProviderAdapter {
 
   call(req: CanonicalRequest, o: CallOptions): Promise<AdapterResult> {
     // The ingress refuses such a request for a model with an Anthropic target; a config changed since may route it here.
-    const beyond = req.format ? `${req.format.type} output` : req.tools?.length || req.messages.some((m) => m.tool_calls || m.tool_call_id !== undefined) ? 'tool calls' : null;
-    if (beyond) {
-      return Promise.reject(new ProviderError('unsupported_by_provider', `An Anthropic provider cannot be asked for ${beyond} through ReqRun yet.`, false, 400));
+    if (req.format) {
+      return Promise.reject(new ProviderError('unsupported_by_provider', `An Anthropic provider cannot be asked for ${req.format.type} output through ReqRun yet.`, false, 400));
     }
     const body = canonicalToMessages(req);
     return o.onDelta
@@ -31,10 +31,14 @@ export class AnthropicAdapter implements ProviderAdapter {
       : postJson(this.upstream, '/v1/messages', body, o.signal, this.clock, anthropicMessageToCanonical);
   }
 
-  /** Anthropic's own count (`/v1/messages/count_tokens`), which takes the prompt only: no max_tokens, sampling or stop sequences. */
+  /**
+   * Anthropic's own count (`/v1/messages/count_tokens`), which takes the prompt only (its tools count too): no
+   * max_tokens, sampling or stop sequences.
+   */
   async countTokens(req: CanonicalRequest, signal: AbortSignal): Promise<number> {
-    const { model, system, messages } = canonicalToMessages(req);
-    const counted = await postJson(this.upstream, '/v1/messages/count_tokens', { model, ...(system !== undefined ? { system } : {}), messages }, signal, this.clock, readCount);
+    const { model, system, messages, tools, tool_choice } = canonicalToMessages(req);
+    const prompt = { model, ...(system !== undefined ? { system } : {}), messages, ...(tools ? { tools } : {}), ...(tool_choice ? { tool_choice } : {}) };
+    const counted = await postJson(this.upstream, '/v1/messages/count_tokens', prompt, signal, this.clock, readCount);
     return counted.input_tokens;
   }
 }

@@ -8,27 +8,24 @@ export function knownModel(config: Config, model: string): ModelConfig {
   throw new ReqRunError(ErrorCode.ModelNotFound, `The model '${model}' does not exist or you do not have access to it. Known models: ${known}.`, 404, 'model');
 }
 
-/** What a create body asks for that ReqRun cannot ask an Anthropic provider for, and the field that asks. */
-function beyondAnthropic(api: Api, body: Record<string, any>): { what: string; param: string } | null {
-  if (api === Api.Chat) {
-    if (Array.isArray(body.tools) && body.tools.length > 0) return { what: 'tool calls', param: 'tools' };
-    if (Array.isArray(body.messages) && body.messages.some((m: any) => m?.role === 'tool' || m?.tool_calls?.length)) return { what: 'tool calls', param: 'messages' };
-  }
+/** The JSON answer format a create body asks for (chat's `response_format`, Responses' `text.format`), and its field. */
+function jsonFormatOf(api: Api, body: Record<string, any>): { type: string; param: string } | null {
   const [format, param] = api === Api.Chat ? [body.response_format, 'response_format'] : api === Api.Responses ? [body.text?.format, 'text.format'] : [];
   const type = format?.type;
-  return type === 'json_object' || type === 'json_schema' ? { what: `${type} output`, param: param! } : null;
+  return type === 'json_object' || type === 'json_schema' ? { type, param: param! } : null;
 }
 
 /**
- * JSON answer formats and chat's tools are passed on to OpenAI-compatible providers and the mock; ReqRun cannot
- * (yet) translate them for an Anthropic provider, so a model with any target there (a fallback included) refuses
- * them with a 400 rather than answer in free text or as if there were no tools.
+ * JSON answer formats are passed on to OpenAI-compatible providers and the mock; ReqRun cannot (yet) ask an
+ * Anthropic provider for one, so a model with any target there (a fallback included) refuses them with a 400
+ * rather than answer in free text. (Tools and tool turns go to every provider type; the Messages API has no JSON
+ * format field ReqRun reads.)
  */
 export function checkTargetsServe(config: Config, model: ModelConfig, name: string, api: Api, body: Record<string, unknown>): void {
-  const asked = beyondAnthropic(api, body);
-  if (!asked) return;
+  const json = jsonFormatOf(api, body);
+  if (!json) return;
   const anthropic = model.targets.find((t) => config.providers.find((p) => p.name === t.provider)?.type === 'anthropic');
   if (anthropic) {
-    throw badRequest(`The model '${name}' may be answered by the Anthropic provider '${anthropic.provider}', which ReqRun cannot ask for ${asked.what}. Leave ${asked.param} out, or use a model served by OpenAI-compatible providers.`, asked.param);
+    throw badRequest(`The model '${name}' may be answered by the Anthropic provider '${anthropic.provider}', which ReqRun cannot ask for ${json.type} output. Leave ${json.param} out, or use a model served by OpenAI-compatible providers.`, json.param);
   }
 }

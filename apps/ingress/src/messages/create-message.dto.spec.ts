@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { validateWithDto } from '../submit/validate-body.js';
+import { CreateMessageDto, MessagesPromptDto } from './create-message.dto.js';
+
+const ok = { model: 'm', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] };
+const tools = [{ name: 'get_weather', description: 'Weather by city', input_schema: { type: 'object', properties: { city: { type: 'string' } } } }];
+const call = { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } };
+const result = { type: 'tool_result', tool_use_id: 'toolu_1', content: 'sunny' };
+const loop = (last: unknown[]) => ({ ...ok, tools, messages: [{ role: 'user', content: 'weather?' }, { role: 'assistant', content: [call] }, { role: 'user', content: last }] });
+
+describe('CreateMessageDto takes tool calls', () => {
+  it.each([
+    ['tools and a tool_choice of each type', [{ type: 'auto' }, { type: 'any', disable_parallel_tool_use: true }, { type: 'none' }, { type: 'tool', name: 'get_weather' }].map((tool_choice) => ({ ...ok, tools, tool_choice }))],
+    ['a tool of type custom or null (as Anthropic allows), and strict', [{ ...ok, tools: [{ ...tools[0], type: 'custom', strict: true }, { name: 'b', type: null, input_schema: {} }] }]],
+    ['a name of 128 characters', [{ ...ok, tools: [{ name: 'a'.repeat(128), input_schema: {} }] }]],
+    ['a loop: tool_use from the assistant, then its tool_result', [loop([result])]],
+    ['a tool_result with text blocks, is_error, or no content, and text after it', [loop([{ ...result, content: [{ type: 'text', text: 'sun' }], is_error: false }, { type: 'tool_result', tool_use_id: 'x' }, { type: 'text', text: 'and?' }])]],
+    ['an assistant turn with text before its call', [{ ...ok, messages: [{ role: 'assistant', content: [{ type: 'text', text: 'Looking.' }, call] }] }]],
+    ['tools with stream: false', [{ ...ok, tools, stream: false }]],
+    ['an empty tools list with stream: true', [{ ...ok, tools: [], stream: true }]],
+  ])('accepts %s', (_name, bodies) => {
+    for (const body of bodies) expect(() => validateWithDto(CreateMessageDto, body)).not.toThrow();
+  });
+
+  it('count_tokens takes tools and a tool loop too', () => {
+    const { max_tokens: _, ...prompt } = loop([result]);
+    expect(() => validateWithDto(MessagesPromptDto, { ...prompt, tool_choice: { type: 'auto' } })).not.toThrow();
+  });
+});
+
+describe('CreateMessageDto refuses what ReqRun cannot translate, rather than drop it', () => {
+  it.each([
+    ['tools with stream: true', { ...ok, tools, stream: true }, /^'tools' cannot be used with stream: true through ReqRun yet; send the request unstreamed$/],
+    ['a server tool', { ...ok, tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 2 }] }, /^'tools\[0\]\.type' must be 'custom' or left out: only custom tools/],
+    ['a tool without input_schema', { ...ok, tools: [{ name: 'f' }] }, /^'tools\[0\]\.input_schema' is required$/],
+    ['an input_schema that is not an object', { ...ok, tools: [{ name: 'f', input_schema: 'x' }] }, /^'tools\[0\]\.input_schema' must be an object$/],
+    ['a tool with a bad name', { ...ok, tools: [{ name: 'get weather', input_schema: {} }] }, /^'tools\[0\]\.name' must be 1-128 letters, digits, '_' or '-'$/],
+    ['a name of 129 characters', { ...ok, tools: [{ name: 'a'.repeat(129), input_schema: {} }] }, /^'tools\[0\]\.name' must be 1-128/],
+    ['tools not an array', { ...ok, tools: { name: 'f' } }, /^'tools' must be an array$/],
+    ['a tool_choice naming no tool', { ...ok, tools, tool_choice: { type: 'tool', name: 'other' } }, /^'tool_choice': type 'tool' needs the name of one of the tools$/],
+    ['a tool_choice of type tool without tools', { ...ok, tool_choice: { type: 'tool', name: 'f' } }, /^'tool_choice': type 'tool' needs the name/],
+    ["a tool_choice in chat's words", { ...ok, tools, tool_choice: 'auto' }, /^'tool_choice': must be an object: \{type: auto \| any \| tool \| none\}$/],
+    ['a tool_choice of another type', { ...ok, tools, tool_choice: { type: 'required' } }, /^'tool_choice': type must be one of auto, any, tool, none$/],
+    ['disable_parallel_tool_use not a boolean', { ...ok, tools, tool_choice: { type: 'auto', disable_parallel_tool_use: 'yes' } }, /^'tool_choice': disable_parallel_tool_use must be a boolean$/],
+    ['tool_use on a user turn', { ...ok, messages: [{ role: 'user', content: [call] }] }, /^'messages\[0\]\.content': part 0 of type 'tool_use' is only for assistant turns$/],
+    ['tool_result on an assistant turn', { ...ok, messages: [{ role: 'assistant', content: [result] }] }, /^'messages\[0\]\.content': part 0 of type 'tool_result' is only for user turns$/],
+    ['a tool_use without an id', { ...ok, messages: [{ role: 'assistant', content: [{ ...call, id: '' }] }] }, /^'messages\[0\]\.content': part 0 \(tool_use\) needs an id string$/],
+    ['a tool_use without a name', { ...ok, messages: [{ role: 'assistant', content: [{ ...call, name: 3 }] }] }, /part 0 \(tool_use\) needs a name string$/],
+    ['a tool_use whose input is not an object', { ...ok, messages: [{ role: 'assistant', content: [{ ...call, input: '{"city":"Paris"}' }] }] }, /part 0 \(tool_use\) needs an input object$/],
+    ['a tool_result without tool_use_id', { ...ok, messages: [{ role: 'user', content: [{ type: 'tool_result', content: 'x' }] }] }, /^'messages\[0\]\.content': part 0 \(tool_result\) needs a tool_use_id string$/],
+    ['a tool_result with an image', loop([{ ...result, content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }]), /^'messages\[2\]\.content': part 0 \(tool_result\) content part 0 has type 'image', which ReqRun cannot translate yet \(send text parts\)$/],
+    ['a tool_result with content of the wrong type', loop([{ ...result, content: 5 }]), /part 0 \(tool_result\) content must be a string or an array of content parts$/],
+    ['is_error not a boolean', loop([{ ...result, is_error: 'yes' }]), /part 0 \(tool_result\) is_error must be a boolean$/],
+    ['an image block', { ...ok, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }] }, /^'messages\[0\]\.content': part 0 has type 'image', which ReqRun cannot translate yet \(send text or tool_result parts\)$/],
+    ['a document block on an assistant turn', { ...ok, messages: [{ role: 'assistant', content: [{ type: 'document' }] }] }, /part 0 has type 'document', which ReqRun cannot translate yet \(send text or tool_use parts\)$/],
+    ['a tool block on a system turn', { ...ok, messages: [{ role: 'system', content: [call] }] }, /part 0 of type 'tool_use' is only for assistant turns$/],
+    ['a text block without text', { ...ok, messages: [{ role: 'user', content: [{ type: 'text' }] }] }, /^'messages\[0\]\.content': part 0 must have a text string$/],
+    ['a block that is not an object', { ...ok, messages: [{ role: 'user', content: ['hi'] }] }, /^'messages\[0\]\.content': part 0 must be an object with a type$/],
+    ['content of the wrong type', { ...ok, messages: [{ role: 'user', content: 5 }] }, /^'messages\[0\]\.content': must be a string or an array of content blocks$/],
+    ['blocks on a turn of an odd role', { ...ok, messages: [{ role: 'constructor', content: [{ type: 'text', text: 'x' }] }] }, /^'messages\[0\]\.role' must be one of user, assistant, system$/],
+  ])('%s', (_name, body, message) => {
+    expect(() => validateWithDto(CreateMessageDto, body)).toThrow(message);
+  });
+});
