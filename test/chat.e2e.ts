@@ -235,7 +235,6 @@ describe('bad input: OpenAI envelope, no 5xx, no record', () => {
     ['a window named like an Object property', { model: 'mock-1', messages: user('x'), completion_window: 'toString', wait: false }, {}, 400, 'invalid_completion_window'],
     ['stream: true with wait: false', { model: 'mock-1', messages: user('x'), stream: true, wait: false }, {}, 400, 'invalid_request_error'],
     ['stream of the wrong type', { model: 'mock-1', messages: user('x'), stream: 'yes' }, {}, 400, 'invalid_request_error'],
-    ['tools with stream: true (tool calls are not streamed yet: refused, never dropped)', { model: 'mock-1', messages: user('x'), stream: true, tools: [{ type: 'function', function: { name: 'f', parameters: {} } }] }, {}, 400, 'invalid_request_error'],
     ['a tool turn without its tool_call_id', { model: 'mock-1', messages: [{ role: 'tool', content: 'x' }] }, {}, 400, 'invalid_request_error'],
     ['functions (the older tools)', { model: 'mock-1', messages: user('x'), functions: [{ name: 'f', parameters: {} }] }, {}, 400, 'invalid_request_error'],
     ['a response_format ReqRun cannot honour (refused, never ignored)', { model: 'mock-1', messages: user('x'), response_format: { type: 'grammar' } }, {}, 400, 'invalid_request_error'],

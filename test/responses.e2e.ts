@@ -325,7 +325,6 @@ describe('bad input: OpenAI envelope, no 5xx, no record', () => {
     ['a function_call_output without its call_id', { model, input: [{ type: 'function_call_output', output: '{}' }] }, {}, 400, 'invalid_request_error', 'input'],
     ['an image part', { model, input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://x/y.png' }] }] }, {}, 400, 'invalid_request_error', 'input'],
     ['an item without a role', { model, input: [{ content: 'x' }] }, {}, 400, 'invalid_request_error', 'input'],
-    ['tools with stream: true (tool calls are not streamed yet: refused, never dropped)', { model, input, stream: true, tools: [{ type: 'function', name: 'f', parameters: {} }] }, {}, 400, 'invalid_request_error', 'tools'],
     ['a built-in tool', { model, input, tools: [{ type: 'web_search_preview' }] }, {}, 400, 'invalid_request_error', 'tools[0].type'],
     ['a text.format ReqRun cannot honour (would be echoed back as if honoured: refused)', { model, input, text: { format: { type: 'grammar' } } }, {}, 400, 'invalid_request_error', 'text'],
     ['instructions of the wrong type', { model, input, instructions: 5 }, {}, 400, 'invalid_request_error', 'instructions'],

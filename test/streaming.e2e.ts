@@ -212,6 +212,63 @@ describe('messages with stream: true', () => {
   });
 });
 
+describe('tool calls with stream: true (whole, at the end of the stream)', () => {
+  const parameters = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
+  const question = user('Weather in Paris?');
+  const base = { model, max_tokens: 256 };
+
+  it('chat: the SDK stream helper builds the same completion as without streaming; every chunk in OpenAI schema', async () => {
+    const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters } }];
+    const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
+    const stream = openai.chat.completions.stream({ model, messages: question, tools }).on('chunk', (c) => chunks.push(c));
+    const final = await stream.finalChatCompletion();
+    const plain = await openai.chat.completions.create({ model, messages: question, tools });
+    expect(final.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { tool_calls: plain.choices[0].message.tool_calls } });
+    for (const c of chunks) expect(schemaErrors('CreateChatCompletionStreamResponse', c)).toEqual([]);
+    expect(chunks.map((c) => c.choices[0]?.finish_reason ?? null)).toEqual([null, 'tool_calls']);
+  });
+
+  it('chat through an openai-type provider: the provider is asked for the whole answer, the client still gets a stream', async () => {
+    const marker = `tools-${Date.now()}`;
+    oai.plan(marker, { kind: 'answer', toolCalls: [{ id: 'call_up', name: 'lookup', arguments: '{"q":"x"}' }] });
+    const stream = openai.chat.completions.stream({ model: 'gpt-fake', messages: user(marker), tools: [{ type: 'function', function: { name: 'lookup' } }] });
+    const final = await stream.finalChatCompletion();
+    expect(final.choices[0].message.tool_calls).toEqual([{ id: 'call_up', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } }]);
+    expect(oai.callsWith(marker)[0].body).not.toHaveProperty('stream');
+  });
+
+  it('messages: finalMessage has the tool_use block the unstreamed message has; every event in its documented shape', async () => {
+    const tools = [{ name: 'get_weather', input_schema: parameters as Anthropic.Tool.InputSchema }];
+    const stream = anthropic.messages.stream({ ...base, messages: question, tools });
+    const final = await stream.finalMessage();
+    const plain = await anthropic.messages.create({ ...base, messages: question, tools });
+    expect(final).toMatchObject({ stop_reason: 'tool_use', content: plain.content });
+    const res = await post(`${mesh.url}/v1/messages`, { ...base, messages: question, tools, stream: true }, { 'x-api-key': 'dev' });
+    const events = eventsOf(await readSse(res as unknown as Response));
+    for (const e of events) expect(anthropicStreamEventErrors(e)).toEqual([]);
+    expect(events.map((e) => e.event).filter((e) => e !== 'ping')).toEqual(['message_start', 'content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
+  });
+
+  it('responses: function_call items in events in OpenAI schema; finalResponse and a replay by id as retrieve returns it', async () => {
+    const tools = [{ type: 'function' as const, name: 'get_weather', parameters, strict: false }];
+    const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+    const final = await openai.responses.stream({ model, input: 'Weather in Paris?', tools }).on('event', (e) => events.push(e)).finalResponse();
+    expect(final.output).toEqual([expect.objectContaining({ type: 'function_call', name: 'get_weather', arguments: '{"city":"Mock reply to: Weather in Paris?"}' })]);
+    expect(events.map((e) => e.type)).toEqual([
+      'response.created', 'response.in_progress', 'response.output_item.added', 'response.function_call_arguments.delta',
+      'response.function_call_arguments.done', 'response.output_item.done', 'response.completed',
+    ]);
+    for (const e of events) expect(responseEventErrors({ event: e.type, data: e })).toEqual([]);
+    const { output_text: _t, ...stored } = await openai.responses.retrieve(final.id);
+    expect((events.at(-1) as OpenAI.Responses.ResponseCompletedEvent).response.output).toEqual(stored.output);
+    const background = await openai.responses.create({ model, input: 'Weather in Paris?', tools, background: true });
+    await pollRequest(mesh.url, background.id, (r) => r.status === 'completed');
+    const replayed = eventsOf(await readSse(await get(`${mesh.url}/v1/responses/${background.id}?stream=true`) as unknown as Response)).map((e) => e.data);
+    expect(replayed.map((e) => e.type)).toContain('response.function_call_arguments.done');
+    expect(replayed.at(-1).response.output).toEqual((await openai.responses.retrieve(background.id)).output);
+  });
+});
+
 describe('responses with stream: true', () => {
   it('responses.stream(): every event in OpenAI schema, sequence numbers from 0, finalResponse as retrieve returns it', async () => {
     const events: OpenAI.Responses.ResponseStreamEvent[] = [];

@@ -67,10 +67,22 @@ function streamEvents() {
   return {
     message_start: ev('message_start', ['message'], { message: { $ref: 'Message' } }),
     content_block_start: ev('content_block_start', ['index', 'content_block'], {
-      index, content_block: { type: 'object', required: ['type', 'text'], properties: { type: { const: 'text' }, text: { type: 'string' } } },
+      index,
+      content_block: {
+        oneOf: [
+          { type: 'object', required: ['type', 'text'], properties: { type: { const: 'text' }, text: { type: 'string' } } },
+          { type: 'object', required: ['type', 'id', 'name', 'input'], properties: { type: { const: 'tool_use' }, id: { type: 'string' }, name: { type: 'string' }, input: { type: 'object' } } },
+        ],
+      },
     }),
     content_block_delta: ev('content_block_delta', ['index', 'delta'], {
-      index, delta: { type: 'object', required: ['type', 'text'], properties: { type: { const: 'text_delta' }, text: { type: 'string' } } },
+      index,
+      delta: {
+        oneOf: [
+          { type: 'object', required: ['type', 'text'], properties: { type: { const: 'text_delta' }, text: { type: 'string' } } },
+          { type: 'object', required: ['type', 'partial_json'], properties: { type: { const: 'input_json_delta' }, partial_json: { type: 'string' } } },
+        ],
+      },
     }),
     content_block_stop: ev('content_block_stop', ['index'], { index }),
     message_delta: ev('message_delta', ['delta', 'usage'], {

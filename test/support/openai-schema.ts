@@ -23,6 +23,8 @@ const eventSchemas: Record<string, string> = {
   'response.output_item.added': 'ResponseOutputItemAddedEvent', 'response.output_item.done': 'ResponseOutputItemDoneEvent',
   'response.content_part.added': 'ResponseContentPartAddedEvent', 'response.content_part.done': 'ResponseContentPartDoneEvent',
   'response.output_text.delta': 'ResponseTextDeltaEvent', 'response.output_text.done': 'ResponseTextDoneEvent',
+  'response.function_call_arguments.delta': 'ResponseFunctionCallArgumentsDeltaEvent',
+  'response.function_call_arguments.done': 'ResponseFunctionCallArgumentsDoneEvent',
   'response.completed': 'ResponseCompletedEvent', 'response.incomplete': 'ResponseIncompleteEvent', 'response.failed': 'ResponseFailedEvent',
   error: 'ResponseErrorEvent',
 };

@@ -41,7 +41,7 @@ export class ChunkReader {
       messages.stop();
     }
     if (!whole) throw new Error(`the chunks of ${this.id} could not be read to their end within ${withinMs} ms`);
-    const { model, finish_reason, stop_sequence, usage } = end;
-    return { model, text, finish_reason, ...(stop_sequence !== undefined ? { stop_sequence } : {}), usage };
+    const { model, finish_reason, stop_sequence, usage, tool_calls } = end;
+    return { model, text, ...(tool_calls?.length ? { tool_calls } : {}), finish_reason, ...(stop_sequence !== undefined ? { stop_sequence } : {}), usage };
   }
 }

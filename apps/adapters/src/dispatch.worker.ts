@@ -150,11 +150,13 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
         upstreamLatency.observe({ provider: p.name, outcome }, (performance.now() - began) / 1000);
       };
       upstreamInFlight.inc({ provider: p.name });
+      const request = { ...toCanonical(record.api, record.body), model: item.provider_model };
+      // Tool calls have no way through the chunk stream piece by piece: with tools, the provider is asked for the
+      // whole answer, and the stream gets its text as one delta and the calls with its end.
+      const piecewise = chunks && !request.tools?.length;
       try {
-        answer = await adapter.call(
-          { ...toCanonical(record.api, record.body), model: item.provider_model },
-          { signal: call.signal, attempt: item.attempt, api: record.api, ...(chunks ? { onDelta: (text: string) => chunks.delta(text) } : {}) },
-        );
+        answer = await adapter.call(request, { signal: call.signal, attempt: item.attempt, api: record.api, ...(piecewise ? { onDelta: (text: string) => chunks.delta(text) } : {}) });
+        if (chunks && !piecewise) chunks.delta(answer.text);
         counted('ok');
       } catch (e) {
         counted('error');
@@ -204,8 +206,8 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
         ? await keepTrying(() => this.succeed(item, record, result, started, facts), chunkRetryMs, (e) => e instanceof ReqRunError)
         : await this.succeed(item, record, result, started, facts);
       if (chunks && completed) {
-        const { finish_reason, stop_sequence } = result;
-        await chunks.end({ model: record.model, finish_reason, ...(stop_sequence !== undefined ? { stop_sequence } : {}), usage: result.usage })
+        const { finish_reason, stop_sequence, tool_calls } = result;
+        await chunks.end({ model: record.model, finish_reason, ...(stop_sequence !== undefined ? { stop_sequence } : {}), usage: result.usage, ...(tool_calls?.length ? { tool_calls } : {}) })
           .catch((err) => this.log.warn({ err }, 'could not store the end of a stream; its readers end it from the record'));
       }
       return ack;

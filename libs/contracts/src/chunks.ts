@@ -1,4 +1,4 @@
-import type { FinishReason } from './canonical.js';
+import type { CanonicalToolCall, FinishReason } from './canonical.js';
 import type { RecordError } from './request-state.js';
 
 /**
@@ -32,6 +32,8 @@ export type Chunk =
       finish_reason: FinishReason;
       stop_sequence?: string;
       usage: { input_tokens: number; output_tokens: number };
+      /** The tools the model called, whole: an attempt with tools is not streamed from its provider (see DispatchWorker). */
+      tool_calls?: CanonicalToolCall[];
     }
   | { type: 'error'; attempt: number; seq: number; error: RecordError };
 

@@ -7,7 +7,7 @@ import type { StreamEncoder, StreamHead } from './stream-encoder.js';
 /**
  * Chat Completions streaming: `chat.completion.chunk` objects, the first with the role, then content deltas, one
  * with the finish reason, the usage in a last chunk with no choices when `stream_options.include_usage`, then
- * `data: [DONE]`. A failure is `data: {"error":{...}}` (the openai SDKs throw an APIError on it) and nothing after.
+ * `data: [DONE]`. Tool calls come whole, in one chunk before the finish reason (ReqRun does not stream them). A failure is `data: {"error":{...}}` (the openai SDKs throw an APIError on it) and nothing after.
  */
 export function chatStreamEncoder(head: StreamHead): StreamEncoder {
   const includeUsage = (head.request?.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
@@ -33,8 +33,12 @@ export function chatStreamEncoder(head: StreamHead): StreamEncoder {
           return [started ? chunk([choice({ content: c.text })]) : first(c.text)];
         case 'end': {
           ended = true;
+          const calls = c.tool_calls?.map((t, index) => ({ index, id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } }));
+          const before: SseEvent[] = [];
+          if (calls?.length) before.push(chunk([choice(started ? { tool_calls: calls } : { role: 'assistant', content: null, refusal: null, tool_calls: calls })]));
+          else if (!started) before.push(first(''));
           return [
-            ...(started ? [] : [first('')]),
+            ...before,
             chunk([choice({}, c.finish_reason)]),
             ...(includeUsage ? [chunk([], chatUsage(c.usage))] : []),
             { data: '[DONE]' },

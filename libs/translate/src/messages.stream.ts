@@ -9,7 +9,8 @@ import type { StreamEncoder, StreamHead } from './stream-encoder.js';
  * `content_block_stop`, `message_delta` (stop_reason, stop_sequence, usage), `message_stop`; a failure is
  * `event: error` with Anthropic's error object, and nothing after. The input token count is known only at the end:
  * message_start says 0 and message_delta carries the real counts (the SDK's stream helper takes them from there).
- * An answer with no text has no content block, as the non-streamed message then has no content.
+ * An answer with no text has no content block, as the non-streamed message then has no content. Tool calls come
+ * whole at the end, a tool_use block each with its input in one input_json_delta (ReqRun does not stream them).
  */
 export function messagesStreamEncoder(head: StreamHead): StreamEncoder {
   let started = false;
@@ -40,8 +41,18 @@ export function messagesStreamEncoder(head: StreamHead): StreamEncoder {
           return out;
         case 'end': {
           ended = true;
-          const m = canonicalToAnthropicMessage({ model: c.model, text: '', finish_reason: c.finish_reason, stop_sequence: c.stop_sequence, usage: c.usage }, head);
+          const m = canonicalToAnthropicMessage({ model: c.model, text: '', tool_calls: c.tool_calls, finish_reason: c.finish_reason, stop_sequence: c.stop_sequence, usage: c.usage }, head);
           if (blockOpen) out.push(ev('content_block_stop', { index: 0 }));
+          for (const [k, block] of m.content.entries()) {
+            if (block.type !== 'tool_use') continue;
+            const { input, ...call } = block as { input: unknown; type: 'tool_use' };
+            const index = (blockOpen ? 1 : 0) + k;
+            out.push(
+              ev('content_block_start', { index, content_block: { ...call, input: {} } }),
+              ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(input) } }),
+              ev('content_block_stop', { index }),
+            );
+          }
           out.push(ev('message_delta', { delta: { stop_reason: m.stop_reason, stop_sequence: m.stop_sequence, stop_details: null }, usage: m.usage }), ev('message_stop'));
           return out;
         }

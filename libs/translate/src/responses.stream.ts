@@ -1,5 +1,5 @@
 import { ErrorCode, type Chunk } from '@reqrun/contracts';
-import { canonicalToResponse, responseWithoutOutput, type OutputMessage, type ResponseObject } from './responses.translate.js';
+import { canonicalToResponse, responseWithoutOutput, type OutputMessage, type ResponseObject, type ResponsesFunctionCall } from './responses.translate.js';
 import type { SseEvent } from './sse.js';
 import type { StreamEncoder, StreamHead } from './stream-encoder.js';
 
@@ -7,7 +7,9 @@ import type { StreamEncoder, StreamHead } from './stream-encoder.js';
  * OpenAI Responses streaming: `response.created`, `response.in_progress`, `response.output_item.added`,
  * `response.content_part.added`, `response.output_text.delta`…, `response.output_text.done`,
  * `response.content_part.done`, `response.output_item.done`, then `response.completed` (or `response.incomplete`
- * when cut) with the response as GET returns it. Every event has a `sequence_number` from 0, the same for the
+ * when cut) with the response as GET returns it. Function calls come whole after the message (when there is one):
+ * `response.output_item.added`, `response.function_call_arguments.delta` (all of them), `.done`,
+ * `response.output_item.done` each (ReqRun does not stream them). Every event has a `sequence_number` from 0, the same for the
  * same chunks on every read, so a client resumes with `starting_after`.
  *
  * A failure is `response.failed` (the response as GET shows it: failed with its error, or cancelled), then an
@@ -56,17 +58,29 @@ export function responsesStreamEncoder(head: StreamHead): StreamEncoder {
         case 'end': {
           ended = true;
           const response: ResponseObject = {
-            ...canonicalToResponse({ model: c.model, text, finish_reason: c.finish_reason, usage: c.usage }, identity),
+            ...canonicalToResponse({ model: c.model, text, tool_calls: c.tool_calls, finish_reason: c.finish_reason, usage: c.usage }, identity),
             completed_at: atMs === undefined ? null : Math.floor(atMs / 1000),
           };
-          const message = response.output[0] as OutputMessage;
-          if (!itemOpen) out.push(...openItem());
-          out.push(
-            ev('response.output_text.done', { ...inText, text, logprobs: [] }),
-            ev('response.content_part.done', { ...inText, part: part(text) }),
-            ev('response.output_item.done', { ...at, item: message }),
-            ev(response.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response }),
-          );
+          for (const [output_index, o] of response.output.entries()) {
+            if (o.type === 'message') {
+              if (!itemOpen) out.push(...openItem());
+              out.push(
+                ev('response.output_text.done', { ...inText, text, logprobs: [] }),
+                ev('response.content_part.done', { ...inText, part: part(text) }),
+                ev('response.output_item.done', { ...at, item: o as OutputMessage }),
+              );
+              continue;
+            }
+            const call = o as ResponsesFunctionCall;
+            const inCall = { item_id: call.id, output_index };
+            out.push(
+              ev('response.output_item.added', { output_index, item: { ...call, status: 'in_progress', arguments: '' } }),
+              ev('response.function_call_arguments.delta', { ...inCall, delta: call.arguments }),
+              ev('response.function_call_arguments.done', { ...inCall, name: call.name, arguments: call.arguments }),
+              ev('response.output_item.done', { output_index, item: call }),
+            );
+          }
+          out.push(ev(response.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response }));
           return out;
         }
         case 'error': {

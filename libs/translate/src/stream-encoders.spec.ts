@@ -165,3 +165,37 @@ describe('SSE text', () => {
     expect(keepAliveText('messages')).toBe('event: ping\ndata: {"type":"ping"}\n\n');
   });
 });
+
+describe('tool calls after text (every encoder): the text first, then the calls whole, in each API shape', () => {
+  const calls = [{ id: 'call_1', name: 'f', arguments: '{"a":1}' }, { id: 'call_2', name: 'g', arguments: '{}' }];
+  const withCalls = [delta(0, 'Let me look.'), end(1, { finish_reason: 'tool_calls', tool_calls: calls })];
+
+  it('chat: a chunk with both calls (indexed), then the finish reason', () => {
+    const chunks = data(run('chat', withCalls).slice(0, -1));
+    expect(chunks.map((c) => c.choices[0].delta)).toEqual([
+      { role: 'assistant', content: 'Let me look.', refusal: null },
+      { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '{"a":1}' } }, { index: 1, id: 'call_2', type: 'function', function: { name: 'g', arguments: '{}' } }] },
+      {},
+    ]);
+    expect(chunks.at(-1)!.choices[0].finish_reason).toBe('tool_calls');
+    for (const c of chunks) expect(schemaErrors('CreateChatCompletionStreamResponse', c)).toEqual([]);
+  });
+
+  it('messages: the text block, then a tool_use block each, its input in one input_json_delta', () => {
+    const events = run('messages', withCalls);
+    for (const e of events) expect(anthropicStreamEventErrors(e)).toEqual([]);
+    const blocks = data(events).filter((e) => e.type === 'content_block_start' || e.type === 'content_block_delta');
+    expect(blocks.map((b) => (b.content_block ? [b.index, b.content_block.type, b.content_block.name] : [b.index, b.delta.type, b.delta.partial_json ?? b.delta.text]))).toEqual([
+      [0, 'text', undefined], [0, 'text_delta', 'Let me look.'], [1, 'tool_use', 'f'], [1, 'input_json_delta', '{"a":1}'], [2, 'tool_use', 'g'], [2, 'input_json_delta', '{}'],
+    ]);
+    expect(data(events).find((e) => e.type === 'message_delta')!.delta.stop_reason).toBe('tool_use');
+  });
+
+  it('responses: the message at output 0, the calls at 1 and 2, and the completed response holds all three', () => {
+    const events = run('responses', withCalls);
+    for (const e of events) expect(responseEventErrors(e)).toEqual([]);
+    const done = data(events).filter((e) => e.type === 'response.output_item.done');
+    expect(done.map((e) => [e.output_index, e.item.type])).toEqual([[0, 'message'], [1, 'function_call'], [2, 'function_call']]);
+    expect(data(events).at(-1)!.response.output.map((o: any) => o.type)).toEqual(['message', 'function_call', 'function_call']);
+  });
+});

@@ -85,7 +85,6 @@ describe('ChatCompletionDto refuses what ReqRun cannot translate, rather than dr
     ['a tool of another type', { ...ok, tools: [{ type: 'web_search' }] }, /^'tools\[0\]\.type' must be 'function' \(other tool types are not supported\)/],
     ['a function with a bad name', { ...ok, tools: [{ type: 'function', function: { name: 'get weather' } }] }, /^'tools\[0\]\.function\.name' must be 1-64 letters/],
     ['parameters that are not an object', { ...ok, tools: [{ type: 'function', function: { name: 'f', parameters: 'x' } }] }, /^'tools\[0\]\.function\.parameters' must be an object$/],
-    ['tools with stream: true', { ...ok, stream: true, tools: [{ type: 'function', function: { name: 'f' } }] }, /^'tools' cannot be used with stream: true through ReqRun yet/],
     ['a tool_choice naming no tool', { ...ok, tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function', function: { name: 'g' } } }, /^'tool_choice' must be auto, none, required/],
     ['a tool_choice of another word', { ...ok, tool_choice: 'always' }, /^'tool_choice' must be auto, none, required/],
     ['content missing on an assistant turn without tool calls', { model: 'm', messages: [{ role: 'assistant', content: null }] }, /^'messages\[0\].content'/],

@@ -6,7 +6,7 @@ import {
 import { CreateBodyDto } from '../submit/create-body.dto.js';
 import { IsOutputFormat } from '../submit/output-format.validator.js';
 import { IsTextContent } from '../submit/text-content.validator.js';
-import { FUNCTION_NAME, IsToolChoice, NotStreamed } from '../submit/tools.validator.js';
+import { FUNCTION_NAME, IsToolChoice } from '../submit/tools.validator.js';
 import { plainChecks, plainCreateBody } from '../submit/validate-body.js';
 
 /** Turns a plain body has (no tool results). */
@@ -74,8 +74,8 @@ export class ChatCompletionDto extends CreateBodyDto {
   /** `include_usage`: a last chunk with the usage (read by the stream encoder). */
   @IsOptional() @IsObject() stream_options?: { include_usage?: boolean };
 
-  /** Functions the model may call (the answer's `tool_calls`); not with `stream: true` yet. */
-  @IsOptional() @ValidateNested({ each: true }) @Type(() => ChatToolDto) @IsArray() @NotStreamed() tools?: ChatToolDto[];
+  /** Functions the model may call (the answer's `tool_calls`) */
+  @IsOptional() @ValidateNested({ each: true }) @Type(() => ChatToolDto) @IsArray() tools?: ChatToolDto[];
   @IsOptional() @IsToolChoice((c) => c.function?.name, (t) => t?.function?.name, "{type: 'function', function: {name}}") tool_choice?: unknown;
   @IsOptional() @IsBoolean() parallel_tool_calls?: boolean;
 

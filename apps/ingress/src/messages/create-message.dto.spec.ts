@@ -30,7 +30,6 @@ describe('CreateMessageDto takes tool calls', () => {
 
 describe('CreateMessageDto refuses what ReqRun cannot translate, rather than drop it', () => {
   it.each([
-    ['tools with stream: true', { ...ok, tools, stream: true }, /^'tools' cannot be used with stream: true through ReqRun yet; send the request unstreamed$/],
     ['a server tool', { ...ok, tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 2 }] }, /^'tools\[0\]\.type' must be 'custom' or left out: only custom tools/],
     ['a tool without input_schema', { ...ok, tools: [{ name: 'f' }] }, /^'tools\[0\]\.input_schema' is required$/],
     ['an input_schema that is not an object', { ...ok, tools: [{ name: 'f', input_schema: 'x' }] }, /^'tools\[0\]\.input_schema' must be an object$/],

@@ -5,7 +5,6 @@ import {
 } from 'class-validator';
 import { CreateBodyDto } from '../submit/create-body.dto.js';
 import { IsTextContent, textContentProblem } from '../submit/text-content.validator.js';
-import { NotStreamed } from '../submit/tools.validator.js';
 
 const ROLES = ['user', 'assistant', 'system'];
 /** The content blocks ReqRun translates, by role: an assistant turn calls tools, a user turn gives their results. */
@@ -112,8 +111,8 @@ export class MessagesPromptDto extends CreateBodyDto {
 
   @IsOptional() @IsTextContent(['text']) system?: unknown;
 
-  /** Tools the model may call (the answer's tool_use blocks); not with `stream: true` yet. */
-  @IsOptional() @ValidateNested({ each: true }) @Type(() => AnthropicToolDto) @IsArray() @NotStreamed() tools?: AnthropicToolDto[];
+  /** Tools the model may call (the answer's tool_use blocks) */
+  @IsOptional() @ValidateNested({ each: true }) @Type(() => AnthropicToolDto) @IsArray() tools?: AnthropicToolDto[];
   @IsOptional() @IsAnthropicToolChoice() tool_choice?: unknown;
 }
 

@@ -6,7 +6,7 @@ import {
 import { CreateBodyDto } from '../submit/create-body.dto.js';
 import { IsOutputFormat } from '../submit/output-format.validator.js';
 import { textContentProblem } from '../submit/text-content.validator.js';
-import { FUNCTION_NAME, IsToolChoice, NotStreamed } from '../submit/tools.validator.js';
+import { FUNCTION_NAME, IsToolChoice } from '../submit/tools.validator.js';
 
 const ROLES = ['user', 'assistant', 'system', 'developer'];
 
@@ -73,8 +73,8 @@ export class CreateResponseDto extends CreateBodyDto {
   @IsResponsesInput()
   input: unknown;
 
-  /** Functions the model may call (`function_call` output items); not with `stream: true` yet. */
-  @IsOptional() @ValidateNested({ each: true }) @Type(() => FunctionToolDto) @IsArray() @NotStreamed() tools?: FunctionToolDto[];
+  /** Functions the model may call (`function_call` output items) */
+  @IsOptional() @ValidateNested({ each: true }) @Type(() => FunctionToolDto) @IsArray() tools?: FunctionToolDto[];
   @IsOptional() @IsToolChoice((c) => c.name, (t) => t?.name, "{type: 'function', name}") tool_choice?: unknown;
   @IsOptional() @IsBoolean() parallel_tool_calls?: boolean;
 

@@ -195,6 +195,7 @@ export function tailOf(r: RequestRecord, seen: Pick<Seen, 'attempt' | 'seq' | 'd
     const end: Chunk = {
       type: 'end', attempt, seq: 0, model: a.model, finish_reason: a.finish_reason, usage: a.usage,
       ...(a.stop_sequence !== undefined ? { stop_sequence: a.stop_sequence } : {}),
+      ...(a.tool_calls?.length ? { tool_calls: a.tool_calls } : {}),
     };
     const text: Chunk[] = seen.delta || a.text === '' ? [] : [{ type: 'delta', attempt, seq: ++seq, text: a.text }];
     return [...text, { ...end, seq: ++seq }];

@@ -3,16 +3,6 @@ import { ValidateBy, type ValidationOptions } from 'class-validator';
 /** A function's name, as OpenAI takes it. */
 export const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
-/** Tool calls are not streamed yet (their deltas have no way through ReqRun's chunk stream): tools with `stream: true` are refused. */
-export const NotStreamed = (o?: ValidationOptions) =>
-  ValidateBy({
-    name: 'notStreamed',
-    validator: {
-      validate: (v, a) => !(Array.isArray(v) && v.length > 0 && (a?.object as { stream?: unknown }).stream === true),
-      defaultMessage: () => '$property cannot be used with stream: true through ReqRun yet; send the request unstreamed',
-    },
-  }, o);
-
 /**
  * `auto`, `none`, `required`, or an object naming one of the request's tools: `named` reads the name out of such a
  * choice and `toolName` out of a tool (chat nests both under `function`, Responses does not).
