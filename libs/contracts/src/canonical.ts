@@ -1,9 +1,24 @@
 /** The provider-neutral request and result every API is translated to and from. */
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
+/**
+ * An image in a user turn: a URL the provider fetches, or the bytes inline as a data URL
+ * (`data:image/png;base64,...`). `detail` is OpenAI's resolution hint (Anthropic has none).
+ */
+export interface CanonicalImage {
+  type: 'image';
+  url: string;
+  detail?: 'auto' | 'low' | 'high';
+}
+
+export type CanonicalPart = { type: 'text'; text: string } | CanonicalImage;
+
 export interface CanonicalMessage {
   role: Role;
+  /** The turn's text (with images: its text parts joined). */
   content: string;
+  /** Set only when the turn has images: its parts in order, text and images. */
+  parts?: CanonicalPart[];
   name?: string;
   /** An assistant turn's calls of the request's tools. */
   tool_calls?: CanonicalToolCall[];

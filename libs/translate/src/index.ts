@@ -13,3 +13,4 @@ export * from './responses.stream.js';
 export * from './stream-encoders.js';
 export * from './provider-streams.js';
 export * from './output-format.js';
+export * from './image-url.js';
