@@ -85,6 +85,23 @@ describe('chat completions through the mesh', () => {
   });
 });
 
+describe('images', () => {
+  it('a user turn with image_url parts (inline and by URL) is answered; the stored request keeps them', async () => {
+    const content = [
+      { type: 'text' as const, text: 'What is this?' },
+      { type: 'image_url' as const, image_url: { url: 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', detail: 'low' as const } },
+      { type: 'image_url' as const, image_url: { url: 'https://example.com/cat.png' } },
+    ];
+    const c = await client.chat.completions.create({ model: 'mock-1', messages: [{ role: 'user', content }] });
+    expect(c.choices[0].message.content).toBe('Mock reply to: What is this?');
+    const r = await (await get(`${mesh.url}/v1/requests/${c.id}`)).json();
+    expect(r.status).toBe('completed');
+    const bad = await client.chat.completions.create({ model: 'mock-1', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:image/tiff;base64,AAAA' } }] }] }).catch((e) => e);
+    expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(bad.error.message).toMatch(/image\/tiff; inline images must be one of/);
+  });
+});
+
 describe('tool calls (the mock calls the first tool it is given)', () => {
   const tools = [{
     type: 'function' as const,

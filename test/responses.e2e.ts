@@ -83,6 +83,14 @@ describe('responses through the mesh, with the openai SDK', () => {
     expect(schemaErrors('Response', chained)).toEqual([]);
   });
 
+  it('takes images (input_image, by URL or inline): the mock answers the text, the stored input keeps them', async () => {
+    const content = [{ type: 'input_text' as const, text: 'What is this?' }, { type: 'input_image' as const, image_url: 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', detail: 'low' as const }];
+    const data = await client.responses.create({ model, input: [{ role: 'user', content }] });
+    expect(data.output_text).toBe('Mock reply to: What is this?');
+    const items = await client.responses.inputItems.list(data.id);
+    expect(items.data[0]).toMatchObject({ role: 'user', content });
+  });
+
   it('takes input as an item list: message items, text parts, the developer role', async () => {
     const data = await client.responses.create({
       model,
@@ -323,7 +331,8 @@ describe('bad input: OpenAI envelope, no 5xx, no record', () => {
     ['an empty input list', { model, input: [] }, {}, 400, 'invalid_request_error', 'input'],
     ['an item of a type ReqRun cannot translate', { model, input: [{ type: 'web_search_call', id: 'ws_1' }] }, {}, 400, 'invalid_request_error', 'input'],
     ['a function_call_output without its call_id', { model, input: [{ type: 'function_call_output', output: '{}' }] }, {}, 400, 'invalid_request_error', 'input'],
-    ['an image part', { model, input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'https://x/y.png' }] }] }, {}, 400, 'invalid_request_error', 'input'],
+    ['an image by file id', { model, input: [{ role: 'user', content: [{ type: 'input_image', file_id: 'file_1' }] }] }, {}, 400, 'invalid_request_error', 'input'],
+    ['a file part', { model, input: [{ role: 'user', content: [{ type: 'input_file', file_id: 'file_1' }] }] }, {}, 400, 'invalid_request_error', 'input'],
     ['an item without a role', { model, input: [{ content: 'x' }] }, {}, 400, 'invalid_request_error', 'input'],
     ['a built-in tool', { model, input, tools: [{ type: 'web_search_preview' }] }, {}, 400, 'invalid_request_error', 'tools[0].type'],
     ['a text.format ReqRun cannot honour (would be echoed back as if honoured: refused)', { model, input, text: { format: { type: 'grammar' } } }, {}, 400, 'invalid_request_error', 'text'],
@@ -353,6 +362,6 @@ describe('bad input: OpenAI envelope, no 5xx, no record', () => {
   it('says which item and part is wrong', async () => {
     const err = await client.responses.create({ model, input: [{ role: 'user', content: 'ok' }, { role: 'user', content: [{ type: 'input_file', file_id: 'f' }] }] } as OpenAI.Responses.ResponseCreateParamsNonStreaming).catch((e) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(err.error.message).toBe("'input': item 1 content: part 0 has type 'input_file', which ReqRun cannot translate yet (send input_text or output_text parts)");
+    expect(err.error.message).toBe("'input': item 1 content: part 0 has type 'input_file', which ReqRun cannot translate yet (send input_text or output_text or input_image parts)");
   });
 });

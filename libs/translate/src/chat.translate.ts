@@ -1,4 +1,5 @@
-import type { CanonicalMessage, CanonicalRequest, CanonicalResult, CanonicalTool, CanonicalToolCall, FinishReason, Role, ToolChoice } from '@reqrun/contracts';
+import type { CanonicalMessage, CanonicalPart, CanonicalRequest, CanonicalResult, CanonicalTool, CanonicalToolCall, FinishReason, Role, ToolChoice } from '@reqrun/contracts';
+import { partsText } from './image-url.js';
 import { chatOptions } from './openai-options.js';
 import { canonicalToFormat, formatToCanonical } from './output-format.js';
 import { contentText, num, type ResultIdentity, type TextContent } from './shape-parts.js';
@@ -56,7 +57,7 @@ export function chatToCanonical(body: Record<string, unknown>): CanonicalRequest
   const messages = (body.messages as ChatMessage[]).map(
     (m): CanonicalMessage => ({
       role: (m.role === 'developer' ? 'system' : m.role) as Role,
-      content: contentText(m.content),
+      ...withParts(m.content),
       ...(m.name ? { name: m.name } : {}),
       ...(m.tool_calls?.length ? { tool_calls: m.tool_calls.map(toolCallToCanonical) } : {}),
       ...(m.role === 'tool' ? { tool_call_id: m.tool_call_id } : {}),
@@ -95,7 +96,7 @@ export function canonicalToChat(req: CanonicalRequest): ChatRequest {
       ...req.messages.map((m): ChatMessage => ({
         role: m.role,
         // OpenAI takes no content beside tool calls as null, not ''
-        content: m.tool_calls?.length && m.content === '' ? null : m.content,
+        content: m.parts ? m.parts.map(chatPart) : m.tool_calls?.length && m.content === '' ? null : m.content,
         ...(m.name ? { name: m.name } : {}),
         ...(m.tool_calls?.length ? { tool_calls: m.tool_calls.map(toolCallToChat) } : {}),
         ...(m.tool_call_id !== undefined ? { tool_call_id: m.tool_call_id } : {}),
@@ -175,3 +176,16 @@ const toolToCanonical = (t: ChatTool): CanonicalTool => {
 const toolCallToCanonical = (c: ChatToolCall): CanonicalToolCall => ({ id: c.id, name: c.function.name, arguments: c.function.arguments });
 const toolCallToChat = (c: CanonicalToolCall): ChatToolCall => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } });
 const toolChoiceToChat = (c: ToolChoice): ChatToolChoice => (typeof c === 'string' ? c : { type: 'function', function: { name: c.name } });
+
+/** A chat message's content -> the canonical turn's text, and its parts when it has an image. */
+function withParts(c: TextContent | null): Pick<CanonicalMessage, 'content' | 'parts'> {
+  if (!Array.isArray(c) || !c.some((p) => (p as { type?: unknown })?.type === 'image_url')) return { content: contentText(c) };
+  const parts = (c as Array<{ type: string; text?: string; image_url?: { url: string; detail?: 'auto' | 'low' | 'high' } }>).map((p): CanonicalPart =>
+    p.type === 'image_url'
+      ? { type: 'image', url: p.image_url!.url, ...(p.image_url!.detail ? { detail: p.image_url!.detail } : {}) }
+      : { type: 'text', text: p.text ?? '' });
+  return { content: partsText(parts), parts };
+}
+
+const chatPart = (p: CanonicalPart) =>
+  p.type === 'image' ? { type: 'image_url', image_url: { url: p.url, ...(p.detail ? { detail: p.detail } : {}) } } : { type: 'text', text: p.text };

@@ -1,4 +1,5 @@
-import type { CanonicalMessage, CanonicalRequest, CanonicalResult, CanonicalTool, CanonicalToolCall, FinishReason, Role, ToolChoice } from '@reqrun/contracts';
+import type { CanonicalMessage, CanonicalPart, CanonicalRequest, CanonicalResult, CanonicalTool, CanonicalToolCall, FinishReason, Role, ToolChoice } from '@reqrun/contracts';
+import { partsText } from './image-url.js';
 import { responsesFields, responsesOptions } from './openai-options.js';
 import { canonicalToFormat, formatToCanonical } from './output-format.js';
 import { contentText, num, type ResultIdentity, type TextContent } from './shape-parts.js';
@@ -153,7 +154,7 @@ function turnsOf(items: ResponsesInputItem[]): CanonicalMessage[] {
   const turns: CanonicalMessage[] = [];
   for (const i of items) {
     if (isMessageItem(i)) {
-      turns.push({ role: (i.role === 'developer' ? 'system' : i.role) as Role, content: contentText(i.content) });
+      turns.push({ role: (i.role === 'developer' ? 'system' : i.role) as Role, ...withParts(i.content) });
     } else if (i.type === 'function_call') {
       const c = i as ResponsesFunctionCall;
       const call: CanonicalToolCall = { id: c.call_id, name: c.name, arguments: c.arguments };
@@ -202,8 +203,25 @@ export function canonicalToResponses(req: CanonicalRequest): ResponsesRequest {
 function itemsOf(m: CanonicalMessage): ResponsesInputItem[] {
   if (m.role === 'tool') return [{ type: 'function_call_output', call_id: m.tool_call_id ?? '', output: m.content }];
   const calls = (m.tool_calls ?? []).map((c): ResponsesFunctionCall => ({ type: 'function_call', call_id: c.id, name: c.name, arguments: c.arguments }));
-  return m.content === '' && calls.length > 0 ? calls : [{ type: 'message', role: m.role, content: m.content }, ...calls];
+  const content = m.parts ? m.parts.map(responsesPart) : m.content;
+  return m.content === '' && !m.parts && calls.length > 0 ? calls : [{ type: 'message', role: m.role, content: content as TextContent }, ...calls];
 }
+
+type InputImage = { type: 'input_image'; image_url?: string; detail?: 'auto' | 'low' | 'high' };
+
+/** A message item's content -> the canonical turn's text, and its parts when it has an image. */
+function withParts(c: TextContent): Pick<CanonicalMessage, 'content' | 'parts'> {
+  if (!Array.isArray(c) || !c.some((p) => p?.type === 'input_image')) return { content: contentText(c) };
+  const parts = (c as Array<{ type?: string; text?: string } | InputImage>).map((p): CanonicalPart => {
+    if (p.type !== 'input_image') return { type: 'text', text: (p as { text?: string }).text ?? '' };
+    const image = p as InputImage;
+    return { type: 'image', url: image.image_url ?? '', ...(image.detail ? { detail: image.detail } : {}) };
+  });
+  return { content: partsText(parts), parts };
+}
+
+const responsesPart = (p: CanonicalPart) =>
+  p.type === 'image' ? { type: 'input_image', image_url: p.url, detail: p.detail ?? 'auto' } : { type: 'input_text', text: p.text };
 
 /** A provider's `response` -> canonical result: the text of its output messages, why it ended, its usage. */
 export function responseToCanonical(r: Pick<ResponseObject, 'model' | 'status' | 'output' | 'incomplete_details' | 'usage'>): CanonicalResult {

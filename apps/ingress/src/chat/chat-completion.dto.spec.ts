@@ -68,6 +68,7 @@ describe('ChatCompletionDto refuses what ReqRun cannot translate, rather than dr
   it.each([
     ['tools, a tool_choice and parallel_tool_calls', { ...ok, tools, tool_choice: { type: 'function', function: { name: 'get_weather' } }, parallel_tool_calls: false }],
     ['tool_choice words', { ...ok, tools, tool_choice: 'required' }],
+    ['images in a user turn, by URL and inline', { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'what is this?' }, { type: 'image_url', image_url: { url: 'https://x/y.png', detail: 'high' } }, { type: 'image_url', image_url: { url: 'data:image/jpeg;base64,/9j/4AAQ' } }] }] }],
     ['a tool loop: an assistant turn calling a tool (no content), then the result', {
       model: 'm', tools,
       messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: null, refusal: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{}' } }] }, { role: 'tool', tool_call_id: 'call_1', content: 'sunny' }],
@@ -88,7 +89,9 @@ describe('ChatCompletionDto refuses what ReqRun cannot translate, rather than dr
     ['a tool_choice naming no tool', { ...ok, tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function', function: { name: 'g' } } }, /^'tool_choice' must be auto, none, required/],
     ['a tool_choice of another word', { ...ok, tool_choice: 'always' }, /^'tool_choice' must be auto, none, required/],
     ['content missing on an assistant turn without tool calls', { model: 'm', messages: [{ role: 'assistant', content: null }] }, /^'messages\[0\].content'/],
-    ['an image part', { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] }, /^'messages\[0\].content': part 0 has type 'image_url', which ReqRun cannot translate yet \(send text parts\)$/],
+    ['an image in an assistant turn', { model: 'm', messages: [{ role: 'assistant', content: [{ type: 'image_url', image_url: { url: 'https://x/y.png' } }] }] }, /^'messages\[0\].content': part 0 is an image: images go in user turns only$/],
+    ['an image without a URL', { model: 'm', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }] }, /^'messages\[0\].content': part 0 \(an image\): its URL must be an http\(s\) URL or a base64 data URL$/],
+    ['an audio part', { model: 'm', messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }] }, /^'messages\[0\].content': part 0 has type 'input_audio', which ReqRun cannot translate yet \(send text or image_url parts\)$/],
     ['a response_format of another type', { ...ok, response_format: { type: 'grammar' } }, /^'response_format' of type 'grammar' is not supported: use text, json_object or json_schema$/],
     ['a JSON schema without its json_schema', { ...ok, response_format: { type: 'json_schema' } }, /^'response_format' of type json_schema needs json_schema: \{name, schema\}$/],
     ['a JSON schema without a name', { ...ok, response_format: { type: 'json_schema', json_schema: { schema: {} } } }, /^'response_format' json_schema.name must be 1-64 letters/],

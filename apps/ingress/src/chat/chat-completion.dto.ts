@@ -5,7 +5,7 @@ import {
 } from 'class-validator';
 import { CreateBodyDto } from '../submit/create-body.dto.js';
 import { IsOutputFormat } from '../submit/output-format.validator.js';
-import { IsTextContent } from '../submit/text-content.validator.js';
+import { IsUserContent } from '../submit/text-content.validator.js';
 import { FUNCTION_NAME, IsToolChoice } from '../submit/tools.validator.js';
 import { plainChecks, plainCreateBody } from '../submit/validate-body.js';
 
@@ -37,7 +37,7 @@ export class ChatMessageDto {
   /** An assistant turn that calls tools may have no content. */
   @ValidateIf((m: ChatMessageDto) => !(m.role === 'assistant' && Array.isArray(m.tool_calls) && m.tool_calls.length > 0 && (m.content === null || m.content === undefined)))
   @IsDefined({ message: '$property is required' })
-  @IsTextContent(['text'])
+  @IsUserContent(['text'], { type: 'image_url', url: (p) => p.image_url?.url })
   content: unknown;
 
   @IsOptional() @ValidateNested({ each: true }) @Type(() => ChatToolCallDto) @IsArray() @OnAssistantTurn() tool_calls?: ChatToolCallDto[];

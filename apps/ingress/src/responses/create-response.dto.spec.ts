@@ -10,6 +10,7 @@ describe('Responses input', () => {
       { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'a' }] },
       { type: 'message', role: 'assistant', id: 'msg_1', status: 'completed', content: [{ type: 'output_text', text: 'b', annotations: [] }] },
     ]],
+    ['an image by URL and inline, with text', [{ role: 'user', content: [{ type: 'input_text', text: 'see' }, { type: 'input_image', image_url: 'https://x/y.png', detail: 'low' }, { type: 'input_image', image_url: 'data:image/png;base64,iVBORw0KGgo=' }] }]],
     ['a tool loop', [
       { role: 'user', content: 'q' },
       { type: 'function_call', id: 'fc_1', call_id: 'c', name: 'f', arguments: '{}', status: 'completed' },
@@ -31,7 +32,10 @@ describe('Responses input', () => {
     ['an output without its call_id', [{ type: 'function_call_output', output: 'r' }], 'item 0 (a function_call_output) needs call_id as a string'],
     ['an output that is an image', [{ type: 'function_call_output', call_id: 'c', output: [{ type: 'input_image', image_url: 'http://x' }] }], "item 0 output: part 0 has type 'input_image', which ReqRun cannot translate yet (send input_text or output_text parts)"],
     ['an unknown role', [{ role: 'robot', content: 'x' }], 'item 0 needs a role: one of user, assistant, system, developer'],
-    ['an image part', [{ role: 'user', content: [{ type: 'input_text', text: 'see' }, { type: 'input_image', image_url: 'http://x' }] }], "item 0 content: part 1 has type 'input_image', which ReqRun cannot translate yet (send input_text or output_text parts)"],
+    ['an image by file id', [{ role: 'user', content: [{ type: 'input_text', text: 'see' }, { type: 'input_image', file_id: 'file_1' }] }], 'item 0 content: part 1 (an image): its URL must be an http(s) URL or a base64 data URL'],
+    ['an image in an assistant turn', [{ role: 'assistant', content: [{ type: 'input_image', image_url: 'https://x/y.png' }] }], 'item 0 content: part 0 is an image: images go in user turns only'],
+    ['an inline image of another type', [{ role: 'user', content: [{ type: 'input_image', image_url: 'data:image/tiff;base64,AAAA' }] }], 'item 0 content: part 0 (an image): its URL has type image/tiff; inline images must be one of image/jpeg, image/png, image/gif, image/webp'],
+    ['a file part', [{ role: 'user', content: [{ type: 'input_file', file_id: 'f' }] }], "item 0 content: part 0 has type 'input_file', which ReqRun cannot translate yet (send input_text or output_text or input_image parts)"],
     ['a part without text', [{ role: 'user', content: [{ type: 'input_text' }] }], 'item 0 content: part 0 must have a text string'],
   ])('refuses %s, saying what is wrong', (_n, input, want) => {
     expect(inputProblem(input)).toBe(want);

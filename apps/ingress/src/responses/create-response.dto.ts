@@ -42,7 +42,7 @@ function itemProblem(item: any): string | null {
     return `has type '${String(item.type)}', which ReqRun cannot translate yet (send message, function_call or function_call_output items)`;
   }
   if (!ROLES.includes(item.role)) return `needs a role: one of ${ROLES.join(', ')}`;
-  const content = textContentProblem(item.content, TEXT_PARTS);
+  const content = textContentProblem(item.content, TEXT_PARTS, { type: 'input_image', url: (p) => p.image_url }, item.role === 'user');
   return content ? `content: ${content}` : null;
 }
 
