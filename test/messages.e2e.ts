@@ -3,7 +3,7 @@ import OpenAI from 'openai';
 import { startMesh, startNats, type Mesh } from '@reqrun/testing';
 import { anthropicShapeErrors } from './support/anthropic-shapes.js';
 import { schemaErrors } from './support/openai-schema.js';
-import { countRecords, get, pollRequest, post } from './support/records.js';
+import { countRecords, get, pollRequest, post, readRecord } from './support/records.js';
 
 const config = {
   // three models, so the Models API has pages to walk
@@ -14,6 +14,9 @@ const config = {
 const ID = /^rr_[0-9A-HJKMNP-TV-Z]{26}$/;
 const model = 'mock-1';
 const user = (content: string) => [{ role: 'user' as const, content }];
+/** A valid 1x1 PNG. */
+const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+const pngBlock = { type: 'image' as const, source: { type: 'base64' as const, media_type: 'image/png' as const, data: PNG } };
 
 let mesh: Mesh;
 let anthropic: Anthropic;
@@ -138,6 +141,39 @@ describe('tool calls with the Anthropic SDK (the mock calls the chosen or first 
   });
 });
 
+describe('images with the Anthropic SDK (the mock answers the text)', () => {
+  it('a user turn with a base64 image, text and a url image is answered, and the stored request keeps the images', async () => {
+    const content: Anthropic.ContentBlockParam[] = [pngBlock, { type: 'text', text: 'what is in this picture?' }, { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } }];
+    const { data, response } = await anthropic.messages.create({ model, max_tokens: 100, messages: [{ role: 'user', content }] }).withResponse();
+    expect(response.status).toBe(200);
+    expect(data).toMatchObject({ type: 'message', stop_reason: 'end_turn', content: [{ type: 'text', text: 'Mock reply to: what is in this picture?' }] });
+    expect(anthropicShapeErrors('Message', data)).toEqual([]);
+    expect((await readRecord(mesh.nats.url, data.id)).body.messages).toEqual([{ role: 'user', content }]);
+  });
+
+  it('an image after a tool result, in the same user turn, is taken; the answer is to the text after it', async () => {
+    const tools: Anthropic.Tool[] = [{ name: 'snap', input_schema: { type: 'object', properties: {} } }];
+    const first = await anthropic.messages.create({ model, max_tokens: 100, tools, messages: user('take a picture') });
+    const call = first.content[0] as Anthropic.ToolUseBlock;
+    const second = await anthropic.messages.create({
+      model, max_tokens: 100, tools, tool_choice: { type: 'none' },
+      messages: [...user('take a picture'), { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: call.id, content: 'taken' }, pngBlock, { type: 'text', text: 'what is on it?' }] }],
+    });
+    expect(second).toMatchObject({ stop_reason: 'end_turn', content: [{ type: 'text', text: 'Mock reply to: what is on it?' }] });
+  });
+
+  it('count_tokens takes a prompt with an image', async () => {
+    const counted = await anthropic.messages.countTokens({ model, messages: [{ role: 'user', content: [pngBlock, { type: 'text', text: 'count me' }] }] });
+    expect(counted.input_tokens).toBeGreaterThan(0);
+  });
+
+  it('an image on an assistant turn is a BadRequestError naming the part', async () => {
+    const err = await anthropic.messages.create({ model, max_tokens: 10, messages: [...user('x'), { role: 'assistant', content: [pngBlock] }] }).catch((e) => e);
+    expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+    expect(err.error).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: "'messages[1].content': part 0 of type 'image' is only for user turns" }, request_id: null });
+  });
+});
+
 describe('errors: the SDK error classes, in Anthropic envelope', () => {
   it('BadRequestError names the missing field', async () => {
     const err = await anthropic.messages.create({ model, messages: user('x') } as Anthropic.MessageCreateParamsNonStreaming).catch((e) => e);
@@ -196,7 +232,9 @@ describe('bad input: Anthropic envelope, no 5xx, no record', () => {
     ['no messages', { ...base, messages: [] }, {}, 400, 'invalid_request_error', /'messages' must contain at least one message/],
     ['a tool role', { ...base, messages: [{ role: 'tool', content: 'x' }] }, {}, 400, 'invalid_request_error', /'messages\[0\].role' must be one of user, assistant, system/],
     ['content of the wrong type', { ...base, messages: [{ role: 'user', content: 5 }] }, {}, 400, 'invalid_request_error', /'messages\[0\].content': must be a string or an array/],
-    ['an image block', { ...base, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }] }, {}, 400, 'invalid_request_error', /part 0 has type 'image', which ReqRun cannot translate yet/],
+    ['an image on an assistant turn', { ...base, messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: [pngBlock] }] }, {}, 400, 'invalid_request_error', /^'messages\[1\]\.content': part 0 of type 'image' is only for user turns$/],
+    ['a document block', { ...base, messages: [{ role: 'user', content: [{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'x' } }] }] }, {}, 400, 'invalid_request_error', /^'messages\[0\]\.content': part 0 has type 'document', which ReqRun cannot translate yet \(send text, image or tool_result parts\)$/],
+    ['an image from the Files API', { ...base, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'file', file_id: 'file_1' } }] }] }, {}, 400, 'invalid_request_error', /^'messages\[0\]\.content': part 0 \(image\) source has type 'file', which ReqRun cannot translate yet/],
     ['system of the wrong type', { ...base, system: { text: 'x' } }, {}, 400, 'invalid_request_error', /'system': must be a string or an array/],
     ['stop_sequences that are not strings', { ...base, stop_sequences: [1] }, {}, 400, 'invalid_request_error', /stop_sequences/],
     ['a server tool (only custom tools are translated)', { ...base, tools: [{ type: 'web_search_20250305', name: 'web_search' }] }, {}, 400, 'invalid_request_error', /^'tools\[0\]\.type' must be 'custom' or left out: only custom tools/],
@@ -247,7 +285,7 @@ describe('messages.countTokens (POST /v1/messages/count_tokens): asked of the pr
     ['malformed JSON', '{"model": "mock-1", "messages": [', 400, 'invalid_request_error', /could not parse the JSON body/],
     ['missing model', { messages: user('x') }, 400, 'invalid_request_error', /'model' is required/],
     ['missing messages', { model }, 400, 'invalid_request_error', /'messages' is required/],
-    ['an image block', { model, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }] }, 400, 'invalid_request_error', /part 0 has type 'image'/],
+    ['an image on an assistant turn', { model, messages: [{ role: 'assistant', content: [pngBlock] }] }, 400, 'invalid_request_error', /part 0 of type 'image' is only for user turns/],
     ['an unknown model', { model: 'claude-nope', messages: user('x') }, 404, 'not_found_error', /The model 'claude-nope' does not exist/],
   ];
   it.each(cases)('%s: a 4xx in Anthropic envelope', async (_n, body, status, type, message) => {

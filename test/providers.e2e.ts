@@ -411,3 +411,76 @@ describe('the API key stays secret', () => {
     expect(logs.filter((l) => l.includes(KEY))).toEqual([]);
   });
 });
+
+describe('images to and from Anthropic', () => {
+  /** A valid 1x1 PNG. */
+  const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+  const pngUrl = `data:image/png;base64,${PNG}`;
+  const pngBlock = { type: 'image' as const, source: { type: 'base64' as const, media_type: 'image/png' as const, data: PNG } };
+
+  it('chat image_url parts reach an anthropic-type provider as image blocks (base64 with its media_type, or a url), in order with the text', async () => {
+    const m = marker();
+    const c = await client.chat.completions.create({
+      model: 'claude-fake',
+      messages: [{
+        role: 'user',
+        content: [
+          { type: 'text', text: `look ${m}` },
+          { type: 'image_url', image_url: { url: pngUrl, detail: 'low' } },
+          { type: 'text', text: ' and' },
+          { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } },
+        ],
+      }],
+    });
+    expect(anthropic.callsWith(m)[0].body.messages).toEqual([{
+      role: 'user',
+      content: [
+        { type: 'text', text: `look ${m}` },
+        { type: 'image', source: { type: 'base64', media_type: 'image/png', data: PNG } },
+        { type: 'text', text: ' and' },
+        { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } },
+      ],
+    }]);
+    expect(c.choices[0].message.content).toBe(`Fake anthropic reply to: look ${m} and`);
+  });
+
+  it('a chat user turn with an image after tool results joins their user turn, after the tool_result blocks', async () => {
+    const m = marker();
+    await client.chat.completions.create({
+      model: 'claude-fake',
+      messages: [
+        { role: 'user', content: 'take a picture' },
+        { role: 'assistant', content: null, tool_calls: [{ id: 'toolu_img', type: 'function', function: { name: 'snap', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'toolu_img', content: 'taken' },
+        { role: 'user', content: [{ type: 'image_url', image_url: { url: pngUrl } }, { type: 'text', text: `what is on it ${m}` }] },
+      ],
+      tools: [{ type: 'function', function: { name: 'snap', parameters: { type: 'object', properties: {} } } }],
+    });
+    expect(anthropic.callsWith(m)[0].body.messages.at(-1)).toEqual({
+      role: 'user',
+      content: [{ type: 'tool_result', tool_use_id: 'toolu_img', content: 'taken' }, pngBlock, { type: 'text', text: `what is on it ${m}` }],
+    });
+  });
+
+  it('messages.countTokens sends the image with the prompt it asks Anthropic to count', async () => {
+    const m = marker();
+    await claudeClient.messages.countTokens({ model: 'claude-fake', messages: [{ role: 'user', content: [pngBlock, { type: 'text', text: `count ${m}` }] }] });
+    expect(anthropic.callsWith(m)[0]).toMatchObject({
+      path: '/v1/messages/count_tokens',
+      body: { model: 'claude-up', messages: [{ role: 'user', content: [pngBlock, { type: 'text', text: `count ${m}` }] }] },
+    });
+  });
+
+  it('Messages image blocks reach an openai-type provider as chat image_url parts (a data URL, or the url)', async () => {
+    const m = marker();
+    const msg = await claudeClient.messages.create({
+      model: 'gpt-fake', max_tokens: 50,
+      messages: [{ role: 'user', content: [pngBlock, { type: 'text', text: `what ${m}` }, { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } }] }],
+    });
+    expect(openai.callsWith(m)[0].body.messages).toEqual([{
+      role: 'user',
+      content: [{ type: 'image_url', image_url: { url: pngUrl } }, { type: 'text', text: `what ${m}` }, { type: 'image_url', image_url: { url: 'https://example.com/cat.jpg' } }],
+    }]);
+    expect(msg).toMatchObject({ type: 'message', content: [{ type: 'text', text: `Fake openai reply to: what ${m}` }] });
+  });
+});

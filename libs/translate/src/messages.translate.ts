@@ -1,6 +1,8 @@
 import {
-  badRequest, type CanonicalMessage, type CanonicalRequest, type CanonicalResult, type CanonicalTool, type CanonicalToolCall, type FinishReason, type ToolChoice,
+  badRequest, type CanonicalMessage, type CanonicalPart, type CanonicalRequest, type CanonicalResult, type CanonicalTool, type CanonicalToolCall, type FinishReason,
+  type ToolChoice,
 } from '@reqrun/contracts';
+import { dataUrl, parseDataUrl, partsText } from './image-url.js';
 import { contentText, num, splitSystem, type ResultIdentity } from './shape-parts.js';
 
 /** Anthropic Messages <-> canonical, both directions of request and result. Pure. */
@@ -26,12 +28,19 @@ export interface AnthropicToolResultBlock {
   is_error?: boolean;
 }
 
-export type AnthropicContentBlock = AnthropicTextBlock | AnthropicToolUseBlock | AnthropicToolResultBlock;
+/** An image in a user turn: its bytes inline (base64), or a URL Anthropic fetches. */
+export interface AnthropicImageBlock {
+  type: 'image';
+  source: AnthropicImageSource;
+}
+export type AnthropicImageSource = { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
+
+export type AnthropicContentBlock = AnthropicTextBlock | AnthropicImageBlock | AnthropicToolUseBlock | AnthropicToolResultBlock;
 
 export interface AnthropicMessageParam {
   /** `system` = a system message in the middle of the conversation (newer models); leading ones go to `system`. */
   role: 'user' | 'assistant' | 'system';
-  /** Tool calls (tool_use) are an assistant turn's blocks; their results (tool_result) a user turn's. */
+  /** Tool calls (tool_use) are an assistant turn's blocks; their results (tool_result) and images a user turn's. */
   content: string | AnthropicContentBlock[];
 }
 
@@ -113,17 +122,26 @@ export function messagesToCanonical(body: Record<string, unknown>): CanonicalReq
 
 /**
  * One Messages turn -> canonical turns. A user turn's tool results become `tool` turns, ahead of the rest of its
- * text (a user turn of its own, unless the results were all there was); an assistant turn's tool_use blocks become
- * its `tool_calls`.
+ * text and images (a user turn of its own, unless the results were all there was); an assistant turn's tool_use
+ * blocks become its `tool_calls`.
  */
 function canonicalTurns(m: AnthropicMessageParam): CanonicalMessage[] {
   if (typeof m.content === 'string') return [{ role: m.role, content: m.content }];
   const results = m.content.filter(isToolResult).map((r): CanonicalMessage => ({ role: 'tool', content: contentText(r.content), tool_call_id: r.tool_use_id }));
   const calls = m.content.filter(isToolUse).map(toolUseToCall);
-  const text = m.content.filter(isText);
-  if (results.length > 0 && text.length === 0 && calls.length === 0) return results;
-  return [...results, { role: m.role, content: contentText(text), ...(calls.length ? { tool_calls: calls } : {}) }];
+  const shown = m.content.filter(isShown);
+  if (results.length > 0 && shown.length === 0 && calls.length === 0) return results;
+  return [...results, { role: m.role, ...turnContent(shown), ...(calls.length ? { tool_calls: calls } : {}) }];
 }
+
+/** A turn's text and image blocks -> its text, and its parts (in order) when it has an image. */
+function turnContent(blocks: Array<AnthropicTextBlock | AnthropicImageBlock>): Pick<CanonicalMessage, 'content' | 'parts'> {
+  if (!blocks.some(isImage)) return { content: contentText(blocks) };
+  const parts = blocks.map((b): CanonicalPart => (isImage(b) ? { type: 'image', url: imageUrlOf(b.source) } : { type: 'text', text: b.text }));
+  return { content: partsText(parts), parts };
+}
+
+const imageUrlOf = (s: AnthropicImageSource): string => (s.type === 'base64' ? dataUrl(s.media_type, s.data) : s.url);
 
 /**
  * Canonical -> a Messages request for Anthropic. Leading system messages join `system`; `max_tokens` falls back to a
@@ -153,7 +171,7 @@ export function canonicalToMessages(req: CanonicalRequest, o: Partial<MessagesWi
 /**
  * Canonical turns -> Messages turns. Anthropic takes tool results as tool_result blocks of a user turn, all the
  * results of one assistant turn in one user turn, first; and roles must alternate. So consecutive `tool` turns
- * make one user turn, and a user turn right after them adds its text to it.
+ * make one user turn, and a user turn right after them adds its text and images to it.
  */
 function anthropicTurns(messages: CanonicalMessage[]): AnthropicMessageParam[] {
   const out: AnthropicMessageParam[] = [];
@@ -166,7 +184,7 @@ function anthropicTurns(messages: CanonicalMessage[]): AnthropicMessageParam[] {
       continue;
     }
     if (results && m.role === 'user') {
-      if (m.content !== '') results.push({ type: 'text', text: m.content });
+      results.push(...shownBlocks(m));
     } else {
       out.push(anthropicTurn(m));
     }
@@ -177,8 +195,29 @@ function anthropicTurns(messages: CanonicalMessage[]): AnthropicMessageParam[] {
 
 function anthropicTurn(m: CanonicalMessage): AnthropicMessageParam {
   const role = m.role as AnthropicMessageParam['role'];
-  if (!m.tool_calls?.length) return { role, content: m.content };
-  return { role, content: [...(m.content !== '' ? [{ type: 'text' as const, text: m.content }] : []), ...m.tool_calls.map(toolUseBlock)] };
+  if (!m.tool_calls?.length && !m.parts) return { role, content: m.content };
+  return { role, content: [...shownBlocks(m), ...(m.tool_calls ?? []).map(toolUseBlock)] };
+}
+
+/**
+ * A turn's text and images as blocks: its parts in order, or its text. Empty text is left out: Anthropic refuses
+ * empty text blocks.
+ */
+function shownBlocks(m: CanonicalMessage): Array<AnthropicTextBlock | AnthropicImageBlock> {
+  if (!m.parts) return m.content !== '' ? [{ type: 'text', text: m.content }] : [];
+  return m.parts.filter((p) => p.type === 'image' || p.text !== '').map(partBlock);
+}
+
+const partBlock = (p: CanonicalPart): AnthropicTextBlock | AnthropicImageBlock =>
+  p.type === 'image' ? { type: 'image', source: imageSource(p.url) } : { type: 'text', text: p.text };
+
+/**
+ * A data URL's bytes go inline (base64, whitespace a data URL may carry dropped: Anthropic wants plain base64); any
+ * other URL as one Anthropic fetches. `detail` has no Anthropic equivalent and is not sent.
+ */
+function imageSource(url: string): AnthropicImageSource {
+  const inline = parseDataUrl(url);
+  return inline ? { type: 'base64', media_type: inline.media_type, data: inline.data.replace(/\s+/g, '') } : { type: 'url', url };
 }
 
 /** Anthropic takes a call's input as an object: arguments that are not JSON of one cannot be sent. */
@@ -201,6 +240,9 @@ function argumentsObject(c: CanonicalToolCall): Record<string, unknown> | undefi
 }
 
 const isText = (b: { type: string }): b is AnthropicTextBlock => b.type === 'text';
+const isImage = (b: { type: string }): b is AnthropicImageBlock => b.type === 'image';
+/** What the model is shown of a turn besides tool calls and results: its text and images. */
+const isShown = (b: { type: string }): b is AnthropicTextBlock | AnthropicImageBlock => isText(b) || isImage(b);
 const isToolUse = (b: { type: string }): b is AnthropicToolUseBlock => b.type === 'tool_use';
 const isToolResult = (b: { type: string }): b is AnthropicToolResultBlock => b.type === 'tool_result';
 const toolUseToCall = (b: AnthropicToolUseBlock): CanonicalToolCall => ({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });

@@ -8,8 +8,8 @@ export const defaultAnthropicVersion = '2023-06-01';
 
 /**
  * `type: anthropic`: the Messages API at `<base_url>/v1/messages`, key in `x-api-key`, `anthropic-version` on every
- * call. Chat and Responses requests are translated (system prompt, roles, stop sequences, tools and tool calls, usage,
- * stop reasons).
+ * call. Chat and Responses requests are translated (system prompt, roles, stop sequences, tools and tool calls, images,
+ * usage, stop reasons).
  */
 export class AnthropicAdapter implements ProviderAdapter {
   readonly breaker = true;
@@ -32,8 +32,8 @@ export class AnthropicAdapter implements ProviderAdapter {
   }
 
   /**
-   * Anthropic's own count (`/v1/messages/count_tokens`), which takes the prompt only (its tools count too): no
-   * max_tokens, sampling or stop sequences.
+   * Anthropic's own count (`/v1/messages/count_tokens`), which takes the prompt only (its images and tools count too,
+   * sent as the call sends them): no max_tokens, sampling or stop sequences.
    */
   async countTokens(req: CanonicalRequest, signal: AbortSignal): Promise<number> {
     const { model, system, messages, tools, tool_choice } = canonicalToMessages(req);

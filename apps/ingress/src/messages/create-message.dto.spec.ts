@@ -50,13 +50,54 @@ describe('CreateMessageDto refuses what ReqRun cannot translate, rather than dro
     ['a tool_result with an image', loop([{ ...result, content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }]), /^'messages\[2\]\.content': part 0 \(tool_result\) content part 0 has type 'image', which ReqRun cannot translate yet \(send text parts\)$/],
     ['a tool_result with content of the wrong type', loop([{ ...result, content: 5 }]), /part 0 \(tool_result\) content must be a string or an array of content parts$/],
     ['is_error not a boolean', loop([{ ...result, is_error: 'yes' }]), /part 0 \(tool_result\) is_error must be a boolean$/],
-    ['an image block', { ...ok, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }] }, /^'messages\[0\]\.content': part 0 has type 'image', which ReqRun cannot translate yet \(send text or tool_result parts\)$/],
     ['a document block on an assistant turn', { ...ok, messages: [{ role: 'assistant', content: [{ type: 'document' }] }] }, /part 0 has type 'document', which ReqRun cannot translate yet \(send text or tool_use parts\)$/],
     ['a tool block on a system turn', { ...ok, messages: [{ role: 'system', content: [call] }] }, /part 0 of type 'tool_use' is only for assistant turns$/],
     ['a text block without text', { ...ok, messages: [{ role: 'user', content: [{ type: 'text' }] }] }, /^'messages\[0\]\.content': part 0 must have a text string$/],
     ['a block that is not an object', { ...ok, messages: [{ role: 'user', content: ['hi'] }] }, /^'messages\[0\]\.content': part 0 must be an object with a type$/],
     ['content of the wrong type', { ...ok, messages: [{ role: 'user', content: 5 }] }, /^'messages\[0\]\.content': must be a string or an array of content blocks$/],
     ['blocks on a turn of an odd role', { ...ok, messages: [{ role: 'constructor', content: [{ type: 'text', text: 'x' }] }] }, /^'messages\[0\]\.role' must be one of user, assistant, system$/],
+  ])('%s', (_name, body, message) => {
+    expect(() => validateWithDto(CreateMessageDto, body)).toThrow(message);
+  });
+});
+
+const png = { type: 'base64', media_type: 'image/png', data: 'iVBORw0KGgo=' };
+const image = (source: unknown) => ({ type: 'image', source });
+const userTurn = (...content: unknown[]) => ({ ...ok, messages: [{ role: 'user', content }] });
+
+describe('CreateMessageDto takes images in user turns', () => {
+  it.each([
+    ['a base64 image of each type every provider takes inline', ['image/jpeg', 'image/png', 'image/gif', 'image/webp'].map((media_type) => userTurn(image({ ...png, media_type })))],
+    ['an http or https url image', [userTurn(image({ type: 'url', url: 'https://example.com/a.png' })), userTurn(image({ type: 'url', url: 'http://example.com/a.png' }))]],
+    ['images between text blocks', [userTurn({ type: 'text', text: 'compare' }, image(png), { type: 'text', text: 'and' }, image({ type: 'url', url: 'https://x/y.png' }))]],
+    ['an image after tool results', [loop([result, image(png), { type: 'text', text: 'and this?' }])]],
+  ])('accepts %s', (_name, bodies) => {
+    for (const body of bodies) expect(() => validateWithDto(CreateMessageDto, body)).not.toThrow();
+  });
+
+  it('count_tokens takes images too', () => {
+    const { max_tokens: _, ...prompt } = userTurn(image(png), { type: 'text', text: 'what is this?' });
+    expect(() => validateWithDto(MessagesPromptDto, prompt)).not.toThrow();
+  });
+});
+
+describe('CreateMessageDto refuses images it cannot pass on, naming the part', () => {
+  /** The whole message for the first turn's first part, `problem` taken literally. */
+  const firstPart = (problem: string) => new RegExp(`^'messages\\[0\\]\\.content': part 0 ${problem.replace(/[()[\]{}|.*+?^$]/g, '\\$&')}$`);
+  it.each([
+    ['an image on an assistant turn', { ...ok, messages: [{ role: 'assistant', content: [image(png)] }] }, firstPart("of type 'image' is only for user turns")],
+    ['an image on a system turn', { ...ok, messages: [{ role: 'system', content: [image(png)] }] }, firstPart("of type 'image' is only for user turns")],
+    ['an image in system', { ...ok, system: [image(png)] }, /^'system': part 0 has type 'image', which ReqRun cannot translate yet \(send text parts\)$/],
+    ['a document on a user turn', userTurn({ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'x' } }), firstPart("has type 'document', which ReqRun cannot translate yet (send text, image or tool_result parts)")],
+    ['an image without a source', userTurn({ type: 'image' }), firstPart("(image) needs a source: {type: 'base64', media_type, data} or {type: 'url', url}")],
+    ['an image from the Files API', userTurn(image({ type: 'file', file_id: 'file_1' })), firstPart("(image) source has type 'file', which ReqRun cannot translate yet (send {type: 'base64', media_type, data} or {type: 'url', url})")],
+    ['a base64 image of another type', userTurn(image({ ...png, media_type: 'image/bmp' })), firstPart('(image) source media_type must be one of image/jpeg, image/png, image/gif, image/webp')],
+    ['a base64 image without a media_type', userTurn(image({ type: 'base64', data: png.data })), firstPart('(image) source media_type must be one of image/jpeg, image/png, image/gif, image/webp')],
+    ['a base64 image without data', userTurn(image({ ...png, data: '' })), firstPart('(image) source data must be a non-empty base64 string')],
+    ['a base64 image whose data is not base64', userTurn(image({ ...png, data: 'not base64!' })), firstPart('(image) source data must be a non-empty base64 string')],
+    ['a base64 image whose data is not a string', userTurn(image({ ...png, data: 5 })), firstPart('(image) source data must be a non-empty base64 string')],
+    ['a url image that is a data URL', userTurn(image({ type: 'url', url: 'data:image/png;base64,iVBORw0KGgo=' })), firstPart('(image) source url must be an http(s) URL')],
+    ['a url image without a url', userTurn(image({ type: 'url' })), firstPart('(image) source url must be an http(s) URL')],
   ])('%s', (_name, body, message) => {
     expect(() => validateWithDto(CreateMessageDto, body)).toThrow(message);
   });

@@ -3,21 +3,28 @@ import {
   ArrayNotEmpty, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateBy, ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
+import { dataUrl, INLINE_IMAGE_TYPES, parseDataUrl } from '@reqrun/translate';
 import { CreateBodyDto } from '../submit/create-body.dto.js';
 import { IsTextContent, textContentProblem } from '../submit/text-content.validator.js';
 
 const ROLES = ['user', 'assistant', 'system'];
-/** The content blocks ReqRun translates, by role: an assistant turn calls tools, a user turn gives their results. */
-const BLOCKS: Record<string, string[]> = { user: ['text', 'tool_result'], assistant: ['text', 'tool_use'], system: ['text'] };
+/** The content blocks ReqRun translates, by role: an assistant turn calls tools, a user turn gives their results and images. */
+const BLOCKS: Record<string, string[]> = { user: ['text', 'image', 'tool_result'], assistant: ['text', 'tool_use'], system: ['text'] };
+/** The role a block is only for. */
+const ONLY_FOR: Record<string, string> = { tool_use: 'assistant', tool_result: 'user', image: 'user' };
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
 const CHOICE_TYPES = ['auto', 'any', 'tool', 'none'];
 
+const SOURCES = "{type: 'base64', media_type, data} or {type: 'url', url}";
+
 const isObject = (v: unknown): v is Record<string, any> => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isId = (v: unknown) => typeof v === 'string' && v !== '';
+/** `a`, `a or b`, `a, b or c`. */
+const oneOf = (xs: string[]) => (xs.length > 1 ? `${xs.slice(0, -1).join(', ')} or ${xs.at(-1)}` : xs.join(''));
 
 /**
  * What is wrong with a turn's content: a string, or blocks of the types its role may send (tool_use on assistant
- * turns, tool_result on user turns, text on any). Null when nothing is. Other blocks (images, documents) are
+ * turns, tool_result and image on user turns, text on any). Null when nothing is. Other blocks (documents, ...) are
  * refused rather than dropped, so a model never answers a question it was not shown in full.
  */
 export function messageContentProblem(role: unknown, v: unknown): string | null {
@@ -34,10 +41,14 @@ export function messageContentProblem(role: unknown, v: unknown): string | null 
 function blockProblem(b: unknown, types: string[]): string | null {
   if (!isObject(b) || typeof b.type !== 'string') return 'must be an object with a type';
   if (!types.includes(b.type)) {
-    if (b.type === 'tool_use' || b.type === 'tool_result') return `of type '${b.type}' is only for ${b.type === 'tool_use' ? 'assistant' : 'user'} turns`;
-    return `has type '${b.type}', which ReqRun cannot translate yet (send ${types.join(' or ')} parts)`;
+    if (Object.hasOwn(ONLY_FOR, b.type)) return `of type '${b.type}' is only for ${ONLY_FOR[b.type]} turns`;
+    return `has type '${b.type}', which ReqRun cannot translate yet (send ${oneOf(types)} parts)`;
   }
   switch (b.type) {
+    case 'image': {
+      const source = imageSourceProblem(b.source);
+      return source ? `(image) ${source}` : null;
+    }
     case 'tool_use':
       if (!isId(b.id)) return '(tool_use) needs an id string';
       if (typeof b.name !== 'string') return '(tool_use) needs a name string';
@@ -50,6 +61,25 @@ function blockProblem(b: unknown, types: string[]): string | null {
     }
     default:
       return typeof b.text === 'string' ? null : 'must have a text string';
+  }
+}
+
+/**
+ * What is wrong with an image block's source: `{type: 'base64', media_type, data}` of a type every provider takes
+ * inline, or `{type: 'url', url}` (http or https). Other sources (`file`: an upload to Anthropic's Files API) are
+ * refused, as no other provider could read them.
+ */
+function imageSourceProblem(s: unknown): string | null {
+  if (!isObject(s) || typeof s.type !== 'string') return `needs a source: ${SOURCES}`;
+  switch (s.type) {
+    case 'base64':
+      if (!INLINE_IMAGE_TYPES.includes(s.media_type)) return `source media_type must be one of ${INLINE_IMAGE_TYPES.join(', ')}`;
+      // checked as the data URL it is translated to, so every provider gets the bytes as sent
+      return typeof s.data === 'string' && s.data.trim() !== '' && parseDataUrl(dataUrl(s.media_type, s.data)) ? null : 'source data must be a non-empty base64 string';
+    case 'url':
+      return typeof s.url === 'string' && /^https?:\/\/./i.test(s.url) ? null : 'source url must be an http(s) URL';
+    default:
+      return `source has type '${s.type}', which ReqRun cannot translate yet (send ${SOURCES})`;
   }
 }
 
