@@ -1,8 +1,8 @@
-import type { CanonicalMessage, CanonicalPart, CanonicalRequest, CanonicalResult, CanonicalTool, CanonicalToolCall, FinishReason, Role, ToolChoice } from '@reqrun/contracts';
-import { partsText } from './image-url.js';
+import type { CanonicalImage, CanonicalMessage, CanonicalPart, CanonicalRequest, CanonicalResult, CanonicalToolCall, FinishReason, Role, ToolChoice } from '@reqrun/contracts';
+import { turnOf } from './image-url.js';
 import { chatOptions } from './openai-options.js';
 import { canonicalToFormat, formatToCanonical } from './output-format.js';
-import { contentText, num, type ResultIdentity, type TextContent } from './shape-parts.js';
+import { canonicalTool, contentText, num, type ResultIdentity, type TextContent } from './shape-parts.js';
 
 /** OpenAI Chat Completions <-> canonical, both directions of request and result. Pure. */
 
@@ -57,7 +57,7 @@ export function chatToCanonical(body: Record<string, unknown>): CanonicalRequest
   const messages = (body.messages as ChatMessage[]).map(
     (m): CanonicalMessage => ({
       role: (m.role === 'developer' ? 'system' : m.role) as Role,
-      ...withParts(m.content),
+      ...turnOf(m.content, chatImage),
       ...(m.name ? { name: m.name } : {}),
       ...(m.tool_calls?.length ? { tool_calls: m.tool_calls.map(toolCallToCanonical) } : {}),
       ...(m.role === 'tool' ? { tool_call_id: m.tool_call_id } : {}),
@@ -77,7 +77,7 @@ export function chatToCanonical(body: Record<string, unknown>): CanonicalRequest
     ...(stop === undefined || stop === null ? {} : { stop: Array.isArray(stop) ? (stop as string[]) : [stop as string] }),
     ...(body.metadata ? { metadata: body.metadata as Record<string, unknown> } : {}),
     ...(format ? { format } : {}),
-    ...(tools?.length ? { tools: tools.map(toolToCanonical) } : {}),
+    ...(tools?.length ? { tools: tools.map((t) => canonicalTool(t.function)) } : {}),
     ...(choice !== undefined ? { tool_choice: typeof choice === 'string' ? choice : { name: choice.function.name } } : {}),
     ...(typeof body.parallel_tool_calls === 'boolean' ? { parallel_tool_calls: body.parallel_tool_calls } : {}),
     ...(openai ? { openai } : {}),
@@ -169,23 +169,13 @@ function finishOf(f: string | null | undefined): FinishReason {
   }
 }
 
-const toolToCanonical = (t: ChatTool): CanonicalTool => {
-  const { name, description, parameters, strict } = t.function;
-  return { name, ...(description !== undefined ? { description } : {}), ...(parameters ? { parameters } : {}), ...(typeof strict === 'boolean' ? { strict } : {}) };
-};
 const toolCallToCanonical = (c: ChatToolCall): CanonicalToolCall => ({ id: c.id, name: c.function.name, arguments: c.function.arguments });
 const toolCallToChat = (c: CanonicalToolCall): ChatToolCall => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } });
 const toolChoiceToChat = (c: ToolChoice): ChatToolChoice => (typeof c === 'string' ? c : { type: 'function', function: { name: c.name } });
 
-/** A chat message's content -> the canonical turn's text, and its parts when it has an image. */
-function withParts(c: TextContent | null): Pick<CanonicalMessage, 'content' | 'parts'> {
-  if (!Array.isArray(c) || !c.some((p) => (p as { type?: unknown })?.type === 'image_url')) return { content: contentText(c) };
-  const parts = (c as Array<{ type: string; text?: string; image_url?: { url: string; detail?: 'auto' | 'low' | 'high' } }>).map((p): CanonicalPart =>
-    p.type === 'image_url'
-      ? { type: 'image', url: p.image_url!.url, ...(p.image_url!.detail ? { detail: p.image_url!.detail } : {}) }
-      : { type: 'text', text: p.text ?? '' });
-  return { content: partsText(parts), parts };
-}
+/** A chat `image_url` part as a canonical image; null for any other part. */
+const chatImage = (p: { type?: string; image_url?: { url: string; detail?: 'auto' | 'low' | 'high' } }): CanonicalImage | null =>
+  p?.type === 'image_url' ? { type: 'image', url: p.image_url!.url, ...(p.image_url!.detail ? { detail: p.image_url!.detail } : {}) } : null;
 
 const chatPart = (p: CanonicalPart) =>
   p.type === 'image' ? { type: 'image_url', image_url: { url: p.url, ...(p.detail ? { detail: p.detail } : {}) } } : { type: 'text', text: p.text };

@@ -1,4 +1,5 @@
-import type { CanonicalPart } from '@reqrun/contracts';
+import type { CanonicalImage, CanonicalMessage, CanonicalPart } from '@reqrun/contracts';
+import { contentText, type TextContent } from './shape-parts.js';
 
 /** The image types every provider ReqRun translates for takes inline (Anthropic's list). */
 export const INLINE_IMAGE_TYPES = ['image/jpeg', 'image/png', 'image/gif', 'image/webp'];
@@ -15,6 +16,16 @@ export const dataUrl = (media_type: string, data: string): string => `data:${med
 
 /** The text of parts, joined (what `content` holds beside `parts`). */
 export const partsText = (parts: readonly CanonicalPart[]): string => parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
+
+/**
+ * A turn's content (a string, or parts) -> its text, and its parts in order when one of them is an image. `image`
+ * reads a part as an image in its API's shape, or answers null for a part that is not one (its text then counts).
+ */
+export function turnOf(content: TextContent, image: (part: any) => CanonicalImage | null): Pick<CanonicalMessage, 'content' | 'parts'> {
+  if (!Array.isArray(content) || !content.some((p) => image(p))) return { content: contentText(content) };
+  const parts = content.map((p): CanonicalPart => image(p) ?? { type: 'text', text: p?.text ?? '' });
+  return { content: partsText(parts), parts };
+}
 
 /** What is wrong with an image URL a caller sent (a base64 data URL of an inline type, or http(s)), or null. */
 export function imageUrlProblem(url: unknown): string | null {

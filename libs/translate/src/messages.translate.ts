@@ -1,9 +1,9 @@
 import {
-  badRequest, type CanonicalMessage, type CanonicalPart, type CanonicalRequest, type CanonicalResult, type CanonicalTool, type CanonicalToolCall, type FinishReason,
+  badRequest, type CanonicalImage, type CanonicalMessage, type CanonicalPart, type CanonicalRequest, type CanonicalResult, type CanonicalTool, type CanonicalToolCall, type FinishReason,
   type ToolChoice,
 } from '@reqrun/contracts';
-import { dataUrl, parseDataUrl, partsText } from './image-url.js';
-import { contentText, num, splitSystem, type ResultIdentity } from './shape-parts.js';
+import { dataUrl, parseDataUrl, turnOf } from './image-url.js';
+import { canonicalTool, contentText, num, splitSystem, type ResultIdentity } from './shape-parts.js';
 
 /** Anthropic Messages <-> canonical, both directions of request and result. Pure. */
 
@@ -114,7 +114,7 @@ export function messagesToCanonical(body: Record<string, unknown>): CanonicalReq
     ...num('top_p', b.top_p),
     ...(b.stop_sequences?.length ? { stop: [...b.stop_sequences] } : {}),
     ...(b.metadata ? { metadata: b.metadata as Record<string, unknown> } : {}),
-    ...(b.tools?.length ? { tools: b.tools.map(toolToCanonical) } : {}),
+    ...(b.tools?.length ? { tools: b.tools.map((t) => canonicalTool({ ...t, parameters: t.input_schema })) } : {}),
     ...(choice ? { tool_choice: toolChoiceToCanonical(choice) } : {}),
     ...((choice as { disable_parallel_tool_use?: unknown } | undefined)?.disable_parallel_tool_use === true ? { parallel_tool_calls: false } : {}),
   };
@@ -131,17 +131,15 @@ function canonicalTurns(m: AnthropicMessageParam): CanonicalMessage[] {
   const calls = m.content.filter(isToolUse).map(toolUseToCall);
   const shown = m.content.filter(isShown);
   if (results.length > 0 && shown.length === 0 && calls.length === 0) return results;
-  return [...results, { role: m.role, ...turnContent(shown), ...(calls.length ? { tool_calls: calls } : {}) }];
+  return [...results, { role: m.role, ...turnOf(shown, anthropicImage), ...(calls.length ? { tool_calls: calls } : {}) }];
 }
 
-/** A turn's text and image blocks -> its text, and its parts (in order) when it has an image. */
-function turnContent(blocks: Array<AnthropicTextBlock | AnthropicImageBlock>): Pick<CanonicalMessage, 'content' | 'parts'> {
-  if (!blocks.some(isImage)) return { content: contentText(blocks) };
-  const parts = blocks.map((b): CanonicalPart => (isImage(b) ? { type: 'image', url: imageUrlOf(b.source) } : { type: 'text', text: b.text }));
-  return { content: partsText(parts), parts };
-}
-
-const imageUrlOf = (s: AnthropicImageSource): string => (s.type === 'base64' ? dataUrl(s.media_type, s.data) : s.url);
+/** An image block as a canonical image (its bytes as a data URL, or its URL); null for any other block. */
+const anthropicImage = (b: { type: string }): CanonicalImage | null => {
+  if (!isImage(b)) return null;
+  const s = b.source;
+  return { type: 'image', url: s.type === 'base64' ? dataUrl(s.media_type, s.data) : s.url };
+};
 
 /**
  * Canonical -> a Messages request for Anthropic. Leading system messages join `system`; `max_tokens` falls back to a
@@ -247,12 +245,6 @@ const isToolUse = (b: { type: string }): b is AnthropicToolUseBlock => b.type ==
 const isToolResult = (b: { type: string }): b is AnthropicToolResultBlock => b.type === 'tool_result';
 const toolUseToCall = (b: AnthropicToolUseBlock): CanonicalToolCall => ({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });
 
-const toolToCanonical = (t: AnthropicTool & { strict?: unknown }): CanonicalTool => ({
-  name: t.name,
-  ...(t.description !== undefined ? { description: t.description } : {}),
-  ...(t.input_schema ? { parameters: t.input_schema } : {}),
-  ...(typeof t.strict === 'boolean' ? { strict: t.strict } : {}),
-});
 const toolToAnthropic = (t: CanonicalTool): AnthropicTool => ({
   name: t.name,
   ...(t.description !== undefined ? { description: t.description } : {}),

@@ -1,8 +1,8 @@
-import type { CanonicalMessage, CanonicalPart, CanonicalRequest, CanonicalResult, CanonicalTool, CanonicalToolCall, FinishReason, Role, ToolChoice } from '@reqrun/contracts';
-import { partsText } from './image-url.js';
+import type { CanonicalImage, CanonicalMessage, CanonicalPart, CanonicalRequest, CanonicalResult, CanonicalToolCall, FinishReason, Role, ToolChoice } from '@reqrun/contracts';
+import { turnOf } from './image-url.js';
 import { responsesFields, responsesOptions } from './openai-options.js';
 import { canonicalToFormat, formatToCanonical } from './output-format.js';
-import { contentText, num, type ResultIdentity, type TextContent } from './shape-parts.js';
+import { canonicalTool, contentText, num, type ResultIdentity, type TextContent } from './shape-parts.js';
 
 /** OpenAI Responses <-> canonical, both directions of request and result, and the `response` object itself. Pure. */
 
@@ -139,7 +139,7 @@ export function responsesToCanonical(body: Record<string, unknown>): CanonicalRe
     ...num('top_p', b.top_p),
     ...(b.metadata ? { metadata: b.metadata } : {}),
     ...(format ? { format } : {}),
-    ...(b.tools?.length ? { tools: b.tools.map(toolToCanonical) } : {}),
+    ...(b.tools?.length ? { tools: b.tools.map(canonicalTool) } : {}),
     ...(choice !== undefined ? { tool_choice: typeof choice === 'string' ? choice : { name: choice.name } } : {}),
     ...(typeof b.parallel_tool_calls === 'boolean' ? { parallel_tool_calls: b.parallel_tool_calls } : {}),
     ...(openai ? { openai } : {}),
@@ -154,7 +154,7 @@ function turnsOf(items: ResponsesInputItem[]): CanonicalMessage[] {
   const turns: CanonicalMessage[] = [];
   for (const i of items) {
     if (isMessageItem(i)) {
-      turns.push({ role: (i.role === 'developer' ? 'system' : i.role) as Role, ...withParts(i.content) });
+      turns.push({ role: (i.role === 'developer' ? 'system' : i.role) as Role, ...turnOf(i.content, responsesImage) });
     } else if (i.type === 'function_call') {
       const c = i as ResponsesFunctionCall;
       const call: CanonicalToolCall = { id: c.call_id, name: c.name, arguments: c.arguments };
@@ -168,13 +168,6 @@ function turnsOf(items: ResponsesInputItem[]): CanonicalMessage[] {
   }
   return turns;
 }
-
-const toolToCanonical = (t: ResponsesFunctionTool): CanonicalTool => ({
-  name: t.name,
-  ...(typeof t.description === 'string' ? { description: t.description } : {}),
-  ...(t.parameters ? { parameters: t.parameters } : {}),
-  ...(typeof t.strict === 'boolean' ? { strict: t.strict } : {}),
-});
 
 /**
  * Canonical -> a Responses request for a provider that speaks it: `system` becomes `instructions`, messages become
@@ -209,16 +202,12 @@ function itemsOf(m: CanonicalMessage): ResponsesInputItem[] {
 
 type InputImage = { type: 'input_image'; image_url?: string; detail?: 'auto' | 'low' | 'high' };
 
-/** A message item's content -> the canonical turn's text, and its parts when it has an image. */
-function withParts(c: TextContent): Pick<CanonicalMessage, 'content' | 'parts'> {
-  if (!Array.isArray(c) || !c.some((p) => p?.type === 'input_image')) return { content: contentText(c) };
-  const parts = (c as Array<{ type?: string; text?: string } | InputImage>).map((p): CanonicalPart => {
-    if (p.type !== 'input_image') return { type: 'text', text: (p as { text?: string }).text ?? '' };
-    const image = p as InputImage;
-    return { type: 'image', url: image.image_url ?? '', ...(image.detail ? { detail: image.detail } : {}) };
-  });
-  return { content: partsText(parts), parts };
-}
+/** A Responses `input_image` part as a canonical image; null for any other part. */
+const responsesImage = (p: InputImage | { type?: string }): CanonicalImage | null => {
+  if (p?.type !== 'input_image') return null;
+  const image = p as InputImage;
+  return { type: 'image', url: image.image_url ?? '', ...(image.detail ? { detail: image.detail } : {}) };
+};
 
 const responsesPart = (p: CanonicalPart) =>
   p.type === 'image' ? { type: 'input_image', image_url: p.url, detail: p.detail ?? 'auto' } : { type: 'input_text', text: p.text };

@@ -1,4 +1,4 @@
-import type { CanonicalMessage, CanonicalRequest } from '@reqrun/contracts';
+import type { CanonicalMessage, CanonicalRequest, CanonicalTool } from '@reqrun/contracts';
 
 /** Pieces every API shape uses. Pure: ids, times and the request come in as arguments. */
 
@@ -31,4 +31,14 @@ export function splitSystem(req: CanonicalRequest): { system?: string; messages:
   const lead = firstTurn === -1 ? req.messages.length : firstTurn;
   const parts = [req.system, ...req.messages.slice(0, lead).map((m) => m.content)].filter((s): s is string => !!s);
   return { ...(parts.length > 0 ? { system: parts.join('\n\n') } : {}), messages: req.messages.slice(lead) };
+}
+
+/** A function tool as any of the three APIs describes it -> canonical; what is unset or null is left out. */
+export function canonicalTool(t: { name: string; description?: unknown; parameters?: unknown; strict?: unknown }): CanonicalTool {
+  return {
+    name: t.name,
+    ...(typeof t.description === 'string' ? { description: t.description } : {}),
+    ...(t.parameters ? { parameters: t.parameters as Record<string, unknown> } : {}),
+    ...(typeof t.strict === 'boolean' ? { strict: t.strict } : {}),
+  };
 }

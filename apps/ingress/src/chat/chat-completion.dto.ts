@@ -1,12 +1,12 @@
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min,
+  ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Max, Min,
   ValidateBy, ValidateIf, ValidateNested, type ValidationOptions,
 } from 'class-validator';
 import { CreateBodyDto } from '../submit/create-body.dto.js';
 import { IsOutputFormat } from '../submit/output-format.validator.js';
 import { IsUserContent } from '../submit/text-content.validator.js';
-import { FUNCTION_NAME, IsToolChoice } from '../submit/tools.validator.js';
+import { FunctionDto, IsToolChoice } from '../submit/tools.validator.js';
 import { plainChecks, plainCreateBody } from '../submit/validate-body.js';
 
 /** Turns a plain body has (no tool results). */
@@ -46,16 +46,9 @@ export class ChatMessageDto {
   @ValidateIf((m: ChatMessageDto) => m.role === 'tool') @IsNotEmpty({ message: '$property is required on a tool turn' }) @IsString({ message: '$property is required on a tool turn' }) tool_call_id?: string;
 }
 
-class ChatFunctionDto {
-  @Matches(FUNCTION_NAME, { message: "$property must be 1-64 letters, digits, '_' or '-'" }) @IsString() name: string;
-  @IsOptional() @IsString() description?: string;
-  @IsOptional() @IsObject() parameters?: Record<string, unknown>;
-  @IsOptional() @IsBoolean() strict?: boolean;
-}
-
 class ChatToolDto {
   @IsIn(['function'], { message: "$property must be 'function' (other tool types are not supported)" }) type: string;
-  @IsDefined({ message: '$property is required' }) @ValidateNested() @Type(() => ChatFunctionDto) function: ChatFunctionDto;
+  @IsDefined({ message: '$property is required' }) @ValidateNested() @Type(() => FunctionDto) function: FunctionDto;
 }
 
 /** The fields of a chat completion request that ReqRun itself reads; everything else passes through. */

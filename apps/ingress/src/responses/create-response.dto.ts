@@ -1,12 +1,12 @@
 import { Type } from 'class-transformer';
 import {
-  IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateBy, ValidateNested,
+  IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Max, Min, ValidateBy, ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
 import { CreateBodyDto } from '../submit/create-body.dto.js';
 import { IsOutputFormat } from '../submit/output-format.validator.js';
 import { textContentProblem } from '../submit/text-content.validator.js';
-import { FUNCTION_NAME, IsToolChoice } from '../submit/tools.validator.js';
+import { FunctionDto, IsToolChoice } from '../submit/tools.validator.js';
 
 const ROLES = ['user', 'assistant', 'system', 'developer'];
 
@@ -59,12 +59,8 @@ const IsStringMap = (o?: ValidationOptions) =>
     },
   }, o);
 
-class FunctionToolDto {
+class FunctionToolDto extends FunctionDto {
   @IsIn(['function'], { message: "$property must be 'function' (other tool types are not supported)" }) type: string;
-  @Matches(FUNCTION_NAME, { message: "$property must be 1-64 letters, digits, '_' or '-'" }) @IsString() name: string;
-  @IsOptional() @IsString() description?: string | null;
-  @IsOptional() @IsObject() parameters?: Record<string, unknown> | null;
-  @IsOptional() @IsBoolean() strict?: boolean | null;
 }
 
 /** The fields of a Responses request that ReqRun itself reads; everything else passes through. */

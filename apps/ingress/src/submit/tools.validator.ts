@@ -1,7 +1,15 @@
-import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { IsBoolean, IsObject, IsOptional, IsString, Matches, ValidateBy, type ValidationOptions } from 'class-validator';
 
 /** A function's name, as OpenAI takes it. */
 export const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/** A function the model may call, as both OpenAI APIs describe it (chat nests it under `function`, Responses does not). */
+export class FunctionDto {
+  @Matches(FUNCTION_NAME, { message: "$property must be 1-64 letters, digits, '_' or '-'" }) @IsString() name: string;
+  @IsOptional() @IsString() description?: string | null;
+  @IsOptional() @IsObject() parameters?: Record<string, unknown> | null;
+  @IsOptional() @IsBoolean() strict?: boolean | null;
+}
 
 /**
  * `auto`, `none`, `required`, or an object naming one of the request's tools: `named` reads the name out of such a
