@@ -78,6 +78,9 @@ describe('ChatCompletionDto refuses what ReqRun cannot translate, rather than dr
   });
 
   it.each([
+    ['messages nested in an array', { model: 'm', messages: [[{ role: 'user', content: 'hi' }]] }, /^'messages' must be an array of objects$/],
+    ['a tool that is an array', { ...ok, tools: [[]] }, /^'tools' must be an array of objects$/],
+    ['a tool call that is an array', { model: 'm', messages: [{ role: 'assistant', content: null, tool_calls: [[]] }] }, /^'messages\[0\]\.tool_calls' must be an array of objects$/],
     ['functions (the older tools)', { ...ok, functions: [{ name: 'f' }] }, /^'functions' is the older form of tools: send them as tools$/],
     ['a function turn', { model: 'm', messages: [{ role: 'function', name: 'f', content: '{}' }] }, /^'messages\[0\].role' must be one of system, developer, user, assistant, tool \(a function result goes in a tool turn\)$/],
     ['a tool turn without its call id', { model: 'm', messages: [{ role: 'tool', content: '{}' }] }, /^'messages\[0\].tool_call_id' is required on a tool turn$/],

@@ -7,7 +7,7 @@ import { CreateBodyDto } from '../submit/create-body.dto.js';
 import { IsOutputFormat } from '../submit/output-format.validator.js';
 import { IsUserContent } from '../submit/text-content.validator.js';
 import { FunctionDto, IsToolChoice } from '../submit/tools.validator.js';
-import { plainChecks, plainCreateBody } from '../submit/validate-body.js';
+import { EachOf, plainChecks, plainCreateBody } from '../submit/validate-body.js';
 
 /** Turns a plain body has (no tool results). */
 const TEXT_ROLES = ['system', 'developer', 'user', 'assistant'];
@@ -40,7 +40,7 @@ export class ChatMessageDto {
   @IsUserContent(['text'], { type: 'image_url', url: (p) => p.image_url?.url })
   content: unknown;
 
-  @IsOptional() @ValidateNested({ each: true }) @Type(() => ChatToolCallDto) @IsArray() @OnAssistantTurn() tool_calls?: ChatToolCallDto[];
+  @IsOptional() @EachOf(() => ChatToolCallDto) @IsArray() @OnAssistantTurn() tool_calls?: ChatToolCallDto[];
 
   /** A tool turn answers one call. */
   @ValidateIf((m: ChatMessageDto) => m.role === 'tool') @IsNotEmpty({ message: '$property is required on a tool turn' }) @IsString({ message: '$property is required on a tool turn' }) tool_call_id?: string;
@@ -53,10 +53,9 @@ class ChatToolDto {
 
 /** The fields of a chat completion request that ReqRun itself reads; everything else passes through. */
 export class ChatCompletionDto extends CreateBodyDto {
+  @EachOf(() => ChatMessageDto)
   @IsArray({ message: '$property is required and must be an array of messages' })
   @ArrayNotEmpty({ message: '$property must contain at least one message' })
-  @ValidateNested({ each: true })
-  @Type(() => ChatMessageDto)
   messages: ChatMessageDto[];
 
   @IsOptional() @IsInt() @Min(1) max_tokens?: number;
@@ -68,7 +67,7 @@ export class ChatCompletionDto extends CreateBodyDto {
   @IsOptional() @IsObject() stream_options?: { include_usage?: boolean };
 
   /** Functions the model may call (the answer's `tool_calls`) */
-  @IsOptional() @ValidateNested({ each: true }) @Type(() => ChatToolDto) @IsArray() tools?: ChatToolDto[];
+  @IsOptional() @EachOf(() => ChatToolDto) @IsArray() tools?: ChatToolDto[];
   @IsOptional() @IsToolChoice((c) => c.function?.name, (t) => t?.function?.name, "{type: 'function', function: {name}}") tool_choice?: unknown;
   @IsOptional() @IsBoolean() parallel_tool_calls?: boolean;
 

@@ -30,6 +30,9 @@ describe('CreateMessageDto takes tool calls', () => {
 
 describe('CreateMessageDto refuses what ReqRun cannot translate, rather than drop it', () => {
   it.each([
+    ['a message that is an array', { ...ok, messages: [[]] }, /^'messages' must be an array of objects$/],
+    ['messages nested in an array', { ...ok, messages: [[{ role: 'user', content: 'hi' }]] }, /^'messages' must be an array of objects$/],
+    ['a tool that is an array', { ...ok, tools: [[]] }, /^'tools' must be an array of objects$/],
     ['a server tool', { ...ok, tools: [{ type: 'web_search_20250305', name: 'web_search', max_uses: 2 }] }, /^'tools\[0\]\.type' must be 'custom' or left out: only custom tools/],
     ['a tool without input_schema', { ...ok, tools: [{ name: 'f' }] }, /^'tools\[0\]\.input_schema' is required$/],
     ['an input_schema that is not an object', { ...ok, tools: [{ name: 'f', input_schema: 'x' }] }, /^'tools\[0\]\.input_schema' must be an object$/],

@@ -1,10 +1,9 @@
-import { Type } from 'class-transformer';
 import {
-  ArrayNotEmpty, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateBy, ValidateNested,
-  type ValidationOptions,
+  ArrayNotEmpty, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateBy, type ValidationOptions,
 } from 'class-validator';
 import { dataUrl, INLINE_IMAGE_TYPES, parseDataUrl } from '@reqrun/translate';
 import { CreateBodyDto } from '../submit/create-body.dto.js';
+import { EachOf } from '../submit/validate-body.js';
 import { IsTextContent, textContentProblem } from '../submit/text-content.validator.js';
 
 const ROLES = ['user', 'assistant', 'system'];
@@ -133,8 +132,7 @@ class AnthropicToolDto {
 /** The prompt of a Messages request: what creating a message and counting its tokens (`count_tokens`) both read. */
 export class MessagesPromptDto extends CreateBodyDto {
   @IsDefined({ message: '$property is required' })
-  @ValidateNested({ each: true })
-  @Type(() => AnthropicMessageDto)
+  @EachOf(() => AnthropicMessageDto)
   @ArrayNotEmpty({ message: '$property must contain at least one message' })
   @IsArray({ message: '$property must be an array of messages' })
   messages: AnthropicMessageDto[];
@@ -142,7 +140,7 @@ export class MessagesPromptDto extends CreateBodyDto {
   @IsOptional() @IsTextContent(['text']) system?: unknown;
 
   /** Tools the model may call (the answer's tool_use blocks) */
-  @IsOptional() @ValidateNested({ each: true }) @Type(() => AnthropicToolDto) @IsArray() tools?: AnthropicToolDto[];
+  @IsOptional() @EachOf(() => AnthropicToolDto) @IsArray() tools?: AnthropicToolDto[];
   @IsOptional() @IsAnthropicToolChoice() tool_choice?: unknown;
 }
 

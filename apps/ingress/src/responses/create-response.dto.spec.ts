@@ -76,6 +76,7 @@ describe('Responses tools', () => {
   });
 
   it.each([
+    ['a tool that is an array', { ...ok, tools: [[{ type: 'function', name: 'f' }]] }, /^'tools' must be an array of objects$/],
     ['a built-in tool', { ...ok, tools: [{ type: 'web_search_preview' }] }, /^'tools\[0\]\.type' must be 'function' \(other tool types are not supported\)/],
     ['a function with a bad name', { ...ok, tools: [{ type: 'function', name: 'a b' }] }, /^'tools\[0\]\.name' must be 1-64 letters/],
     ['a tool_choice naming no tool', { ...ok, tools, tool_choice: { type: 'function', name: 'nope' } }, /^'tool_choice' must be auto, none, required, or \{type: 'function', name\} naming one of the tools$/],

@@ -1,9 +1,8 @@
-import { Type } from 'class-transformer';
 import {
-  IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Max, Min, ValidateBy, ValidateNested,
-  type ValidationOptions,
+  IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Max, Min, ValidateBy, type ValidationOptions,
 } from 'class-validator';
 import { CreateBodyDto } from '../submit/create-body.dto.js';
+import { EachOf } from '../submit/validate-body.js';
 import { IsOutputFormat } from '../submit/output-format.validator.js';
 import { textContentProblem } from '../submit/text-content.validator.js';
 import { FunctionDto, IsToolChoice } from '../submit/tools.validator.js';
@@ -70,7 +69,7 @@ export class CreateResponseDto extends CreateBodyDto {
   input: unknown;
 
   /** Functions the model may call (`function_call` output items) */
-  @IsOptional() @ValidateNested({ each: true }) @Type(() => FunctionToolDto) @IsArray() tools?: FunctionToolDto[];
+  @IsOptional() @EachOf(() => FunctionToolDto) @IsArray() tools?: FunctionToolDto[];
   @IsOptional() @IsToolChoice((c) => c.name, (t) => t?.name, "{type: 'function', name}") tool_choice?: unknown;
   @IsOptional() @IsBoolean() parallel_tool_calls?: boolean;
 

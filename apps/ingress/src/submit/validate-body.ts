@@ -1,6 +1,15 @@
+import { applyDecorators } from '@nestjs/common';
 import { badRequest } from '@reqrun/contracts';
-import { plainToInstance, type ClassConstructor } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
+import { plainToInstance, Type, type ClassConstructor } from 'class-transformer';
+import { IsObject, validateSync, ValidateNested, type ValidationError } from 'class-validator';
+
+/**
+ * An array whose elements are each an object validated as `type` (put it above the array's own checks: they run
+ * first). ValidateNested alone walks into an element that is itself an array, so `[[]]` passed as a list of
+ * messages, and then broke the translation (a 500 found by test/fuzz.e2e.ts).
+ */
+export const EachOf = (type: () => ClassConstructor<object>) =>
+  applyDecorators(IsObject({ each: true, message: '$property must be an array of objects' }), ValidateNested({ each: true }), Type(type));
 
 /**
  * Checks the fields ReqRun reads and leaves every other field alone (they pass through to the provider).
