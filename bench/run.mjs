@@ -40,12 +40,13 @@ const { values: args } = parseArgs({
     probe: { type: 'string' },
     'node-args': { type: 'string' },
     ingress: { type: 'string', default: '1' },
+    workers: { type: 'string', default: '1' },
     json: { type: 'string', default: resolve(here, 'results', 'latest.json') },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
-  console.log(`npm run bench -- [--duration S=10] [--connections N=64] [--warmup S=2] [--only ${SCENARIOS.join(',')}] [--backlog N=20000] [--chunk-delay MS=10] [--ingress N=1] [--profile DIR] [--json path=bench/results/latest.json]`);
+  console.log(`npm run bench -- [--duration S=10] [--connections N=64] [--warmup S=2] [--only ${SCENARIOS.join(',')}] [--backlog N=20000] [--chunk-delay MS=10] [--ingress N=1] [--workers N=1] [--profile DIR] [--json path=bench/results/latest.json]`);
   process.exit(0);
 }
 const positive = (name, v, allowZero = false) => {
@@ -69,6 +70,8 @@ const opts = {
   nodeArgs: args['node-args'] ? args['node-args'].split(' ').filter(Boolean) : [],
   // Ingress replicas: the load's connections are spread over them (the front door scaled out, as a deployment does).
   ingress: Math.round(positive('ingress', args.ingress)),
+  // Worker processes per ingress (http.ingress.workers): one port, served by N processes (node:cluster).
+  workers: Math.round(positive('workers', args.workers)),
 };
 for (const s of opts.only) {
   if (!SCENARIOS.includes(s)) {
@@ -130,6 +133,15 @@ async function postJson(url, body) {
 // ---------- what is running (all stopped in cleanup) ----------
 const state = { upstream: undefined, nats: undefined, mesh: undefined, nc: undefined, cannon: undefined, interrupted: false, starting: [] };
 
+/** A supervisor's worker processes (`--workers`): their CPU and memory are their own, not counted in its. */
+function childrenOf(pid) {
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').filter((l) => l.trim()).map(Number);
+  } catch {
+    return [];
+  }
+}
+
 function processes() {
   const list = [];
   if (state.upstream) list.push({ name: 'mock-upstream', pid: state.upstream.pid });
@@ -139,7 +151,9 @@ function processes() {
     for (const a of state.mesh.apps) {
       seen[a.app] = (seen[a.app] ?? 0) + 1;
       const n = state.mesh.apps.filter((x) => x.app === a.app).length;
-      list.push({ name: n > 1 ? `${a.app}#${seen[a.app]}` : a.app, pid: a.pid });
+      const name = n > 1 ? `${a.app}#${seen[a.app]}` : a.app;
+      list.push({ name, pid: a.pid });
+      if (a.app === 'ingress' && opts.workers > 1) childrenOf(a.pid).forEach((pid, i) => list.push({ name: `${name}/w${i + 1}`, pid }));
     }
   }
   list.push({ name: 'bench (load generator)', pid: process.pid });
@@ -700,7 +714,7 @@ function printReport(report) {
   ];
   const line = (vals) => cols.map(([, w, l], i) => pad(vals[i], w, l)).join(' ');
   console.log('');
-  console.log(`ReqRun bench — ${report.config.connections} connections, ${report.config.duration_s} s per scenario (+${report.config.warmup_s} s warm-up)${report.config.ingress_replicas > 1 ? `, ${report.config.ingress_replicas} ingress replicas` : ''}, ${report.machine.cores} × ${report.machine.cpu}, node ${report.machine.node}`);
+  console.log(`ReqRun bench — ${report.config.connections} connections, ${report.config.duration_s} s per scenario (+${report.config.warmup_s} s warm-up)${report.config.ingress_replicas > 1 ? `, ${report.config.ingress_replicas} ingress replicas` : ''}${report.config.ingress_workers > 1 ? `, ${report.config.ingress_workers} ingress workers` : ''}, ${report.machine.cores} × ${report.machine.cpu}, node ${report.machine.node}`);
   console.log(line(cols.map((c) => c[0])));
   console.log(line(cols.map(([, w]) => '-'.repeat(w))));
   for (const s of report.scenarios) {
@@ -824,7 +838,7 @@ async function main() {
       startMesh({
         nats: state.nats,
         apps: { ingress: opts.ingress },
-        config: { log: { level: 'warn' }, http: { ingress: loopback, scheduler: loopback, adapters: loopback } },
+        config: { log: { level: 'warn' }, http: { ingress: { ...loopback, workers: opts.workers }, scheduler: loopback, adapters: loopback } },
         env: { REQRUN_LOG_LEVEL: 'warn' },
         nodeArgs: (app) => [
           ...opts.nodeArgs,
@@ -862,7 +876,7 @@ async function main() {
 
   const report = {
     machine,
-    config: { connections: opts.connections, duration_s: opts.duration, warmup_s: opts.warmup, only: opts.only, ingress_replicas: opts.ingress },
+    config: { connections: opts.connections, duration_s: opts.duration, warmup_s: opts.warmup, only: opts.only, ingress_replicas: opts.ingress, ingress_workers: opts.workers },
     scenarios,
     processes: procs,
     finished_at: new Date().toISOString(),

@@ -70,6 +70,7 @@ export class SubmitWorker implements OnApplicationBootstrap, BeforeApplicationSh
       name: 'reqrun_provider_paused',
       help: "1 while the provider's circuit breaker is open, or half-open with its one probe call out, and the scheduler routes around it",
       labelNames: ['provider'],
+      aggregator: 'max', // the breaker's state is shared: every worker process reports the same one
       collect() {
         for (const p of config.providers) {
           const s = breakers.state(p.name);

@@ -132,6 +132,8 @@ export interface HttpConfig {
   port: number;
   /** Largest request body accepted, bytes. */
   body_limit: number;
+  /** Processes of this app on this host, all serving its one port (node:cluster); each is a replica. */
+  workers: number;
 }
 
 export interface WaitConfig {

@@ -61,6 +61,16 @@ describe('buildConfig', () => {
     expect(sut.http.ingress.port).toBe(8080);
   });
 
+  it('runs one process per app unless told more, by http.<app>.workers or REQRUN_WORKERS for the app that loads it', () => {
+    expect(buildConfig({}).http.ingress.workers).toBe(1);
+    expect(buildConfig({ http: { ingress: { workers: 2 } } }).http.ingress.workers).toBe(2);
+    const sut = buildConfig({}, { REQRUN_WORKERS: '3' }, 'adapters');
+    expect([sut.http.adapters.workers, sut.http.ingress.workers]).toEqual([3, 1]);
+    expect(() => buildConfig({ http: { ingress: { workers: 0 } } })).toThrow('http.ingress.workers must be an integer from 1 to 64');
+    expect(() => buildConfig({ http: { scheduler: { workers: 1.5 } } })).toThrow('http.scheduler.workers must be');
+    expect(() => buildConfig({}, { REQRUN_WORKERS: 'two' }, 'ingress')).toThrow("REQRUN_WORKERS must be an integer (got 'two')");
+  });
+
   it('takes openai and anthropic providers, without a trailing slash, the key only by env var name', () => {
     const sut = buildConfig({
       providers: [

@@ -10,13 +10,14 @@ export class ConfigError extends Error {
 }
 
 const MiB = 1024 * 1024;
+const MAX_WORKERS = 64;
 
 export const defaultConfig: Config = {
   nats: { url: 'nats://127.0.0.1:4222', replicas: 1, prefix: 'rr', ack_wait_ms: 30_000 },
   http: {
-    ingress: { host: '0.0.0.0', port: 8080, body_limit: 4 * MiB },
-    scheduler: { host: '0.0.0.0', port: 8081, body_limit: MiB },
-    adapters: { host: '0.0.0.0', port: 8082, body_limit: MiB },
+    ingress: { host: '0.0.0.0', port: 8080, body_limit: 4 * MiB, workers: 1 },
+    scheduler: { host: '0.0.0.0', port: 8081, body_limit: MiB, workers: 1 },
+    adapters: { host: '0.0.0.0', port: 8082, body_limit: MiB, workers: 1 },
   },
   log: { level: 'info' },
   wait: { default_s: 30, max_s: 600, sync_s: 600 },
@@ -68,6 +69,7 @@ export function buildConfig(raw: Record<string, any>, env: NodeJS.ProcessEnv = {
     adapters: { ...d.http.adapters, ...raw.http?.adapters } as HttpConfig,
   };
   if (app && env.REQRUN_HTTP_PORT) http[app].port = int(env.REQRUN_HTTP_PORT, 'REQRUN_HTTP_PORT');
+  if (app && env.REQRUN_WORKERS) http[app].workers = int(env.REQRUN_WORKERS, 'REQRUN_WORKERS');
 
   const providers: ProviderConfig[] = (raw.providers ?? []).map((p: Partial<ProviderConfig>, i: number) => provider(p, i));
   if (providers.length === 0) providers.push({ name: 'mock', type: 'mock', ...providerDefaults });
@@ -265,6 +267,7 @@ function check(c: Config): void {
   for (const [app, h] of Object.entries(c.http)) {
     if (!Number.isInteger(h.port) || h.port < 0 || h.port > 65535) throw new ConfigError(`http.${app}.port must be 0-65535`);
     positive(h.body_limit, `http.${app}.body_limit`);
+    if (!Number.isInteger(h.workers) || h.workers < 1 || h.workers > MAX_WORKERS) throw new ConfigError(`http.${app}.workers must be an integer from 1 to ${MAX_WORKERS}`);
   }
   checkNatsAuth(c.nats);
   if (!/^[a-z][a-z0-9_-]*$/i.test(c.nats.prefix)) throw new ConfigError('nats.prefix must start with a letter and hold letters, digits, - or _');

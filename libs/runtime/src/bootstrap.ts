@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DynamicModule, Type } from '@nestjs/common';
@@ -8,6 +9,7 @@ import { collectDefaultMetrics } from 'prom-client';
 import { createLogger, NestPinoLogger, type Logger } from './logger.js';
 import { RuntimeModule } from './runtime.module.js';
 import { DEV_MODE_WARNING } from './health.controller.js';
+import { joinWorkers, superviseWorkers } from './workers.js';
 
 /** Largest request head (request line and headers) accepted. */
 export const MAX_HEADER_BYTES = 16 * 1024;
@@ -18,13 +20,17 @@ export interface Booted {
   log: Logger;
 }
 
-/** Loads config, builds the Nest app on Fastify with the shared runtime, listens, and shuts down cleanly on SIGTERM/SIGINT. */
 export type Configure = (b: Booted) => void | Promise<void>;
 
 /** Extra Fastify options for an app (e.g. ingress renders Fastify's own URL errors through `frameworkErrors`). */
 export type FastifyOptions = Pick<FastifyServerOptions, 'frameworkErrors'>;
 
-export async function bootstrap(name: AppName, appModule: Type | DynamicModule, configure?: Configure, fastify: FastifyOptions = {}): Promise<Booted> {
+/**
+ * Loads config, builds the Nest app on Fastify with the shared runtime, listens, and shuts down cleanly on
+ * SIGTERM/SIGINT. With `http.<app>.workers` > 1 this process only supervises that many workers, each of which
+ * builds the app (undefined is returned here, the app in each worker).
+ */
+export async function bootstrap(name: AppName, appModule: Type | DynamicModule, configure?: Configure, fastify: FastifyOptions = {}): Promise<Booted | undefined> {
   let config: Config;
   try {
     config = loadConfig({ app: name });
@@ -36,9 +42,14 @@ export async function bootstrap(name: AppName, appModule: Type | DynamicModule, 
     throw e;
   }
   const log = createLogger(name, config.log.level);
+  const http = config.http[name];
+  if (http.workers > 1 && cluster.isPrimary) {
+    superviseWorkers(name, http.workers, log);
+    return undefined;
+  }
+  if (cluster.isWorker) joinWorkers();
   if (config.tenants.length === 0) log.warn(`DEVELOPMENT MODE: ${DEV_MODE_WARNING}. Configure tenants[] before exposing ReqRun.`);
   collectDefaultMetrics({ prefix: 'reqrun_process_' });
-  const http = config.http[name];
   const app = await NestFactory.create<NestFastifyApplication>(
     { module: class ReqRunRoot {}, imports: [RuntimeModule.forApp(name, config, log), appModule] },
     new FastifyAdapter({

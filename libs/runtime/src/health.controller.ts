@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { register } from 'prom-client';
 import { Nats } from './nats.handles.js';
 import { CONFIG } from './tokens.js';
+import { appMetrics } from './workers.js';
 
 export const DEV_MODE_WARNING = 'development mode: no tenants are configured, so API keys are not checked and every caller is the tenant "default"';
 
@@ -39,6 +40,6 @@ export class HealthController {
 
   @Get('metrics')
   async metrics(@Res() reply: FastifyReply) {
-    void reply.header('content-type', register.contentType).send(await register.metrics());
+    void reply.header('content-type', register.contentType).send(await appMetrics());
   }
 }

@@ -25,6 +25,7 @@ export class QueueMetrics implements OnApplicationBootstrap {
       name: 'reqrun_submit_queue_depth',
       help: 'Requests waiting for the scheduler, by completion window (including retries held for backoff)',
       labelNames: ['window'],
+      aggregator: 'max', // every worker of a process reads the same stream: not a sum
       async collect() {
         const counts = await self.read(async (jsm) => (await jsm.streams.info(self.nats.names.submitStream, { subjects_filter: self.nats.names.submitAll() })).state.subjects ?? {});
         this.reset();
@@ -37,7 +38,7 @@ export class QueueMetrics implements OnApplicationBootstrap {
     });
     const dispatch = (name: string, help: string, pick: (c: { num_pending: number; num_ack_pending: number }) => number) =>
       new Gauge({
-        name, help, labelNames: ['provider'],
+        name, help, labelNames: ['provider'], aggregator: 'max',
         async collect() {
           this.reset();
           for (const p of self.config.providers) {

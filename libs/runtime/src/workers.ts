@@ -1,0 +1,93 @@
+import cluster, { type Worker } from 'node:cluster';
+import { AggregatorRegistry, register, type PrometheusContentType } from 'prom-client';
+import type { Logger } from './logger.js';
+
+const METRICS_ASKED = 'reqrun:metrics';
+const METRICS_TOLD = 'reqrun:metrics:told';
+const RESTART_DELAY_MS = 1_000;
+const METRICS_TIMEOUT_MS = 5_000;
+
+interface MetricsTold {
+  type: typeof METRICS_TOLD;
+  id: number;
+  text?: string;
+  error?: string;
+}
+
+/**
+ * Runs `count` processes of this app on this host, all serving its one HTTP port: node:cluster hands each new
+ * connection to the next worker. Every app already runs as replicas (work queues, leases, queue groups), so a worker
+ * is simply a replica that shares the port: what lets one host's cores serve one front door. A worker that dies is
+ * started again; SIGTERM / SIGINT stop every worker, then this process. This process itself holds no app: it
+ * answers the workers' `/metrics` with the sum of theirs.
+ */
+export function superviseWorkers(name: string, count: number, log: Logger): void {
+  const aggregator = new AggregatorRegistry<PrometheusContentType>();
+  let stopping = false;
+  const start = (): void => {
+    const worker = cluster.fork();
+    worker.on('message', (m: { type?: string; id?: number }) => {
+      if (m?.type === METRICS_ASKED) void tellMetrics(aggregator, worker, m.id!);
+    });
+  };
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      return;
+    }
+    log.error({ worker_pid: worker.process.pid, code, signal }, `${name} worker exited; starting another in ${RESTART_DELAY_MS} ms`);
+    setTimeout(start, RESTART_DELAY_MS).unref();
+  });
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => {
+      stopping = true;
+      const workers = Object.values(cluster.workers ?? {});
+      if (workers.length === 0) process.exit(0);
+      for (const w of workers) w?.process.kill('SIGTERM');
+    });
+  }
+  for (let i = 0; i < count; i++) start();
+  log.info({ workers: count }, `${name}: ${count} worker processes`);
+}
+
+async function tellMetrics(aggregator: AggregatorRegistry<PrometheusContentType>, to: Worker, id: number): Promise<void> {
+  const told: MetricsTold = await aggregator.clusterMetrics().then(
+    (text) => ({ type: METRICS_TOLD, id, text }),
+    (e: Error) => ({ type: METRICS_TOLD, id, error: e.message }),
+  );
+  if (to.isConnected()) to.send(told);
+}
+
+/**
+ * In a worker: answers the supervisor's metrics requests (prom-client's own protocol). A worker whose supervisor
+ * is killed exits at once (node:cluster does it), like any crash: what it had accepted is stored.
+ */
+export function joinWorkers(): void {
+  new AggregatorRegistry<PrometheusContentType>(); // registers prom-client's listener that hands this worker's metrics over
+}
+
+let asked = 0;
+
+/** This app's metrics in Prometheus' text format: the sum over every worker when it is one of several. */
+export function appMetrics(): Promise<string> {
+  if (!cluster.isWorker) return register.metrics();
+  const id = ++asked;
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      process.off('message', onMessage);
+    };
+    const onMessage = (m: MetricsTold): void => {
+      if (m?.type !== METRICS_TOLD || m.id !== id) return;
+      done();
+      if (m.text !== undefined) resolve(m.text);
+      else reject(new Error(`metrics of the workers: ${m.error}`));
+    };
+    const timer = setTimeout(() => {
+      done();
+      reject(new Error('metrics of the workers: no answer from the supervising process'));
+    }, METRICS_TIMEOUT_MS);
+    process.on('message', onMessage);
+    process.send!({ type: METRICS_ASKED, id });
+  });
+}

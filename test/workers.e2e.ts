@@ -1,0 +1,125 @@
+import { execFileSync } from 'node:child_process';
+import OpenAI from 'openai';
+import { startMesh, type AppProcess, type Mesh } from '@reqrun/testing';
+import { until } from './support/within.js';
+
+/**
+ * `http.<app>.workers`: one app's port served by several processes on one host (node:cluster), each a replica,
+ * under one supervising process that replaces a worker that dies and sums their metrics.
+ */
+let mesh: Mesh;
+const app = (name: string): AppProcess => mesh.apps.find((a) => a.app === name)!;
+const client = () => new OpenAI({ baseURL: `${mesh.url}/v1`, apiKey: 'k', maxRetries: 0 });
+const chat = (content: string) => client().chat.completions.create({ model: 'mock-1', messages: [{ role: 'user', content }] });
+
+/** The worker processes of a supervisor: its children. */
+function workersOf(pid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').filter((l) => l.trim()).map(Number);
+  } catch {
+    return []; // ps exits 1 when there are none
+  }
+}
+
+/** Passes once `check` stops throwing; after `ms`, fails with its last error. */
+async function eventually(ms: number, check: () => Promise<void> | void): Promise<void> {
+  let last: unknown;
+  await until('a check to pass', async () => {
+    try {
+      await check();
+      return true;
+    } catch (e) {
+      last = e;
+      return false;
+    }
+  }, ms, 100).catch(() => {
+    throw last;
+  });
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** The sum of a counter's samples whose labels include `label`, from an app's /metrics. */
+async function counter(a: AppProcess, name: string, label: string): Promise<number> {
+  const text = await (await fetch(`${a.url}/metrics`)).text();
+  return text.split('\n').filter((l) => l.startsWith(`${name}{`) && l.includes(label)).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+}
+
+beforeAll(async () => {
+  mesh = await startMesh({ config: { http: { ingress: { workers: 2 }, adapters: { workers: 2 } } } });
+  await eventually(20_000, async () => {
+    expect(workersOf(app('ingress').pid)).toHaveLength(2);
+    expect(workersOf(app('adapters').pid)).toHaveLength(2);
+  });
+}, 90_000);
+afterAll(() => mesh?.stop());
+
+it('serves one port from two ingress workers, and /metrics sums what every worker counted', async () => {
+  const before = await counter(app('ingress'), 'reqrun_requests_total', 'status="queued"');
+  // 24 at once: 24 connections, which the cluster hands to the two workers in turn
+  const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => chat(`hello ${i}`)));
+  expect(answers.map((a) => a.choices[0].message.content)).toEqual(answers.map((_, i) => `Mock reply to: hello ${i}`));
+  for (let scrape = 0; scrape < 4; scrape++) {
+    // each scrape may be answered by either worker: each answers with the sum
+    expect(await counter(app('ingress'), 'reqrun_requests_total', 'status="queued"')).toBe(before + 24);
+  }
+  expect(await counter(app('adapters'), 'reqrun_requests_total', 'status="completed"')).toBeGreaterThanOrEqual(24);
+
+  // Both served: killing one takes its counts out of the sum (a new process starts from zero, as after any restart).
+  const [victim] = workersOf(app('ingress').pid);
+  process.kill(victim, 'SIGKILL');
+  await eventually(10_000, async () => {
+    const n = await counter(app('ingress'), 'reqrun_requests_total', 'status="queued"');
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThan(before + 24);
+  });
+});
+
+it('replaces a worker that dies, and the port keeps answering meanwhile', async () => {
+  const supervisor = app('ingress').pid;
+  await eventually(20_000, async () => expect(workersOf(supervisor)).toHaveLength(2));
+  const [victim, survivor] = workersOf(supervisor);
+  process.kill(victim, 'SIGKILL');
+  // A kept-alive connection the dead worker held is reset, as with any crash; the SDK's retry takes a new one.
+  const retrying = new OpenAI({ baseURL: `${mesh.url}/v1`, apiKey: 'k', maxRetries: 2 });
+  const answer = await retrying.chat.completions.create({ model: 'mock-1', messages: [{ role: 'user', content: 'while one is down' }] });
+  expect(answer.choices[0].message.content).toBe('Mock reply to: while one is down');
+  await eventually(20_000, async () => {
+    const now = workersOf(supervisor);
+    expect(now).toHaveLength(2);
+    expect(now).toContain(survivor);
+    expect(now).not.toContain(victim);
+  });
+  expect(app('ingress').pid).toBe(supervisor);
+  const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => chat(`after ${i}`)));
+  expect(answers).toHaveLength(8);
+});
+
+it('stops its workers when the supervisor is killed, and starts again with them', async () => {
+  const adapters = app('adapters');
+  const workers = workersOf(adapters.pid);
+  expect(workers).toHaveLength(2);
+  await adapters.kill('SIGKILL');
+  await eventually(20_000, async () => expect(workers.filter(alive)).toEqual([]));
+  await adapters.restart();
+  await eventually(20_000, async () => expect(workersOf(adapters.pid)).toHaveLength(2));
+  expect((await chat('after the restart')).choices[0].message.content).toBe('Mock reply to: after the restart');
+});
+
+it('stops every worker, then itself, on SIGTERM', async () => {
+  const ingress = app('ingress');
+  const workers = workersOf(ingress.pid);
+  expect(workers).toHaveLength(2);
+  const logged = ingress.logs().length;
+  await ingress.stop();
+  expect(ingress.exited).toBe(true);
+  expect(workers.filter(alive)).toEqual([]);
+  expect(ingress.logs().slice(logged)).not.toMatch(/worker exited; starting another/);
+});
