@@ -4,6 +4,7 @@ import type { Logger } from './logger.js';
 
 const METRICS_ASKED = 'reqrun:metrics';
 const METRICS_TOLD = 'reqrun:metrics:told';
+const STOP = 'reqrun:stop';
 const RESTART_DELAY_MS = 1_000;
 const METRICS_TIMEOUT_MS = 5_000;
 
@@ -43,7 +44,10 @@ export function superviseWorkers(name: string, count: number, log: Logger): void
       stopping = true;
       const workers = Object.values(cluster.workers ?? {});
       if (workers.length === 0) process.exit(0);
-      for (const w of workers) w?.process.kill('SIGTERM');
+      for (const w of workers) {
+        if (w?.isConnected()) w.send({ type: STOP });
+        else w?.process.kill('SIGTERM');
+      }
     });
   }
   for (let i = 0; i < count; i++) start();
@@ -59,11 +63,21 @@ async function tellMetrics(aggregator: AggregatorRegistry<PrometheusContentType>
 }
 
 /**
- * In a worker: answers the supervisor's metrics requests (prom-client's own protocol). A worker whose supervisor
- * is killed exits at once (node:cluster does it), like any crash: what it had accepted is stored.
+ * In a worker: answers the supervisor's metrics requests (prom-client's own protocol) and its stop. The stop is a
+ * message, not a signal, so a worker already stopping (a terminal's Ctrl-C, or systemd, signal every process of the
+ * group) is not signalled a second time: a second signal while Nest closes would kill it mid-close. A worker whose
+ * supervisor is killed exits at once (node:cluster does it), like any crash: what it had accepted is stored.
  */
 export function joinWorkers(): void {
   new AggregatorRegistry<PrometheusContentType>(); // registers prom-client's listener that hands this worker's metrics over
+  let stopping = false;
+  // `once`: after the first, a signal finds only Nest's listener (which re-raises its signal to exit once closed).
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => (stopping = true));
+  process.on('message', (m: { type?: string }) => {
+    if (m?.type !== STOP || stopping) return;
+    stopping = true;
+    process.kill(process.pid, 'SIGTERM');
+  });
 }
 
 let asked = 0;
