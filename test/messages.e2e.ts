@@ -1,9 +1,10 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { startMesh, startNats, type Mesh } from '@reqrun/testing';
-import { anthropicShapeErrors } from './support/anthropic-shapes.js';
+import { anthropicShapeErrors, anthropicStreamEventErrors } from './support/anthropic-shapes.js';
 import { schemaErrors } from './support/openai-schema.js';
 import { countRecords, get, pollRequest, post, readRecord } from './support/records.js';
+import { eventsOf, readSse } from './support/sse.js';
 
 const config = {
   // three models, so the Models API has pages to walk
@@ -141,6 +142,29 @@ describe('tool calls with the Anthropic SDK (the mock calls the chosen or first 
   });
 });
 
+describe('extended thinking with the Anthropic SDK (the mock thinks when asked)', () => {
+  const thinking = { type: 'enabled' as const, budget_tokens: 1024 };
+  const thought = { type: 'thinking', thinking: 'Mock thinking about: why?', signature: 'mock-signature' };
+
+  it('messages.create: the thinking block first, then the text; stored so; in the Message shape', async () => {
+    const { data, response } = await anthropic.messages.create({ model, max_tokens: 2000, thinking, messages: user('why?') }).withResponse();
+    expect(data.content).toEqual([thought, { type: 'text', text: 'Mock reply to: why?' }]);
+    expect(anthropicShapeErrors('Message', data)).toEqual([]);
+    const stored = await (await get(`${mesh.url}/v1/requests/${response.headers.get('x-request-id')}`)).json();
+    expect(stored.result.content).toEqual(data.content);
+  });
+
+  it("messages.stream: finalMessage is the same message; the events are Anthropic's (thinking_delta, signature_delta, then the text)", async () => {
+    const final = await anthropic.messages.stream({ model, max_tokens: 2000, thinking, messages: user('why?') }).finalMessage();
+    expect(final.content).toEqual([thought, { type: 'text', text: 'Mock reply to: why?' }]);
+    const res = await post(url, { model, max_tokens: 2000, thinking, messages: user('why?'), stream: true }, { 'x-api-key': 'dev' });
+    const events = eventsOf(await readSse(res as unknown as Response));
+    for (const e of events) expect(anthropicStreamEventErrors(e)).toEqual([]);
+    const blocks = events.filter((e) => e.event === 'content_block_delta').map((e) => e.data.delta.type);
+    expect(blocks).toEqual(['thinking_delta', 'signature_delta', 'text_delta']);
+  });
+});
+
 describe('images with the Anthropic SDK (the mock answers the text)', () => {
   it('a user turn with a base64 image, text and a url image is answered, and the stored request keeps the images', async () => {
     const content: Anthropic.ContentBlockParam[] = [pngBlock, { type: 'text', text: 'what is in this picture?' }, { type: 'image', source: { type: 'url', url: 'https://example.com/cat.jpg' } }];
@@ -241,6 +265,7 @@ describe('bad input: Anthropic envelope, no 5xx, no record', () => {
     ['a tool_choice naming no tool', { ...base, tools: [{ name: 'f', input_schema: { type: 'object' } }], tool_choice: { type: 'tool', name: 'g' } }, {}, 400, 'invalid_request_error', /^'tool_choice': type 'tool' needs the name of one of the tools/],
     ['a tool_result on an assistant turn', { ...base, messages: [{ role: 'assistant', content: [{ type: 'tool_result', tool_use_id: 't', content: 'x' }] }] }, {}, 400, 'invalid_request_error', /part 0 of type 'tool_result' is only for user turns/],
     ['temperature above 1', { ...base, temperature: 1.5 }, {}, 400, 'invalid_request_error', /'temperature' must not be greater than 1/],
+    ['a thinking budget under 1024', { ...base, thinking: { type: 'enabled', budget_tokens: 512 } }, {}, 400, 'invalid_request_error', /^'thinking': budget_tokens must be an integer of at least 1024$/],
     ['wait of the wrong type', { ...base, wait: 'yes' }, {}, 400, 'invalid_request_error', /'wait'/],
     ['an unknown model', { ...base, model: 'claude-nope' }, {}, 404, 'not_found_error', /The model 'claude-nope' does not exist/],
     ['an unknown window', { ...base, completion_window: 'someday' }, {}, 400, 'invalid_request_error', /Invalid completion_window 'someday'/],

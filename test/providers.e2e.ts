@@ -233,6 +233,63 @@ describe('JSON answer formats', () => {
   });
 });
 
+describe("Anthropic's options and extended thinking (Messages API, Anthropic SDK)", () => {
+  const thought = { type: 'thinking' as const, thinking: 'The user wants the weather: call the tool.', signature: 'EqQBCkgIARABGAIiQL2x' };
+  const redacted = { type: 'redacted_thinking' as const, data: 'EmwKAhgBEgy3va3pzix/LafPsn4a' };
+  const lookup: Anthropic.Tool = { name: 'lookup', input_schema: { type: 'object', properties: { q: { type: 'string' } } } };
+  const thinking = { type: 'enabled' as const, budget_tokens: 2048 };
+  /** `top_k` as sent on the wire: the SDK's types (1.12) no longer list Anthropic's sampling parameters. */
+  const topK = (p: Anthropic.MessageCreateParamsNonStreaming, top_k: number) => ({ ...p, top_k }) as Anthropic.MessageCreateParamsNonStreaming;
+
+  it('top_k, thinking and is_error reach an anthropic-type provider as sent; its thinking blocks come back, and go back unchanged in the tool loop', async () => {
+    const m = marker();
+    anthropic.plan(m, answer({ thinking: [thought, redacted], toolCalls: [{ id: 'toolu_t1', name: 'lookup', arguments: '{"q":"x"}' }] }), answer({ text: 'Could not look it up.', thinking: [{ ...thought, signature: 'sig-2' }] }));
+    const question = { role: 'user' as const, content: `weather ${m}` };
+    const first = await claudeClient.messages.create(topK({ model: 'claude-fake', max_tokens: 4000, thinking, tools: [lookup], messages: [question] }, 5));
+    expect(anthropic.callsWith(m)[0].body).toEqual({ model: 'claude-up', max_tokens: 4000, top_k: 5, thinking, tools: [lookup], messages: [question] });
+    expect(first).toMatchObject({ stop_reason: 'tool_use', content: [thought, redacted, { type: 'tool_use', id: 'toolu_t1', name: 'lookup', input: { q: 'x' } }] });
+
+    const turns: Anthropic.MessageParam[] = [
+      question,
+      { role: 'assistant', content: first.content },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_t1', content: 'service down', is_error: true }] },
+    ];
+    const second = await claudeClient.messages.create(topK({ model: 'claude-fake', max_tokens: 4000, thinking, tools: [lookup], messages: turns }, 5));
+    expect(anthropic.callsWith(m)[1].body).toEqual({ model: 'claude-up', max_tokens: 4000, top_k: 5, thinking, tools: [lookup], messages: turns });
+    expect(second).toMatchObject({ stop_reason: 'end_turn', content: [{ ...thought, signature: 'sig-2' }, { type: 'text', text: 'Could not look it up.' }] });
+    const stored = await view(second.id);
+    expect(stored.result.content).toEqual(second.content);
+  });
+
+  it('stream: true with thinking: the SDK stream helper builds the same message, thinking blocks first (the provider is asked for the whole answer)', async () => {
+    const m = marker();
+    anthropic.plan(m, answer({ text: 'Sunny all week.', thinking: [thought, redacted] }));
+    const stream = claudeClient.messages.stream({ model: 'claude-fake', max_tokens: 4000, thinking, messages: [{ role: 'user', content: `forecast ${m}` }] });
+    const thoughts: string[] = [];
+    stream.on('thinking', (delta) => thoughts.push(delta));
+    const final = await stream.finalMessage();
+    expect(final).toMatchObject({ model: 'claude-fake', stop_reason: 'end_turn', content: [thought, redacted, { type: 'text', text: 'Sunny all week.' }] });
+    expect(thoughts.join('')).toBe(thought.thinking);
+    const [call] = anthropic.callsWith(m);
+    expect(call.body).toEqual({ model: 'claude-up', max_tokens: 4000, thinking, messages: [{ role: 'user', content: `forecast ${m}` }] });
+  });
+
+  it('a model that an OpenAI-compatible provider may answer (a fallback included) refuses thinking with a 400 naming it, calling nobody; top_k and disabled thinking are left out there', async () => {
+    const before = openai.calls.length + flaky.calls.length + anthropic.calls.length;
+    for (const model of ['gpt-fake', 'with-fallback']) {
+      const err = await claudeClient.messages.create({ model, max_tokens: 4000, thinking, messages: [{ role: 'user', content: 'think' }] }).catch((e) => e);
+      expect(err).toBeInstanceOf(Anthropic.BadRequestError);
+      expect(err.error.error).toMatchObject({ type: 'invalid_request_error', message: expect.stringContaining('Leave thinking out') });
+    }
+    expect(openai.calls.length + flaky.calls.length + anthropic.calls.length).toBe(before);
+    const m = marker();
+    await claudeClient.messages.create(topK({ model: 'gpt-fake', max_tokens: 40, thinking: { type: 'disabled' }, messages: [{ role: 'user', content: `q ${m}` }] }, 3));
+    const [call] = openai.callsWith(m);
+    expect(call.body).not.toHaveProperty('top_k');
+    expect(call.body).not.toHaveProperty('thinking');
+  });
+});
+
 describe('every API to every provider type', () => {
   it('Messages API (Anthropic SDK) through an openai-type provider: translated to chat and back', async () => {
     const m = marker();

@@ -4,10 +4,16 @@ import Ajv2020 from 'ajv/dist/2020.js';
  * Anthropic's response shapes as JSON Schema, written from its API reference (Messages: "Create a Message" response;
  * errors: https://docs.claude.com/en/api/errors) and the types of @anthropic-ai/sdk 1.12 (`Message`, `Usage`,
  * `StopReason`, `ErrorResponse`, `ErrorType`; streaming: its "Streaming Messages" page and `RawMessageStreamEvent`,
- * `MessageDeltaUsage`). Anthropic publishes no JSON Schema file to copy, so these hold only what those documents
- * require; extra fields pass, as they do for Anthropic's own clients.
+ * `MessageDeltaUsage`; thinking: `ThinkingBlock`, `RedactedThinkingBlock`, `ThinkingDelta`, `SignatureDelta`).
+ * Anthropic publishes no JSON Schema file to copy, so these hold only what those documents require; extra fields
+ * pass, as they do for Anthropic's own clients.
  */
 const stopReasons = ['end_turn', 'max_tokens', 'stop_sequence', 'tool_use', 'pause_turn', 'refusal', 'model_context_window_exceeded'];
+/** A thinking block (`thinking` and its `signature`; empty while a stream has yet to send them) or a redacted one. */
+const thinkingBlocks = [
+  { type: 'object', required: ['type', 'thinking', 'signature'], properties: { type: { const: 'thinking' }, thinking: { type: 'string' }, signature: { type: 'string' } } },
+  { type: 'object', required: ['type', 'data'], properties: { type: { const: 'redacted_thinking' }, data: { type: 'string' } } },
+];
 const errorTypes = [
   'invalid_request_error', 'authentication_error', 'billing_error', 'permission_error', 'not_found_error', 'request_too_large', 'rate_limit_error',
   'timeout_error', 'api_error', 'overloaded_error', 'conflict_error',
@@ -27,6 +33,7 @@ const schemas = {
           oneOf: [
             { type: 'object', required: ['type', 'text'], properties: { type: { const: 'text' }, text: { type: 'string' } } },
             { type: 'object', required: ['type', 'id', 'name', 'input'], properties: { type: { const: 'tool_use' }, id: { type: 'string' }, name: { type: 'string' }, input: { type: 'object' } } },
+            ...thinkingBlocks,
           ],
         },
       },
@@ -72,6 +79,7 @@ function streamEvents() {
         oneOf: [
           { type: 'object', required: ['type', 'text'], properties: { type: { const: 'text' }, text: { type: 'string' } } },
           { type: 'object', required: ['type', 'id', 'name', 'input'], properties: { type: { const: 'tool_use' }, id: { type: 'string' }, name: { type: 'string' }, input: { type: 'object' } } },
+          ...thinkingBlocks,
         ],
       },
     }),
@@ -81,6 +89,8 @@ function streamEvents() {
         oneOf: [
           { type: 'object', required: ['type', 'text'], properties: { type: { const: 'text_delta' }, text: { type: 'string' } } },
           { type: 'object', required: ['type', 'partial_json'], properties: { type: { const: 'input_json_delta' }, partial_json: { type: 'string' } } },
+          { type: 'object', required: ['type', 'thinking'], properties: { type: { const: 'thinking_delta' }, thinking: { type: 'string' } } },
+          { type: 'object', required: ['type', 'signature'], properties: { type: { const: 'signature_delta' }, signature: { type: 'string' } } },
         ],
       },
     }),

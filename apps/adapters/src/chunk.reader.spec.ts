@@ -36,6 +36,13 @@ describe('ChunkReader (adapters)', () => {
     expect(await sut.answerOf(end(2, 2))).toEqual({ model: 'm', text: 'Hello', finish_reason: 'stop', usage });
   });
 
+  it('an attempt not streamed from its provider: the thinking its one delta carries is in the answer', async () => {
+    const id = 'rr_01J0000000000000000000000D';
+    const thinking = [{ type: 'thinking' as const, thinking: 'hm', signature: 's' }, { type: 'redacted_thinking' as const, data: 'd' }];
+    await put(id, { type: 'delta', attempt: 1, seq: 0, text: 'Hi', thinking }, end(1, 1));
+    expect(await new ChunkReader(nc, n, id).answerOf(end(1, 1))).toEqual({ model: 'm', text: 'Hi', thinking, finish_reason: 'stop', usage });
+  });
+
   it('a missing piece: no answer', async () => {
     const id = 'rr_01J0000000000000000000000B';
     await put(id, { type: 'delta', attempt: 1, seq: 0, text: 'a' }, { type: 'delta', attempt: 1, seq: 2, text: 'c' }, end(1, 3));

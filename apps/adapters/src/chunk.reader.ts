@@ -1,6 +1,6 @@
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { CanonicalResult, Chunk, Names } from '@reqrun/contracts';
+import type { CanonicalResult, CanonicalThinking, Chunk, Names } from '@reqrun/contracts';
 import { lastMessage } from '@reqrun/messaging';
 
 /** What a request's chunk stream holds, for the rare recovery of an attempt whose worker was lost mid-stream. */
@@ -21,6 +21,7 @@ export class ChunkReader {
     const messages = await consumer.consume();
     const timer = setTimeout(() => messages.stop(), withinMs);
     let text = '';
+    const thinking: CanonicalThinking[] = [];
     let next = 0;
     let whole = false;
     try {
@@ -34,6 +35,7 @@ export class ChunkReader {
         }
         if (c.type !== 'delta') return null;
         text += c.text;
+        thinking.push(...(c.thinking ?? []));
         next++;
       }
     } finally {
@@ -42,6 +44,6 @@ export class ChunkReader {
     }
     if (!whole) throw new Error(`the chunks of ${this.id} could not be read to their end within ${withinMs} ms`);
     const { model, finish_reason, stop_sequence, usage, tool_calls } = end;
-    return { model, text, ...(tool_calls?.length ? { tool_calls } : {}), finish_reason, ...(stop_sequence !== undefined ? { stop_sequence } : {}), usage };
+    return { model, text, ...(tool_calls?.length ? { tool_calls } : {}), ...(thinking.length ? { thinking } : {}), finish_reason, ...(stop_sequence !== undefined ? { stop_sequence } : {}), usage };
   }
 }

@@ -65,6 +65,22 @@ describe('ChunkWriter on a real nats-server', () => {
     expect(w.started).toBe(false);
   });
 
+  it('thinking with no text is a delta of its own (the stream has started); no thinking, no text: nothing', async () => {
+    const name = `W${++n}`;
+    await jsm.streams.add({ name, subjects: [`${name}.>`] });
+    const w = new ChunkWriter(new Bus(nc), `${name}.c`, 'rr_t', 1);
+    const thinking = [{ type: 'redacted_thinking' as const, data: 'opaque' }];
+    w.delta('', []);
+    expect(w.started).toBe(false);
+    w.delta('', thinking);
+    expect(w.started).toBe(true);
+    await w.end({ model: 'm', finish_reason: 'stop', usage });
+    expect(await stored(name)).toEqual([
+      { type: 'delta', attempt: 1, seq: 0, text: '', thinking },
+      { type: 'end', attempt: 1, seq: 1, model: 'm', finish_reason: 'stop', usage },
+    ]);
+  });
+
   it('an attempt that no longer holds its request publishes nothing, its error chunk included', async () => {
     const name = `W${++n}`;
     await jsm.streams.add({ name, subjects: [`${name}.>`] });

@@ -1,4 +1,4 @@
-import { chunkMsgId, type Chunk, type RecordError } from '@reqrun/contracts';
+import { chunkMsgId, type CanonicalThinking, type Chunk, type RecordError } from '@reqrun/contracts';
 import type { Bus } from '@reqrun/messaging';
 import { keepTrying } from './keep-trying.js';
 
@@ -45,10 +45,12 @@ export class ChunkWriter {
     return this.deltaSent;
   }
 
-  delta(text: string): void {
-    if (text === '') return;
+  /** `thinking`: the answer's thinking blocks, whole, ahead of the text (an attempt not streamed from its provider). */
+  delta(text: string, thinking?: CanonicalThinking[]): void {
+    if (text === '' && !thinking?.length) return;
     this.deltaSent = true;
-    void this.send({ type: 'delta', attempt: this.attempt, seq: this.seq, text }).catch(() => undefined); // kept in `failure`
+    const c: Chunk = { type: 'delta', attempt: this.attempt, seq: this.seq, text, ...(thinking?.length ? { thinking } : {}) };
+    void this.send(c).catch(() => undefined); // kept in `failure`
   }
 
   /** Sent only once every delta is stored: a stream that ends with `end` is whole. */

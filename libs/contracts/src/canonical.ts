@@ -24,7 +24,17 @@ export interface CanonicalMessage {
   tool_calls?: CanonicalToolCall[];
   /** A `tool` turn: the call whose result `content` is. */
   tool_call_id?: string;
+  /** A `tool` turn: the tool failed, and `content` says how (Anthropic's `is_error`; OpenAI has no such field). */
+  is_error?: boolean;
+  /** An assistant turn's thinking blocks, as Anthropic gave them (Anthropic wants them back unchanged). */
+  thinking?: CanonicalThinking[];
 }
+
+/**
+ * A block of an Anthropic model's extended thinking: its reasoning and the signature that vouches for it, or
+ * reasoning Anthropic encrypted (`redacted_thinking`). Opaque to ReqRun: kept, returned and sent back as they came.
+ */
+export type CanonicalThinking = { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
 
 /** A function the model may call: `parameters` is a JSON Schema for its arguments. */
 export interface CanonicalTool {
@@ -69,6 +79,22 @@ export interface OpenAIOptions {
   safety_identifier?: string;
 }
 
+/** How much an Anthropic model thinks before it answers (`display`: whether the thinking text is shown or omitted). */
+export type ThinkingConfig =
+  | { type: 'enabled'; budget_tokens: number; display?: 'summarized' | 'omitted' }
+  | { type: 'adaptive'; display?: 'summarized' | 'omitted' }
+  | { type: 'disabled' };
+
+/**
+ * Anthropic's sampling and thinking options that ReqRun does not act on itself: sent to Anthropic providers as they
+ * are (Messages' names), left out for OpenAI-compatible providers and the mock, which have no equivalent (the mock
+ * fakes a thinking block; the ingress refuses thinking for a model an OpenAI-compatible provider may answer).
+ */
+export interface AnthropicOptions {
+  top_k?: number;
+  thinking?: ThinkingConfig;
+}
+
 export interface CanonicalRequest {
   model: string;
   /**
@@ -88,6 +114,7 @@ export interface CanonicalRequest {
   tool_choice?: ToolChoice;
   parallel_tool_calls?: boolean;
   openai?: OpenAIOptions;
+  anthropic?: AnthropicOptions;
 }
 
 /**
@@ -102,6 +129,8 @@ export interface CanonicalResult {
   text: string;
   /** The tools the model called (finish_reason 'tool_calls'). */
   tool_calls?: CanonicalToolCall[];
+  /** An Anthropic model's thinking blocks, in order (they come before its text and calls). */
+  thinking?: CanonicalThinking[];
   finish_reason: FinishReason;
   /** The stop sequence that ended the answer (finish_reason 'stop'), when the provider says which one. */
   stop_sequence?: string;

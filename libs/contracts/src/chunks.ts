@@ -1,4 +1,4 @@
-import type { CanonicalToolCall, FinishReason } from './canonical.js';
+import type { CanonicalThinking, CanonicalToolCall, FinishReason } from './canonical.js';
 import type { RecordError } from './request-state.js';
 
 /**
@@ -22,7 +22,17 @@ import type { RecordError } from './request-state.js';
  *   never read and every read of the stream is the same.
  */
 export type Chunk =
-  | { type: 'delta'; attempt: number; seq: number; text: string }
+  | {
+      type: 'delta';
+      attempt: number;
+      seq: number;
+      text: string;
+      /**
+       * The answer's thinking blocks, whole, ahead of `text`: only on the one delta of an attempt that is not streamed
+       * from its provider (thinking, like tool calls, is not streamed piece by piece: see DispatchWorker).
+       */
+      thinking?: CanonicalThinking[];
+    }
   | {
       type: 'end';
       attempt: number;

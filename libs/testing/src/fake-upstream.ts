@@ -12,10 +12,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export type FakeKind = 'openai' | 'anthropic';
 /** A tool call in an answer (unstreamed): a chat completion's tool_calls, or Anthropic's tool_use blocks (input = the arguments parsed). */
 export interface FakeToolCall { id: string; name: string; arguments: string }
+/** An Anthropic answer's extended thinking block (unstreamed), as the Messages API gives it. */
+export type FakeThinking = { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
 
 export type Step =
-  /** A normal answer; `finish` picks the stop reason (Anthropic names are mapped for OpenAI); `chunkDelayMs` paces a stream. */
-  | { kind: 'answer'; text?: string; finish?: 'stop' | 'length' | 'stop_sequence'; stopSequence?: string; delayMs?: number; chunkDelayMs?: number; toolCalls?: FakeToolCall[] }
+  /**
+   * A normal answer; `finish` picks the stop reason (Anthropic names are mapped for OpenAI); `chunkDelayMs` paces a
+   * stream; `thinking` (Anthropic only) comes first in the content.
+   */
+  | { kind: 'answer'; text?: string; finish?: 'stop' | 'length' | 'stop_sequence'; stopSequence?: string; delayMs?: number; chunkDelayMs?: number; toolCalls?: FakeToolCall[]; thinking?: FakeThinking[] }
   /**
    * Streamed (or, unstreamed, a normal answer): `afterDeltas` text deltas, then `then`: drop the connection, send the
    * API's error event (`message`), or end the stream without its last event.
@@ -254,9 +259,12 @@ const anthropicMessage: Answerer = (body, step, n) => {
   const text = replyText('anthropic', step, lastUserText(body.messages));
   const stopReason = step.toolCalls ? 'tool_use' : step.finish === 'length' ? 'max_tokens' : step.finish === 'stop_sequence' ? 'stop_sequence' : 'end_turn';
   // with tool calls, text only when the step gives some (as Claude may say something before calling)
-  const content = step.toolCalls
-    ? [...(step.text ? [{ type: 'text', text }] : []), ...step.toolCalls.map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: JSON.parse(c.arguments) }))]
-    : [{ type: 'text', text }];
+  const content = [
+    ...(step.thinking ?? []),
+    ...(step.toolCalls
+      ? [...(step.text ? [{ type: 'text', text }] : []), ...step.toolCalls.map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: JSON.parse(c.arguments) }))]
+      : [{ type: 'text', text }]),
+  ];
   return {
     id: `msg_fake${n}`,
     type: 'message',
@@ -319,7 +327,7 @@ const messageStream: Streamer = (m) => {
       ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
       ev('ping'),
     ],
-    deltas: pieces(m.content[0].text).map((text) => ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text } })),
+    deltas: pieces(m.content.find((b: { type: string }) => b.type === 'text')?.text ?? '').map((text) => ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text } })),
     tail: [
       ev('content_block_stop', { index: 0 }),
       ev('message_delta', { delta: { stop_reason: m.stop_reason, stop_sequence: m.stop_sequence }, usage: { output_tokens: m.usage.output_tokens } }),

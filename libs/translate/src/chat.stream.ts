@@ -30,6 +30,7 @@ export function chatStreamEncoder(head: StreamHead): StreamEncoder {
       if (ended) return [];
       switch (c.type) {
         case 'delta':
+          if (c.text === '') return []; // thinking alone: chat answers leave it out
           return [started ? chunk([choice({ content: c.text })]) : first(c.text)];
         case 'end': {
           ended = true;

@@ -14,3 +14,4 @@ export * from './stream-encoders.js';
 export * from './provider-streams.js';
 export * from './output-format.js';
 export * from './image-url.js';
+export * from './anthropic-options.js';

@@ -39,7 +39,7 @@ describe('messages tool calls: request, Messages -> canonical', () => {
     expect(messagesToCanonical(asBody(loop))).toEqual(canonicalLoop);
   });
 
-  it('a user turn of tool results only is tool turns only; result content as text blocks is read as text; is_error adds nothing', () => {
+  it('a user turn of tool results only is tool turns only; result content as text blocks is read as text; is_error is kept', () => {
     const c = messagesToCanonical({
       model: 'c', max_tokens: 5,
       messages: [{
@@ -53,7 +53,7 @@ describe('messages tool calls: request, Messages -> canonical', () => {
     });
     expect(c.messages).toEqual([
       { role: 'tool', content: 'one two', tool_call_id: 'a' },
-      { role: 'tool', content: 'failed', tool_call_id: 'b' },
+      { role: 'tool', content: 'failed', tool_call_id: 'b', is_error: true },
       { role: 'tool', content: '', tool_call_id: 'c' },
     ]);
   });

@@ -1,4 +1,4 @@
-import type { Chunk } from '@reqrun/contracts';
+import type { CanonicalThinking, Chunk } from '@reqrun/contracts';
 import { anthropicErrorBody } from './error-types.js';
 import { canonicalToAnthropicMessage } from './messages.translate.js';
 import type { SseEvent } from './sse.js';
@@ -9,12 +9,16 @@ import type { StreamEncoder, StreamHead } from './stream-encoder.js';
  * `content_block_stop`, `message_delta` (stop_reason, stop_sequence, usage), `message_stop`; a failure is
  * `event: error` with Anthropic's error object, and nothing after. The input token count is known only at the end:
  * message_start says 0 and message_delta carries the real counts (the SDK's stream helper takes them from there).
- * An answer with no text has no content block, as the non-streamed message then has no content. Tool calls come
- * whole at the end, a tool_use block each with its input in one input_json_delta (ReqRun does not stream them).
+ * An answer with no text has no text block, as the non-streamed message then has none. Thinking blocks come whole
+ * before the text (a thinking block: its text in one thinking_delta, then its signature in one signature_delta; a
+ * redacted_thinking block whole in its content_block_start), and tool calls whole at the end, a tool_use block each
+ * with its input in one input_json_delta (ReqRun streams neither piece by piece).
  */
 export function messagesStreamEncoder(head: StreamHead): StreamEncoder {
   let started = false;
-  let blockOpen = false;
+  let pinged = false;
+  let blocks = 0; // content blocks opened so far: the next one's index
+  let textIndex: number | undefined; // the open text block's
   let ended = false;
   const ev = (type: string, rest: object = {}): SseEvent => ({ event: type, data: { type, ...rest } });
   const start = (): SseEvent[] => {
@@ -26,6 +30,23 @@ export function messagesStreamEncoder(head: StreamHead): StreamEncoder {
       },
     })];
   };
+  /** Opens the next content block; Anthropic pings once, after the first. */
+  const open = (content_block: object): { index: number; events: SseEvent[] } => {
+    const index = blocks++;
+    const events = [ev('content_block_start', { index, content_block })];
+    if (!pinged) events.push(ev('ping'));
+    pinged = true;
+    return { index, events };
+  };
+  /** A whole block: opened, its deltas, closed. */
+  const whole = (content_block: object, deltas: object[]): SseEvent[] => {
+    const { index, events } = open(content_block);
+    return [...events, ...deltas.map((delta) => ev('content_block_delta', { index, delta })), ev('content_block_stop', { index })];
+  };
+  const thinkingEvents = (t: CanonicalThinking): SseEvent[] =>
+    t.type === 'thinking'
+      ? whole({ type: 'thinking', thinking: '', signature: '' }, [{ type: 'thinking_delta', thinking: t.thinking }, { type: 'signature_delta', signature: t.signature }])
+      : whole(t, []);
 
   return {
     push(c: Chunk): SseEvent[] {
@@ -33,25 +54,23 @@ export function messagesStreamEncoder(head: StreamHead): StreamEncoder {
       const out = started ? [] : start();
       switch (c.type) {
         case 'delta':
-          if (!blockOpen) {
-            blockOpen = true;
-            out.push(ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }), ev('ping'));
+          for (const t of c.thinking ?? []) out.push(...thinkingEvents(t));
+          if (c.text === '') return out;
+          if (textIndex === undefined) {
+            const opened = open({ type: 'text', text: '' });
+            textIndex = opened.index;
+            out.push(...opened.events);
           }
-          out.push(ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: c.text } }));
+          out.push(ev('content_block_delta', { index: textIndex, delta: { type: 'text_delta', text: c.text } }));
           return out;
         case 'end': {
           ended = true;
           const m = canonicalToAnthropicMessage({ model: c.model, text: '', tool_calls: c.tool_calls, finish_reason: c.finish_reason, stop_sequence: c.stop_sequence, usage: c.usage }, head);
-          if (blockOpen) out.push(ev('content_block_stop', { index: 0 }));
-          for (const [k, block] of m.content.entries()) {
+          if (textIndex !== undefined) out.push(ev('content_block_stop', { index: textIndex }));
+          for (const block of m.content) {
             if (block.type !== 'tool_use') continue;
             const { input, ...call } = block as { input: unknown; type: 'tool_use' };
-            const index = (blockOpen ? 1 : 0) + k;
-            out.push(
-              ev('content_block_start', { index, content_block: { ...call, input: {} } }),
-              ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(input) } }),
-              ev('content_block_stop', { index }),
-            );
+            out.push(...whole({ ...call, input: {} }, [{ type: 'input_json_delta', partial_json: JSON.stringify(input) }]));
           }
           out.push(ev('message_delta', { delta: { stop_reason: m.stop_reason, stop_sequence: m.stop_sequence, stop_details: null }, usage: m.usage }), ev('message_stop'));
           return out;

@@ -16,7 +16,7 @@ describe('messages translation', () => {
       },
       {
         model: 'claude', system: 'be brief', messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'yo' }, { role: 'user', content: 'again' }],
-        max_tokens: 50, stop: ['END'], temperature: 0.3, top_p: 0.8, metadata: { user_id: 'u1' },
+        max_tokens: 50, stop: ['END'], temperature: 0.3, top_p: 0.8, metadata: { user_id: 'u1' }, anthropic: { top_k: 5 },
       },
     ],
     ['no system, an empty stop list', { model: 'c', max_tokens: 1, messages: [{ role: 'user', content: 'q' }], stop_sequences: [] }, { model: 'c', max_tokens: 1, messages: [{ role: 'user', content: 'q' }] }],
@@ -74,10 +74,10 @@ describe('messages translation', () => {
 
   it.each([
     ['pause_turn', 'stop'], ['model_context_window_exceeded', 'length'], [null, 'stop'], ['something_new', 'stop'], ['constructor', 'stop'],
-  ] as const)('result: reads stop_reason %s as %s, counts cached input, skips blocks other than text and tool_use', (reason, finish) => {
+  ] as const)('result: reads stop_reason %s as %s, counts cached input, skips blocks other than text, tool_use and thinking', (reason, finish) => {
     const sut = anthropicMessageToCanonical({
       id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-x', stop_reason: reason as AnthropicMessage['stop_reason'], stop_sequence: null,
-      content: [{ type: 'thinking' }, { type: 'text', text: 'a' }, { type: 'server_tool_use' }, { type: 'text', text: 'b' }],
+      content: [{ type: 'server_tool_use' }, { type: 'text', text: 'a' }, { type: 'web_search_tool_result' }, { type: 'text', text: 'b' }],
       usage: { input_tokens: 5, output_tokens: 2, cache_creation_input_tokens: 10, cache_read_input_tokens: null },
     });
     expect(sut).toEqual({ model: 'claude-x', text: 'ab', finish_reason: finish, usage: { input_tokens: 15, output_tokens: 2 } });

@@ -1,7 +1,8 @@
 import {
-  badRequest, type CanonicalImage, type CanonicalMessage, type CanonicalPart, type CanonicalRequest, type CanonicalResult, type CanonicalTool, type CanonicalToolCall, type FinishReason,
-  type ToolChoice,
+  badRequest, type CanonicalImage, type CanonicalMessage, type CanonicalPart, type CanonicalRequest, type CanonicalResult, type CanonicalThinking, type CanonicalTool,
+  type CanonicalToolCall, type FinishReason, type ThinkingConfig, type ToolChoice,
 } from '@reqrun/contracts';
+import { messagesOptions } from './anthropic-options.js';
 import { dataUrl, parseDataUrl, turnOf } from './image-url.js';
 import { canonicalTool, contentText, num, splitSystem, type ResultIdentity } from './shape-parts.js';
 
@@ -35,12 +36,18 @@ export interface AnthropicImageBlock {
 }
 export type AnthropicImageSource = { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
 
-export type AnthropicContentBlock = AnthropicTextBlock | AnthropicImageBlock | AnthropicToolUseBlock | AnthropicToolResultBlock;
+/**
+ * The model's extended thinking (`thinking` with its `signature`, or `redacted_thinking`): an answer's blocks, and
+ * an assistant turn's when sent back, which Anthropic wants unchanged. Canonical keeps them in this same shape.
+ */
+export type AnthropicThinkingBlock = CanonicalThinking;
+
+export type AnthropicContentBlock = AnthropicTextBlock | AnthropicImageBlock | AnthropicToolUseBlock | AnthropicToolResultBlock | AnthropicThinkingBlock;
 
 export interface AnthropicMessageParam {
   /** `system` = a system message in the middle of the conversation (newer models); leading ones go to `system`. */
   role: 'user' | 'assistant' | 'system';
-  /** Tool calls (tool_use) are an assistant turn's blocks; their results (tool_result) and images a user turn's. */
+  /** Tool calls (tool_use) and thinking are an assistant turn's blocks; tool results (tool_result) and images a user turn's. */
   content: string | AnthropicContentBlock[];
 }
 
@@ -68,6 +75,8 @@ export interface AnthropicRequest {
   metadata?: { user_id?: string };
   tools?: AnthropicTool[];
   tool_choice?: AnthropicToolChoice;
+  top_k?: number;
+  thinking?: ThinkingConfig;
 }
 
 export type AnthropicStopReason = 'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
@@ -79,8 +88,8 @@ export interface AnthropicUsage {
   cache_read_input_tokens?: number | null;
 }
 
-/** A block of an answer: text, a tool call, or a kind ReqRun does not read (thinking, server tools' blocks). */
-export type AnthropicAnswerBlock = AnthropicTextBlock | AnthropicToolUseBlock | { type: string };
+/** A block of an answer: text, a tool call, thinking, or a kind ReqRun does not read (server tools' blocks). */
+export type AnthropicAnswerBlock = AnthropicTextBlock | AnthropicToolUseBlock | AnthropicThinkingBlock | { type: string };
 
 export interface AnthropicMessage {
   id: string;
@@ -105,6 +114,7 @@ export function messagesToCanonical(body: Record<string, unknown>): CanonicalReq
   const b = body as Partial<AnthropicRequest>;
   const system = contentText(b.system);
   const choice = b.tool_choice;
+  const anthropic = messagesOptions(body);
   return {
     model: b.model as string,
     ...(system !== '' ? { system } : {}),
@@ -117,22 +127,28 @@ export function messagesToCanonical(body: Record<string, unknown>): CanonicalReq
     ...(b.tools?.length ? { tools: b.tools.map((t) => canonicalTool({ ...t, parameters: t.input_schema })) } : {}),
     ...(choice ? { tool_choice: toolChoiceToCanonical(choice) } : {}),
     ...((choice as { disable_parallel_tool_use?: unknown } | undefined)?.disable_parallel_tool_use === true ? { parallel_tool_calls: false } : {}),
+    ...(anthropic ? { anthropic } : {}),
   };
 }
 
 /**
  * One Messages turn -> canonical turns. A user turn's tool results become `tool` turns, ahead of the rest of its
  * text and images (a user turn of its own, unless the results were all there was); an assistant turn's tool_use
- * blocks become its `tool_calls`.
+ * blocks become its `tool_calls`, and its thinking blocks its `thinking`.
  */
 function canonicalTurns(m: AnthropicMessageParam): CanonicalMessage[] {
   if (typeof m.content === 'string') return [{ role: m.role, content: m.content }];
-  const results = m.content.filter(isToolResult).map((r): CanonicalMessage => ({ role: 'tool', content: contentText(r.content), tool_call_id: r.tool_use_id }));
+  const results = m.content.filter(isToolResult).map(toolTurn);
   const calls = m.content.filter(isToolUse).map(toolUseToCall);
+  const thinking = m.content.filter(isThinking).map(thinkingBlock);
   const shown = m.content.filter(isShown);
   if (results.length > 0 && shown.length === 0 && calls.length === 0) return results;
-  return [...results, { role: m.role, ...turnOf(shown, anthropicImage), ...(calls.length ? { tool_calls: calls } : {}) }];
+  return [...results, { role: m.role, ...turnOf(shown, anthropicImage), ...(thinking.length ? { thinking } : {}), ...(calls.length ? { tool_calls: calls } : {}) }];
 }
+
+const toolTurn = (r: AnthropicToolResultBlock): CanonicalMessage => ({
+  role: 'tool', content: contentText(r.content), tool_call_id: r.tool_use_id, ...(typeof r.is_error === 'boolean' ? { is_error: r.is_error } : {}),
+});
 
 /** An image block as a canonical image (its bytes as a data URL, or its URL); null for any other block. */
 const anthropicImage = (b: { type: string }): CanonicalImage | null => {
@@ -146,6 +162,7 @@ const anthropicImage = (b: { type: string }): CanonicalImage | null => {
  * default; `temperature` is capped at 1 (Anthropic's maximum; OpenAI's scale goes to 2); of `metadata` only
  * `user_id` is sent (Anthropic refuses other keys). Tool turns become tool_result blocks of a user turn, as
  * Anthropic wants them (see `anthropicTurns`). A tool_choice goes only with tools; a tool's `strict` is not sent.
+ * Anthropic's own options (`top_k`, `thinking`) go as they are.
  */
 export function canonicalToMessages(req: CanonicalRequest, o: Partial<MessagesWireOptions> = {}): AnthropicRequest {
   const { default_max_tokens } = { ...defaultMessagesWire, ...o };
@@ -163,6 +180,7 @@ export function canonicalToMessages(req: CanonicalRequest, o: Partial<MessagesWi
     ...(typeof userId === 'string' ? { metadata: { user_id: userId } } : {}),
     ...(req.tools?.length ? { tools: req.tools.map(toolToAnthropic) } : {}),
     ...(choice ? { tool_choice: choice } : {}),
+    ...req.anthropic,
   };
 }
 
@@ -176,7 +194,7 @@ function anthropicTurns(messages: CanonicalMessage[]): AnthropicMessageParam[] {
   let results: AnthropicContentBlock[] | null = null; // the blocks of the user turn of tool results being built
   for (const m of messages) {
     if (m.role === 'tool') {
-      const block: AnthropicToolResultBlock = { type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content: m.content };
+      const block: AnthropicToolResultBlock = { type: 'tool_result', tool_use_id: m.tool_call_id ?? '', content: m.content, ...(m.is_error !== undefined ? { is_error: m.is_error } : {}) };
       if (results) results.push(block);
       else out.push({ role: 'user', content: (results = [block]) });
       continue;
@@ -191,10 +209,11 @@ function anthropicTurns(messages: CanonicalMessage[]): AnthropicMessageParam[] {
   return out;
 }
 
+/** A turn as blocks when it has more than text; thinking first, as Anthropic answered it (its blocks in their order). */
 function anthropicTurn(m: CanonicalMessage): AnthropicMessageParam {
   const role = m.role as AnthropicMessageParam['role'];
-  if (!m.tool_calls?.length && !m.parts) return { role, content: m.content };
-  return { role, content: [...shownBlocks(m), ...(m.tool_calls ?? []).map(toolUseBlock)] };
+  if (!m.tool_calls?.length && !m.parts && !m.thinking?.length) return { role, content: m.content };
+  return { role, content: [...(m.thinking ?? []).map(thinkingBlock), ...shownBlocks(m), ...(m.tool_calls ?? []).map(toolUseBlock)] };
 }
 
 /**
@@ -243,6 +262,10 @@ const isImage = (b: { type: string }): b is AnthropicImageBlock => b.type === 'i
 const isShown = (b: { type: string }): b is AnthropicTextBlock | AnthropicImageBlock => isText(b) || isImage(b);
 const isToolUse = (b: { type: string }): b is AnthropicToolUseBlock => b.type === 'tool_use';
 const isToolResult = (b: { type: string }): b is AnthropicToolResultBlock => b.type === 'tool_result';
+const isThinking = (b: { type: string }): b is AnthropicThinkingBlock => b.type === 'thinking' || b.type === 'redacted_thinking';
+/** A thinking block's own fields, and nothing else, copied. */
+const thinkingBlock = (b: AnthropicThinkingBlock): CanonicalThinking =>
+  b.type === 'thinking' ? { type: 'thinking', thinking: b.thinking, signature: b.signature } : { type: 'redacted_thinking', data: b.data };
 const toolUseToCall = (b: AnthropicToolUseBlock): CanonicalToolCall => ({ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) });
 
 const toolToAnthropic = (t: CanonicalTool): AnthropicTool => ({
@@ -289,6 +312,7 @@ export function anthropicMessageToCanonical(m: AnthropicMessage): CanonicalResul
     model: m.model,
     text: m.content.filter(isText).map((b) => b.text).join(''),
     ...(m.content.some(isToolUse) ? { tool_calls: m.content.filter(isToolUse).map(toolUseToCall) } : {}),
+    ...(m.content.some(isThinking) ? { thinking: m.content.filter(isThinking).map(thinkingBlock) } : {}),
     finish_reason: (m.stop_reason && Object.hasOwn(finishByStopReason, m.stop_reason) && finishByStopReason[m.stop_reason]) || 'stop',
     ...(m.stop_reason === 'stop_sequence' && m.stop_sequence !== null ? { stop_sequence: m.stop_sequence } : {}),
     usage: {
@@ -298,6 +322,7 @@ export function anthropicMessageToCanonical(m: AnthropicMessage): CanonicalResul
   };
 }
 
+/** Canonical result -> a Message: thinking blocks first (in their order, as Anthropic answers), then the text, then the calls. */
 export function canonicalToAnthropicMessage(r: CanonicalResult, o: ResultIdentity): AnthropicMessage {
   const bySequence = r.finish_reason === 'stop' && r.stop_sequence !== undefined;
   return {
@@ -305,7 +330,7 @@ export function canonicalToAnthropicMessage(r: CanonicalResult, o: ResultIdentit
     type: 'message',
     role: 'assistant',
     model: r.model,
-    content: [...(r.text === '' ? [] : [{ type: 'text' as const, text: r.text }]), ...(r.tool_calls ?? []).map(answerToolUse)],
+    content: [...(r.thinking ?? []).map(thinkingBlock), ...(r.text === '' ? [] : [{ type: 'text' as const, text: r.text }]), ...(r.tool_calls ?? []).map(answerToolUse)],
     stop_reason: bySequence ? 'stop_sequence' : stopReasonOf(r.finish_reason),
     stop_sequence: bySequence ? r.stop_sequence! : null,
     stop_details: null,

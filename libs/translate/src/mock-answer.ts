@@ -1,4 +1,5 @@
-import type { CanonicalRequest, CanonicalResult, CanonicalToolCall, OutputFormat } from '@reqrun/contracts';
+import type { CanonicalRequest, CanonicalResult, CanonicalThinking, CanonicalToolCall, OutputFormat } from '@reqrun/contracts';
+import { thinks } from './anthropic-options.js';
 
 /** Rough token count (4 characters a token), the same everywhere ReqRun estimates. */
 export const estimateTokens = (text: string): number => Math.max(1, Math.ceil(text.length / 4));
@@ -9,14 +10,18 @@ export const estimateTokens = (text: string): number => Math.max(1, Math.ceil(te
  * first, with arguments that fit its parameters' schema. Otherwise it echoes the last user message, or the last
  * tool result when that came last (asked for JSON: as `{"reply": ...}`, or in every string of an instance of the
  * schema), ended by the first of the request's stop sequences it contains (which it then reports), and cut to
- * `max_tokens` (then finish_reason is 'length').
+ * `max_tokens` (then finish_reason is 'length'). Asked to think (Anthropic's `thinking`), it thinks first: one
+ * thinking block, `Mock thinking about: ...` (empty with `display: 'omitted'`, as Anthropic's), billed as output.
  */
 export function mockAnswer(req: CanonicalRequest): CanonicalResult {
   const last = req.messages.at(-1);
   const lastUser = last?.role === 'tool' ? last.content : ([...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '');
+  const thinking = mockThinking(req, lastUser);
+  const thought = thinking ? { thinking: [thinking] } : {};
+  const thinkingTokens = thinking && thinking.thinking !== '' ? estimateTokens(thinking.thinking) : 0;
   const call = last?.role === 'user' ? mockToolCall(req, `Mock reply to: ${lastUser}`) : null;
   if (call) {
-    return { model: req.model, text: '', tool_calls: [call], finish_reason: 'tool_calls', usage: { input_tokens: mockInputTokens(req), output_tokens: estimateTokens(call.arguments) } };
+    return { model: req.model, text: '', tool_calls: [call], ...thought, finish_reason: 'tool_calls', usage: { input_tokens: mockInputTokens(req), output_tokens: thinkingTokens + estimateTokens(call.arguments) } };
   }
   let text = inFormat(`Mock reply to: ${lastUser}`, req.format);
   let finish: CanonicalResult['finish_reason'] = 'stop';
@@ -29,10 +34,19 @@ export function mockAnswer(req: CanonicalRequest): CanonicalResult {
   return {
     model: req.model,
     text,
+    ...thought,
     finish_reason: finish,
     ...(stop && finish === 'stop' ? { stop_sequence: stop.sequence } : {}),
-    usage: { input_tokens: mockInputTokens(req), output_tokens: estimateTokens(text) },
+    usage: { input_tokens: mockInputTokens(req), output_tokens: thinkingTokens + estimateTokens(text) },
   };
+}
+
+/** The mock's thinking block when the request asks it to think; its signature is a fixed stand-in (nothing checks it). */
+function mockThinking(req: CanonicalRequest, about: string): Extract<CanonicalThinking, { type: 'thinking' }> | null {
+  const t = req.anthropic?.thinking;
+  if (!thinks(t)) return null;
+  const shown = !(t && 'display' in t && t.display === 'omitted');
+  return { type: 'thinking', thinking: shown ? `Mock thinking about: ${about}` : '', signature: 'mock-signature' };
 }
 
 /** What the mock provider counts as the request's input: its system prompt and messages, estimated. */

@@ -51,6 +51,7 @@ export function responsesStreamEncoder(head: StreamHead): StreamEncoder {
       const out = started ? [] : start();
       switch (c.type) {
         case 'delta':
+          if (c.text === '') return out; // thinking alone: Responses answers leave it out
           if (!itemOpen) out.push(...openItem());
           text += c.text;
           out.push(ev('response.output_text.delta', { ...inText, delta: c.text, logprobs: [] }));

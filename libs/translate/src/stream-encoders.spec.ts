@@ -199,3 +199,39 @@ describe('tool calls after text (every encoder): the text first, then the calls 
     expect(data(events).at(-1)!.response.output.map((o: any) => o.type)).toEqual(['message', 'function_call', 'function_call']);
   });
 });
+
+describe('thinking (not streamed piece by piece): whole blocks ahead of the text', () => {
+  const thought = { type: 'thinking' as const, thinking: 'Weather, then.', signature: 'sig-1' };
+  const redacted = { type: 'redacted_thinking' as const, data: 'opaque' };
+  const thinking = (seq: number, text: string): Chunk => ({ ...delta(seq, text), thinking: [thought, redacted] } as Chunk);
+  /** [index, block or delta type, what it carries] of every block event. */
+  const blocks = (events: SseEvent[]) =>
+    data(events).filter((e) => e.type.startsWith('content_block')).map((e) => [e.type.replace('content_block_', ''), e.index, e.content_block?.type ?? e.delta?.type ?? '', e.delta?.thinking ?? e.delta?.signature ?? e.delta?.text ?? e.content_block?.data ?? '']);
+
+  it('messages: a thinking block (its text in a thinking_delta, then a signature_delta), a redacted_thinking block whole, then the text, each its own index', () => {
+    const events = run('messages', [thinking(0, 'Sunny.'), end(1)]);
+    for (const e of events) expect(anthropicStreamEventErrors(e)).toEqual([]);
+    expect(types(events).slice(0, 3)).toEqual(['message_start', 'content_block_start', 'ping']);
+    expect(data(events)[1].content_block).toEqual({ type: 'thinking', thinking: '', signature: '' });
+    expect(blocks(events)).toEqual([
+      ['start', 0, 'thinking', ''], ['delta', 0, 'thinking_delta', 'Weather, then.'], ['delta', 0, 'signature_delta', 'sig-1'], ['stop', 0, '', ''],
+      ['start', 1, 'redacted_thinking', 'opaque'], ['stop', 1, '', ''],
+      ['start', 2, 'text', ''], ['delta', 2, 'text_delta', 'Sunny.'], ['stop', 2, '', ''],
+    ]);
+    expect(types(events).filter((t) => t === 'ping')).toHaveLength(1);
+  });
+
+  it('messages: thinking and calls, no text: the thinking blocks, then the tool_use blocks after them', () => {
+    const events = run('messages', [thinking(0, ''), end(1, { finish_reason: 'tool_calls', tool_calls: [{ id: 'call_1', name: 'f', arguments: '{}' }] })]);
+    for (const e of events) expect(anthropicStreamEventErrors(e)).toEqual([]);
+    expect(blocks(events).filter(([kind]) => kind === 'start').map(([, index, type]) => [index, type])).toEqual([[0, 'thinking'], [1, 'redacted_thinking'], [2, 'tool_use']]);
+  });
+
+  it('chat and Responses leave thinking out: a delta of thinking alone sends nothing, and the text goes as without it', () => {
+    const calls = end(1, { finish_reason: 'tool_calls', tool_calls: [{ id: 'call_1', name: 'f', arguments: '{}' }] });
+    for (const api of ['chat', 'responses'] as const) {
+      expect(run(api, [thinking(0, ''), calls])).toEqual(run(api, [calls]));
+      expect(run(api, [thinking(0, 'Sunny.'), end(1)])).toEqual(run(api, [delta(0, 'Sunny.'), end(1)]));
+    }
+  });
+});

@@ -68,6 +68,15 @@ describe('openai adapter', () => {
     expect(local.calls[0].body.max_completion_tokens).toBeUndefined();
   });
 
+  it("leaves Anthropic's top_k out, and refuses thinking (terminal, calling nobody)", async () => {
+    await sut().call({ ...req, anthropic: { top_k: 3, thinking: { type: 'disabled' } } }, opts({ api: 'messages' }));
+    expect(openai.calls[0].body).not.toHaveProperty('top_k');
+    expect(openai.calls[0].body).not.toHaveProperty('thinking');
+    const thinking = await failure(sut().call({ ...req, anthropic: { thinking: { type: 'enabled', budget_tokens: 1024 } } }, opts({ api: 'messages' })));
+    expect(thinking).toMatchObject({ code: 'unsupported_by_provider', retryable: false, status: 400 });
+    expect(openai.calls).toHaveLength(1);
+  });
+
   it('does not send metadata to chat (OpenAI refuses it without store)', async () => {
     await sut().call({ ...req, metadata: { team: 'a' } }, opts());
     expect(openai.calls[0].body.metadata).toBeUndefined();
@@ -132,6 +141,30 @@ describe('anthropic adapter', () => {
     expect(call.headers).toMatchObject({ 'x-api-key': KEY, 'anthropic-version': '2023-06-01' });
     expect(call.headers.authorization).toBeUndefined();
     expect(call.body).toEqual({ model: 'up-model', max_tokens: 50, system: 'be brief', messages: [{ role: 'user', content: 'hi there' }], stop_sequences: ['END'], temperature: 1 });
+  });
+
+  it("sends a Messages request's top_k, thinking, is_error and an assistant turn's thinking blocks as they came; keeps the answer's thinking", async () => {
+    const thought = { type: 'thinking' as const, thinking: 'Paris, then.', signature: 'sig-1' };
+    const redacted = { type: 'redacted_thinking' as const, data: 'opaque' };
+    anthropic.plan(null, answer({ text: 'Sunny.', thinking: [{ ...thought, signature: 'sig-2' }, redacted] }));
+    const loop: CanonicalRequest = {
+      model: 'up-model', max_tokens: 4000, anthropic: { top_k: 7, thinking: { type: 'enabled', budget_tokens: 2048 } },
+      messages: [
+        { role: 'user', content: 'weather?' },
+        { role: 'assistant', content: '', thinking: [thought, redacted], tool_calls: [{ id: 'toolu_1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
+        { role: 'tool', content: 'service down', tool_call_id: 'toolu_1', is_error: true },
+      ],
+    };
+    const r = await sut().call(loop, opts({ api: 'messages' }));
+    expect(r).toMatchObject({ text: 'Sunny.', thinking: [{ ...thought, signature: 'sig-2' }, redacted] });
+    expect(anthropic.calls[0].body).toEqual({
+      model: 'up-model', max_tokens: 4000, top_k: 7, thinking: { type: 'enabled', budget_tokens: 2048 },
+      messages: [
+        { role: 'user', content: 'weather?' },
+        { role: 'assistant', content: [thought, redacted, { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Paris' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'service down', is_error: true }] },
+      ],
+    });
   });
 
   it('maps max_tokens to length', async () => {

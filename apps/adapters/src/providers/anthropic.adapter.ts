@@ -9,7 +9,8 @@ export const defaultAnthropicVersion = '2023-06-01';
 /**
  * `type: anthropic`: the Messages API at `<base_url>/v1/messages`, key in `x-api-key`, `anthropic-version` on every
  * call. Chat and Responses requests are translated (system prompt, roles, stop sequences, tools and tool calls, images,
- * usage, stop reasons).
+ * usage, stop reasons). A Messages request's own options (`top_k`, `thinking`) and a tool result's `is_error` go as
+ * sent; the answer's thinking blocks are kept, and an assistant turn's are sent back as they came.
  */
 export class AnthropicAdapter implements ProviderAdapter {
   readonly breaker = true;

@@ -1,13 +1,14 @@
 import type { ProviderConfig } from '@reqrun/config';
 import type { CanonicalRequest, Clock } from '@reqrun/contracts';
-import { chatStreamReader, fromApiResult, responsesStreamReader, toApiRequest } from '@reqrun/translate';
-import type { AdapterResult, CallOptions, ProviderAdapter } from './provider.js';
+import { chatStreamReader, fromApiResult, responsesStreamReader, thinks, toApiRequest } from '@reqrun/translate';
+import { ProviderError, type AdapterResult, type CallOptions, type ProviderAdapter } from './provider.js';
 import { keyHeader, postJson, postStream, upstreamOf, type Upstream } from './upstream.js';
 
 /**
  * `type: openai`: any OpenAI-compatible server (OpenAI, Azure deployments, vLLM, Ollama, Groq, ...). Chat Completions
  * at `<base_url>/chat/completions`; a Responses request goes to `<base_url>/responses` when the provider sets
- * `responses_api: true`, else it is translated to chat like every other API.
+ * `responses_api: true`, else it is translated to chat like every other API. Anthropic's own options (`top_k`, a tool
+ * result's `is_error`, thinking blocks sent back) have no OpenAI field and are left out; thinking itself is refused.
  */
 export class OpenAIAdapter implements ProviderAdapter {
   readonly breaker = true;
@@ -18,6 +19,10 @@ export class OpenAIAdapter implements ProviderAdapter {
   }
 
   call(req: CanonicalRequest, o: CallOptions): Promise<AdapterResult> {
+    // The ingress refuses such a request for a model with an OpenAI-compatible target; a config changed since may route it here.
+    if (thinks(req.anthropic?.thinking)) {
+      return Promise.reject(new ProviderError('unsupported_by_provider', "An OpenAI-compatible provider cannot be asked for Anthropic's extended thinking.", false, 400));
+    }
     if (o.api === 'responses' && this.p.responses_api) {
       const body = toApiRequest('responses', req);
       return o.onDelta

@@ -53,7 +53,7 @@ describe('CreateMessageDto refuses what ReqRun cannot translate, rather than dro
     ['a tool_result with an image', loop([{ ...result, content: [{ type: 'image', source: { type: 'url', url: 'https://x/y.png' } }] }]), /^'messages\[2\]\.content': part 0 \(tool_result\) content part 0 has type 'image', which ReqRun cannot translate yet \(send text parts\)$/],
     ['a tool_result with content of the wrong type', loop([{ ...result, content: 5 }]), /part 0 \(tool_result\) content must be a string or an array of content parts$/],
     ['is_error not a boolean', loop([{ ...result, is_error: 'yes' }]), /part 0 \(tool_result\) is_error must be a boolean$/],
-    ['a document block on an assistant turn', { ...ok, messages: [{ role: 'assistant', content: [{ type: 'document' }] }] }, /part 0 has type 'document', which ReqRun cannot translate yet \(send text or tool_use parts\)$/],
+    ['a document block on an assistant turn', { ...ok, messages: [{ role: 'assistant', content: [{ type: 'document' }] }] }, /part 0 has type 'document', which ReqRun cannot translate yet \(send text, tool_use, thinking or redacted_thinking parts\)$/],
     ['a tool block on a system turn', { ...ok, messages: [{ role: 'system', content: [call] }] }, /part 0 of type 'tool_use' is only for assistant turns$/],
     ['a text block without text', { ...ok, messages: [{ role: 'user', content: [{ type: 'text' }] }] }, /^'messages\[0\]\.content': part 0 must have a text string$/],
     ['a block that is not an object', { ...ok, messages: [{ role: 'user', content: ['hi'] }] }, /^'messages\[0\]\.content': part 0 must be an object with a type$/],
@@ -102,6 +102,36 @@ describe('CreateMessageDto refuses images it cannot pass on, naming the part', (
     ['a url image that is a data URL', userTurn(image({ type: 'url', url: 'data:image/png;base64,iVBORw0KGgo=' })), firstPart('(image) source url must be an http(s) URL')],
     ['a url image without a url', userTurn(image({ type: 'url' })), firstPart('(image) source url must be an http(s) URL')],
   ])('%s', (_name, body, message) => {
+    expect(() => validateWithDto(CreateMessageDto, body)).toThrow(message);
+  });
+});
+
+const thought = { type: 'thinking', thinking: 'Weather, then.', signature: 'sig-1' };
+const redacted = { type: 'redacted_thinking', data: 'opaque' };
+const assistantTurn = (...content: unknown[]) => ({ ...ok, messages: [{ role: 'user', content: 'weather?' }, { role: 'assistant', content }] });
+
+describe("CreateMessageDto takes Anthropic's thinking", () => {
+  it.each([
+    ['thinking enabled with a budget, and a display', [{ type: 'enabled', budget_tokens: 1024 }, { type: 'enabled', budget_tokens: 4000, display: 'omitted' }].map((thinking) => ({ ...ok, thinking }))],
+    ['thinking adaptive or disabled, or null', [{ type: 'adaptive' }, { type: 'disabled' }, null].map((thinking) => ({ ...ok, thinking }))],
+    ['top_k', [{ ...ok, top_k: 0 }, { ...ok, top_k: 40 }]],
+    ['an assistant turn with thinking blocks (an omitted one empty) before its text and call', [assistantTurn(thought, { ...thought, thinking: '' }, redacted, { type: 'text', text: 'Looking.' }, call)]],
+  ])('accepts %s', (_name, bodies) => {
+    for (const body of bodies) expect(() => validateWithDto(CreateMessageDto, body)).not.toThrow();
+  });
+
+  it.each([
+    ['thinking of another type', { ...ok, thinking: { type: 'on' } }, /^'thinking': type must be one of enabled, adaptive, disabled$/],
+    ['thinking enabled without a budget', { ...ok, thinking: { type: 'enabled' } }, /^'thinking': budget_tokens must be an integer of at least 1024$/],
+    ['a budget under 1024', { ...ok, thinking: { type: 'enabled', budget_tokens: 1000 } }, /^'thinking': budget_tokens must be an integer of at least 1024$/],
+    ['thinking that is not an object', { ...ok, thinking: true }, /^'thinking': must be an object/],
+    ['top_k below 0', { ...ok, top_k: -1 }, /^'top_k' must not be less than 0$/],
+    ['a thinking block on a user turn', userTurn(thought), /^'messages\[0\]\.content': part 0 of type 'thinking' is only for assistant turns$/],
+    ['a redacted_thinking block on a user turn', userTurn(redacted), /part 0 of type 'redacted_thinking' is only for assistant turns$/],
+    ['a thinking block without its signature', assistantTurn({ type: 'thinking', thinking: 'x' }), /^'messages\[1\]\.content': part 0 \(thinking\) needs a signature string$/],
+    ['a thinking block without its thinking', assistantTurn({ type: 'thinking', signature: 's' }), /part 0 \(thinking\) needs a thinking string$/],
+    ['a redacted_thinking block without data', assistantTurn({ type: 'redacted_thinking' }), /part 0 \(redacted_thinking\) needs a data string$/],
+  ])('refuses %s', (_name, body, message) => {
     expect(() => validateWithDto(CreateMessageDto, body)).toThrow(message);
   });
 });

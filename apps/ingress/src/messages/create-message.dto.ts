@@ -1,16 +1,19 @@
 import {
   ArrayNotEmpty, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, Min, ValidateBy, type ValidationOptions,
 } from 'class-validator';
-import { dataUrl, INLINE_IMAGE_TYPES, parseDataUrl } from '@reqrun/translate';
+import { dataUrl, INLINE_IMAGE_TYPES, parseDataUrl, thinkingProblem } from '@reqrun/translate';
 import { CreateBodyDto } from '../submit/create-body.dto.js';
 import { EachOf } from '../submit/validate-body.js';
 import { IsTextContent, textContentProblem } from '../submit/text-content.validator.js';
 
 const ROLES = ['user', 'assistant', 'system'];
-/** The content blocks ReqRun translates, by role: an assistant turn calls tools, a user turn gives their results and images. */
-const BLOCKS: Record<string, string[]> = { user: ['text', 'image', 'tool_result'], assistant: ['text', 'tool_use'], system: ['text'] };
+/**
+ * The content blocks ReqRun translates, by role: an assistant turn calls tools and sends its thinking back, a user
+ * turn gives the tools' results and images.
+ */
+const BLOCKS: Record<string, string[]> = { user: ['text', 'image', 'tool_result'], assistant: ['text', 'tool_use', 'thinking', 'redacted_thinking'], system: ['text'] };
 /** The role a block is only for. */
-const ONLY_FOR: Record<string, string> = { tool_use: 'assistant', tool_result: 'user', image: 'user' };
+const ONLY_FOR: Record<string, string> = { tool_use: 'assistant', thinking: 'assistant', redacted_thinking: 'assistant', tool_result: 'user', image: 'user' };
 const TOOL_NAME = /^[a-zA-Z0-9_-]{1,128}$/;
 const CHOICE_TYPES = ['auto', 'any', 'tool', 'none'];
 
@@ -58,6 +61,11 @@ function blockProblem(b: unknown, types: string[]): string | null {
       const content = b.content === undefined ? null : textContentProblem(b.content, ['text']);
       return content ? `(tool_result) content ${content}` : null;
     }
+    case 'thinking': // its text is empty when Anthropic omitted it (display: omitted); the signature never is
+      if (typeof b.thinking !== 'string') return '(thinking) needs a thinking string';
+      return isId(b.signature) ? null : '(thinking) needs a signature string';
+    case 'redacted_thinking':
+      return isId(b.data) ? null : '(redacted_thinking) needs a data string';
     default:
       return typeof b.text === 'string' ? null : 'must have a text string';
   }
@@ -90,6 +98,12 @@ const IsMessageContent = (o?: ValidationOptions) =>
       validate: (v, a) => messageContentProblem((a?.object as AnthropicMessageDto).role, v) === null,
       defaultMessage: (a) => `$property: ${messageContentProblem((a?.object as AnthropicMessageDto).role, a?.value)}`,
     },
+  }, o);
+
+const IsThinking = (o?: ValidationOptions) =>
+  ValidateBy({
+    name: 'isThinking',
+    validator: { validate: (v) => thinkingProblem(v) === null, defaultMessage: (a) => `$property: ${thinkingProblem(a?.value)}` },
   }, o);
 
 /** What is wrong with a `tool_choice`: `{type: auto | any | tool | none}`, a `tool` one naming one of `tools`. */
@@ -155,5 +169,7 @@ export class CreateMessageDto extends MessagesPromptDto {
   @IsOptional() @IsNumber() @Min(0) @Max(1) temperature?: number;
   @IsOptional() @IsNumber() @Min(0) @Max(1) top_p?: number;
   @IsOptional() @IsInt() @Min(0) top_k?: number;
+  /** Extended thinking: sent to Anthropic providers; refused for a model an OpenAI-compatible provider may answer (checkTargetsServe). */
+  @IsOptional() @IsThinking() thinking?: unknown;
   @IsOptional() @IsObject() metadata?: Record<string, unknown>;
 }

@@ -4,7 +4,7 @@ import { createLogger, Lifecycle, Nats } from '@reqrun/runtime';
 import { RequestStore } from '@reqrun/store';
 import { managerOf } from '@reqrun/messaging';
 import { startNats, waitUntil, type NatsServer } from '@reqrun/testing';
-import { canonicalToChatCompletion } from '@reqrun/translate';
+import { canonicalToAnthropicMessage, canonicalToChatCompletion } from '@reqrun/translate';
 import { cancelChunk, ChunkReader, Seen, tailOf, type StreamItem } from './chunk.reader.js';
 
 let server: NatsServer;
@@ -230,6 +230,16 @@ describe('tailOf', () => {
     ]],
   ] as [string, Partial<RequestRecord>, Partial<Seen>, Chunk[]][])('%s', (_n, change, seen, want) => {
     expect(tailOf({ ...base, ...change }, { seq: -1, delta: false, ...seen })).toEqual(want);
+  });
+
+  it('a completed Messages answer with thinking, nothing streamed: its thinking rides on the one delta, even with no text', () => {
+    const thinking = [{ type: 'thinking' as const, thinking: 'hm', signature: 's' }];
+    const calls = [{ id: 'toolu_1', name: 'f', arguments: '{}' }];
+    const message = canonicalToAnthropicMessage({ model: 'm', text: '', thinking, tool_calls: calls, finish_reason: 'tool_calls', usage }, { id, created: 0 });
+    expect(tailOf({ ...base, api: 'messages', status: Status.Completed, result: message }, { seq: -1, delta: false })).toEqual([
+      { type: 'delta', attempt: 2, seq: 0, text: '', thinking },
+      { type: 'end', attempt: 2, seq: 1, model: 'm', finish_reason: 'tool_calls', usage, tool_calls: calls },
+    ]);
   });
 
   it('Seen accepts one attempt, each chunk once, in order', () => {

@@ -185,7 +185,7 @@ export class Seen {
 
 /**
  * The end of a stream, from its terminal record, after every stored chunk was read and none ended it: a completed
- * request's answer (the whole text as one delta when nothing was streamed) and its end; else the request's error.
+ * request's answer (its thinking and whole text as one delta when nothing was streamed) and its end; else the request's error.
  */
 export function tailOf(r: RequestRecord, seen: Pick<Seen, 'attempt' | 'seq' | 'delta'>): Chunk[] {
   const attempt = seen.attempt ?? r.attempts;
@@ -197,7 +197,9 @@ export function tailOf(r: RequestRecord, seen: Pick<Seen, 'attempt' | 'seq' | 'd
       ...(a.stop_sequence !== undefined ? { stop_sequence: a.stop_sequence } : {}),
       ...(a.tool_calls?.length ? { tool_calls: a.tool_calls } : {}),
     };
-    const text: Chunk[] = seen.delta || a.text === '' ? [] : [{ type: 'delta', attempt, seq: ++seq, text: a.text }];
+    const text: Chunk[] = seen.delta || (a.text === '' && !a.thinking?.length)
+      ? []
+      : [{ type: 'delta', attempt, seq: ++seq, text: a.text, ...(a.thinking?.length ? { thinking: a.thinking } : {}) }];
     return [...text, { ...end, seq: ++seq }];
   }
   return [{ type: 'error', attempt, seq: seq + 1, error: errorOf(r) }];

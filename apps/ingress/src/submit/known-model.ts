@@ -1,5 +1,6 @@
 import type { Config, ModelConfig } from '@reqrun/config';
 import { Api, badRequest, ErrorCode, ReqRunError } from '@reqrun/contracts';
+import { thinkingOf, thinks } from '@reqrun/translate';
 
 /** The model's configuration; 404 when ReqRun does not serve a model of that name. */
 export function knownModel(config: Config, model: string): ModelConfig {
@@ -15,17 +16,31 @@ function jsonFormatOf(api: Api, body: Record<string, any>): { type: string; para
   return type === 'json_object' || type === 'json_schema' ? { type, param: param! } : null;
 }
 
+/** The model's first target (a fallback included) on a provider of that type. */
+function targetOfType(config: Config, model: ModelConfig, type: string): ModelConfig['targets'][number] | undefined {
+  return model.targets.find((t) => config.providers.find((p) => p.name === t.provider)?.type === type);
+}
+
 /**
- * JSON answer formats are passed on to OpenAI-compatible providers and the mock; ReqRun cannot (yet) ask an
- * Anthropic provider for one, so a model with any target there (a fallback included) refuses them with a 400
- * rather than answer in free text. (Tools and tool turns go to every provider type; the Messages API has no JSON
- * format field ReqRun reads.)
+ * What a model's providers cannot do is refused with a 400 naming the field, for a model with any target (a fallback
+ * included) that cannot, rather than have that one answer without it. (Tools and tool turns go to every provider type.)
  */
 export function checkTargetsServe(config: Config, model: ModelConfig, name: string, api: Api, body: Record<string, unknown>): void {
+  checkJsonFormat(config, model, name, api, body);
+  checkThinking(config, model, name, api, body);
+}
+
+/** JSON answer formats are passed on to OpenAI-compatible providers and the mock; ReqRun cannot (yet) ask an Anthropic provider for one. */
+function checkJsonFormat(config: Config, model: ModelConfig, name: string, api: Api, body: Record<string, unknown>): void {
   const json = jsonFormatOf(api, body);
-  if (!json) return;
-  const anthropic = model.targets.find((t) => config.providers.find((p) => p.name === t.provider)?.type === 'anthropic');
-  if (anthropic) {
-    throw badRequest(`The model '${name}' may be answered by the Anthropic provider '${anthropic.provider}', which ReqRun cannot ask for ${json.type} output. Leave ${json.param} out, or use a model served by OpenAI-compatible providers.`, json.param);
-  }
+  const anthropic = json && targetOfType(config, model, 'anthropic');
+  if (!json || !anthropic) return;
+  throw badRequest(`The model '${name}' may be answered by the Anthropic provider '${anthropic.provider}', which ReqRun cannot ask for ${json.type} output. Leave ${json.param} out, or use a model served by OpenAI-compatible providers.`, json.param);
+}
+
+/** Anthropic's extended thinking (Messages' `thinking`) goes to Anthropic providers and the mock; an OpenAI-compatible one cannot think in its blocks. */
+function checkThinking(config: Config, model: ModelConfig, name: string, api: Api, body: Record<string, unknown>): void {
+  const openai = api === Api.Messages && thinks(thinkingOf(body.thinking)) && targetOfType(config, model, 'openai');
+  if (!openai) return;
+  throw badRequest(`The model '${name}' may be answered by the OpenAI-compatible provider '${openai.provider}', which cannot think in Anthropic's thinking blocks. Leave thinking out (or disabled), or use a model served by Anthropic providers.`, 'thinking');
 }
