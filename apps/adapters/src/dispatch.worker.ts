@@ -15,7 +15,7 @@ import { chunkRetryMs, ChunkWriter } from './chunk.writer.js';
 import { judgeDelivery } from './delivery.verdict.js';
 import { InFlightCalls } from './in-flight.calls.js';
 import { keepTrying } from './keep-trying.js';
-import { adapterFor } from './providers/provider.registry.js';
+import { ProviderAdapters } from './providers/provider.registry.js';
 import { ProviderError, type AdapterResult, type ProviderAdapter } from './providers/provider.js';
 
 const upstreamCalls = new Counter({ name: 'reqrun_upstream_calls_total', help: 'Calls made to providers, by provider and outcome', labelNames: ['provider', 'outcome'] });
@@ -51,6 +51,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     private readonly inFlight: InFlightCalls,
     private readonly breakers: BreakerStore,
     private readonly noRecord: NoRecord,
+    private readonly adapters: ProviderAdapters,
   ) {
     this.limits = new LimitStore(nats.buckets.limits, systemClock);
     this.pacer = new CallPacer(this.limits, systemClock);
@@ -60,7 +61,7 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
     const n = this.nats.names;
     await this.breakers.start();
     for (const p of this.config.providers) {
-      const adapter = adapterFor(p);
+      const adapter = this.adapters.of(p);
       // Two lanes, each with its own slots: asap (and promoted, and retried) attempts never wait behind a standard backlog.
       for (const lane of ['fast', 'bg'] as const) {
         this.consumers.push(

@@ -3,7 +3,7 @@ import type { Msg, Subscription } from '@nats-io/nats-core';
 import type { Config, ProviderConfig } from '@reqrun/config';
 import { tokenCountingTypes, tokenCountTimeoutMs, type TokenCountAsk, type TokenCountReply } from '@reqrun/contracts';
 import { CONFIG, LOGGER, Nats, type Logger } from '@reqrun/runtime';
-import { adapterFor } from './providers/provider.registry.js';
+import { ProviderAdapters } from './providers/provider.registry.js';
 import { ProviderError, type ProviderAdapter } from './providers/provider.js';
 
 /**
@@ -16,12 +16,17 @@ import { ProviderError, type ProviderAdapter } from './providers/provider.js';
 export class TokenCounter implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly subs: Subscription[] = [];
 
-  constructor(@Inject(CONFIG) private readonly config: Config, @Inject(LOGGER) private readonly log: Logger, private readonly nats: Nats) {}
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(LOGGER) private readonly log: Logger,
+    private readonly nats: Nats,
+    private readonly adapters: ProviderAdapters,
+  ) {}
 
   onApplicationBootstrap(): void {
     const n = this.nats.names;
     for (const p of this.config.providers.filter((x) => tokenCountingTypes.includes(x.type))) {
-      const adapter = adapterFor(p);
+      const adapter = this.adapters.of(p);
       this.subs.push(this.nats.nc.subscribe(n.tokens(p.name), {
         queue: n.tokensQueue,
         callback: (err, msg) => {

@@ -1,5 +1,7 @@
-import type { ProviderConfig } from '@reqrun/config';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Config, ProviderConfig } from '@reqrun/config';
 import { systemClock, type Clock } from '@reqrun/contracts';
+import { CONFIG } from '@reqrun/runtime';
 import { AnthropicAdapter } from './anthropic.adapter.js';
 import { MockAdapter } from './mock.adapter.js';
 import { OpenAIAdapter } from './openai.adapter.js';
@@ -25,4 +27,18 @@ function apiKey(p: ProviderConfig, env: NodeJS.ProcessEnv): string | undefined {
   const key = env[p.api_key_env];
   if (!key) throw new Error(`provider '${p.name}': the environment variable ${p.api_key_env} (its api_key_env) is not set`);
   return key;
+}
+
+/** One adapter per configured provider, built once at start (each key read once), shared by the calls and the token counts. */
+@Injectable()
+export class ProviderAdapters {
+  private readonly byName: ReadonlyMap<string, ProviderAdapter>;
+
+  constructor(@Inject(CONFIG) config: Config) {
+    this.byName = new Map(config.providers.map((p) => [p.name, adapterFor(p)]));
+  }
+
+  of(p: ProviderConfig): ProviderAdapter {
+    return this.byName.get(p.name)!;
+  }
 }
