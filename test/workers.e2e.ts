@@ -63,7 +63,7 @@ afterAll(() => mesh?.stop());
 
 it('serves one port from two ingress workers, and /metrics sums what every worker counted', async () => {
   const before = await counter(app('ingress'), 'reqrun_requests_total', 'status="queued"');
-  // 24 at once: 24 connections, which the cluster hands to the two workers in turn
+  // 24 at once: 24 connections, which the two workers accept from their shared socket
   const answers = await Promise.all(Array.from({ length: 24 }, (_, i) => chat(`hello ${i}`)));
   expect(answers.map((a) => a.choices[0].message.content)).toEqual(answers.map((_, i) => `Mock reply to: hello ${i}`));
   for (let scrape = 0; scrape < 4; scrape++) {
@@ -100,6 +100,36 @@ it('replaces a worker that dies, and the port keeps answering meanwhile', async 
   expect(app('ingress').pid).toBe(supervisor);
   const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => chat(`after ${i}`)));
   expect(answers).toHaveLength(8);
+});
+
+it('loses nothing a worker accepted when it is killed under load', async () => {
+  const supervisor = app('ingress').pid;
+  await eventually(20_000, async () => expect(workersOf(supervisor)).toHaveLength(2));
+  const [victim] = workersOf(supervisor);
+  const accepted: string[] = [];
+  let refused = 0;
+  const send = async (i: number) => {
+    try {
+      const res = await fetch(`${mesh.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'mock-1', messages: [{ role: 'user', content: `load ${i}` }], wait: false }),
+      });
+      if (res.status === 202) accepted.push(((await res.json()) as { id: string }).id);
+      if (accepted.length === 20) process.kill(victim, 'SIGKILL'); // mid-load: it holds requests being accepted
+    } catch {
+      refused++; // its connection was the dead worker's: reset, and nothing to find (a client retries it)
+    }
+  };
+  const load = Array.from({ length: 200 }, (_, i) => send(i));
+  await Promise.all(load);
+  expect(accepted.length + refused).toBe(200);
+  expect(accepted.length).toBeGreaterThanOrEqual(20);
+  expect(alive(victim)).toBe(false);
+  await eventually(30_000, async () => {
+    const views = await Promise.all(accepted.map(async (id) => ((await (await fetch(`${mesh.url}/v1/requests/${id}`)).json()) as { status: string }).status));
+    expect(views.filter((status) => status !== 'completed')).toEqual([]);
+  });
 });
 
 it('stops its workers when the supervisor is killed, and starts again with them', async () => {

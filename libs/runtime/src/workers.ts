@@ -16,13 +16,17 @@ interface MetricsTold {
 }
 
 /**
- * Runs `count` processes of this app on this host, all serving its one HTTP port: node:cluster hands each new
- * connection to the next worker. Every app already runs as replicas (work queues, leases, queue groups), so a worker
+ * Runs `count` processes of this app on this host, all serving its one HTTP port (node:cluster): each worker accepts
+ * connections from the shared socket itself. Every app already runs as replicas (work queues, leases, queue groups), so a worker
  * is simply a replica that shares the port: what lets one host's cores serve one front door. A worker that dies is
  * started again; SIGTERM / SIGINT stop every worker, then this process. This process itself holds no app: it
  * answers the workers' `/metrics` with the sum of theirs.
  */
 export function superviseWorkers(name: string, count: number, log: Logger): void {
+  // Not round robin through this process: a connection it is handing to a worker that dies meanwhile is neither
+  // served nor closed (the client waits for its own timeout). Accepted by the workers, it waits in the kernel's
+  // backlog for a live one; a busy worker accepts less, which spreads the load as well (measured).
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
   const aggregator = new AggregatorRegistry<PrometheusContentType>();
   let stopping = false;
   const start = (): void => {
