@@ -266,6 +266,7 @@ describe('bad input: Anthropic envelope, no 5xx, no record', () => {
     ['a tool_result on an assistant turn', { ...base, messages: [{ role: 'assistant', content: [{ type: 'tool_result', tool_use_id: 't', content: 'x' }] }] }, {}, 400, 'invalid_request_error', /part 0 of type 'tool_result' is only for user turns/],
     ['temperature above 1', { ...base, temperature: 1.5 }, {}, 400, 'invalid_request_error', /'temperature' must not be greater than 1/],
     ['a thinking budget under 1024', { ...base, thinking: { type: 'enabled', budget_tokens: 512 } }, {}, 400, 'invalid_request_error', /^'thinking': budget_tokens must be an integer of at least 1024$/],
+    ['a thinking budget not under max_tokens', { ...base, thinking: { type: 'enabled', budget_tokens: 1024 } }, {}, 400, 'invalid_request_error', /^'thinking': budget_tokens \(1024\) must be less than max_tokens \(10\)$/],
     ['wait of the wrong type', { ...base, wait: 'yes' }, {}, 400, 'invalid_request_error', /'wait'/],
     ['an unknown model', { ...base, model: 'claude-nope' }, {}, 404, 'not_found_error', /The model 'claude-nope' does not exist/],
     ['an unknown window', { ...base, completion_window: 'someday' }, {}, 400, 'invalid_request_error', /Invalid completion_window 'someday'/],

@@ -292,4 +292,13 @@ describe('token counting', () => {
     anthropic.plan(null, failWith(529));
     expect(await failure(sut.countTokens!(req, new AbortController().signal))).toMatchObject({ code: 'upstream_overloaded', statusCode: 529 });
   });
+
+  it('anthropic: thinking is counted with the prompt; top_k, a sampling option, stays out', async () => {
+    const sut = adapterFor(provider('anthropic', anthropic.url), env, clock);
+    const thinking = { type: 'enabled', budget_tokens: 2048 } as const;
+    await sut.countTokens!({ ...req, anthropic: { thinking, top_k: 5 } }, new AbortController().signal);
+    const body = anthropic.calls.at(-1)!.body as Record<string, unknown>;
+    expect(body.thinking).toEqual(thinking);
+    expect(body).not.toHaveProperty('top_k');
+  });
 });

@@ -33,12 +33,15 @@ export class AnthropicAdapter implements ProviderAdapter {
   }
 
   /**
-   * Anthropic's own count (`/v1/messages/count_tokens`), which takes the prompt only (its images and tools count too,
-   * sent as the call sends them): no max_tokens, sampling or stop sequences.
+   * Anthropic's own count (`/v1/messages/count_tokens`), which takes the prompt only (its images, tools and thinking
+   * count too, sent as the call sends them): no max_tokens, sampling (top_k included) or stop sequences.
    */
   async countTokens(req: CanonicalRequest, signal: AbortSignal): Promise<number> {
-    const { model, system, messages, tools, tool_choice } = canonicalToMessages(req);
-    const prompt = { model, ...(system !== undefined ? { system } : {}), messages, ...(tools ? { tools } : {}), ...(tool_choice ? { tool_choice } : {}) };
+    const { model, system, messages, tools, tool_choice, thinking } = canonicalToMessages(req);
+    const prompt = {
+      model, ...(system !== undefined ? { system } : {}), messages, ...(tools ? { tools } : {}), ...(tool_choice ? { tool_choice } : {}),
+      ...(thinking ? { thinking } : {}),
+    };
     const counted = await postJson(this.upstream, '/v1/messages/count_tokens', prompt, signal, this.clock, readCount);
     return counted.input_tokens;
   }

@@ -112,7 +112,7 @@ const assistantTurn = (...content: unknown[]) => ({ ...ok, messages: [{ role: 'u
 
 describe("CreateMessageDto takes Anthropic's thinking", () => {
   it.each([
-    ['thinking enabled with a budget, and a display', [{ type: 'enabled', budget_tokens: 1024 }, { type: 'enabled', budget_tokens: 4000, display: 'omitted' }].map((thinking) => ({ ...ok, thinking }))],
+    ['thinking enabled with a budget under max_tokens, and a display', [{ type: 'enabled', budget_tokens: 1024 }, { type: 'enabled', budget_tokens: 4000, display: 'omitted' }].map((thinking) => ({ ...ok, max_tokens: 8000, thinking }))],
     ['thinking adaptive or disabled, or null', [{ type: 'adaptive' }, { type: 'disabled' }, null].map((thinking) => ({ ...ok, thinking }))],
     ['top_k', [{ ...ok, top_k: 0 }, { ...ok, top_k: 40 }]],
     ['an assistant turn with thinking blocks (an omitted one empty) before its text and call', [assistantTurn(thought, { ...thought, thinking: '' }, redacted, { type: 'text', text: 'Looking.' }, call)]],
@@ -125,6 +125,7 @@ describe("CreateMessageDto takes Anthropic's thinking", () => {
     ['thinking enabled without a budget', { ...ok, thinking: { type: 'enabled' } }, /^'thinking': budget_tokens must be an integer of at least 1024$/],
     ['a budget under 1024', { ...ok, thinking: { type: 'enabled', budget_tokens: 1000 } }, /^'thinking': budget_tokens must be an integer of at least 1024$/],
     ['thinking that is not an object', { ...ok, thinking: true }, /^'thinking': must be an object/],
+    ['a budget not under max_tokens', { ...ok, max_tokens: 2048, thinking: { type: 'enabled', budget_tokens: 2048 } }, /^'thinking': budget_tokens \(2048\) must be less than max_tokens \(2048\)$/],
     ['top_k below 0', { ...ok, top_k: -1 }, /^'top_k' must not be less than 0$/],
     ['a thinking block on a user turn', userTurn(thought), /^'messages\[0\]\.content': part 0 of type 'thinking' is only for assistant turns$/],
     ['a redacted_thinking block on a user turn', userTurn(redacted), /part 0 of type 'redacted_thinking' is only for assistant turns$/],
@@ -133,5 +134,11 @@ describe("CreateMessageDto takes Anthropic's thinking", () => {
     ['a redacted_thinking block without data', assistantTurn({ type: 'redacted_thinking' }), /part 0 \(redacted_thinking\) needs a data string$/],
   ])('refuses %s', (_name, body, message) => {
     expect(() => validateWithDto(CreateMessageDto, body)).toThrow(message);
+  });
+
+  it('checks thinking in a token count too, which has no max_tokens to fit', () => {
+    const { max_tokens: _m, ...prompt } = ok;
+    expect(() => validateWithDto(MessagesPromptDto, { ...prompt, thinking: { type: 'enabled', budget_tokens: 50_000 } })).not.toThrow();
+    expect(() => validateWithDto(MessagesPromptDto, { ...prompt, thinking: { type: 'enabled' } })).toThrow(/^'thinking': budget_tokens must be an integer/);
   });
 });

@@ -100,10 +100,24 @@ const IsMessageContent = (o?: ValidationOptions) =>
     },
   }, o);
 
+/** A valid `thinking` whose budget is under the request's `max_tokens` (as Anthropic requires), when it sets one. */
+function thinkingInBodyProblem(v: unknown, body: unknown): string | null {
+  const problem = thinkingProblem(v);
+  if (problem) return problem;
+  const max = (body as { max_tokens?: unknown } | undefined)?.max_tokens;
+  const t = v as { type: string; budget_tokens?: number };
+  return t.type === 'enabled' && Number.isInteger(max) && t.budget_tokens! >= (max as number)
+    ? `budget_tokens (${t.budget_tokens}) must be less than max_tokens (${max})`
+    : null;
+}
+
 const IsThinking = (o?: ValidationOptions) =>
   ValidateBy({
     name: 'isThinking',
-    validator: { validate: (v) => thinkingProblem(v) === null, defaultMessage: (a) => `$property: ${thinkingProblem(a?.value)}` },
+    validator: {
+      validate: (v, a) => thinkingInBodyProblem(v, a?.object) === null,
+      defaultMessage: (a) => `$property: ${thinkingInBodyProblem(a?.value, a?.object)}`,
+    },
   }, o);
 
 /** What is wrong with a `tool_choice`: `{type: auto | any | tool | none}`, a `tool` one naming one of `tools`. */
@@ -156,6 +170,8 @@ export class MessagesPromptDto extends CreateBodyDto {
   /** Tools the model may call (the answer's tool_use blocks) */
   @IsOptional() @EachOf(() => AnthropicToolDto) @IsArray() tools?: AnthropicToolDto[];
   @IsOptional() @IsAnthropicToolChoice() tool_choice?: unknown;
+  /** Extended thinking: sent to Anthropic providers (and counted); refused for a model an OpenAI-compatible provider may answer (checkTargetsServe). */
+  @IsOptional() @IsThinking() thinking?: unknown;
 }
 
 /** The fields of an Anthropic Messages request that ReqRun itself reads; everything else passes through. */
@@ -169,7 +185,5 @@ export class CreateMessageDto extends MessagesPromptDto {
   @IsOptional() @IsNumber() @Min(0) @Max(1) temperature?: number;
   @IsOptional() @IsNumber() @Min(0) @Max(1) top_p?: number;
   @IsOptional() @IsInt() @Min(0) top_k?: number;
-  /** Extended thinking: sent to Anthropic providers; refused for a model an OpenAI-compatible provider may answer (checkTargetsServe). */
-  @IsOptional() @IsThinking() thinking?: unknown;
   @IsOptional() @IsObject() metadata?: Record<string, unknown>;
 }
