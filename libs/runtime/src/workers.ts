@@ -17,10 +17,11 @@ interface MetricsTold {
 
 /**
  * Runs `count` processes of this app on this host, all serving its one HTTP port (node:cluster): each worker accepts
- * connections from the shared socket itself. Every app already runs as replicas (work queues, leases, queue groups), so a worker
- * is simply a replica that shares the port: what lets one host's cores serve one front door. A worker that dies is
- * started again; SIGTERM / SIGINT stop every worker, then this process. This process itself holds no app: it
- * answers the workers' `/metrics` with the sum of theirs.
+ * connections from the shared socket itself. Every app already runs as replicas (work queues, leases, queue groups),
+ * so a worker is simply a replica that shares the port: what lets one host's cores serve one front door. A worker
+ * that dies is started again (one of the first that dies before it serves stops them all: the app cannot start);
+ * SIGTERM / SIGINT stop every worker, then this process. This process itself holds no app: it answers the workers'
+ * `/metrics` with the sum of theirs.
  */
 export function superviseWorkers(name: string, count: number, log: Logger): void {
   // Not round robin through this process: a connection it is handing to a worker that dies meanwhile is neither
@@ -29,32 +30,46 @@ export function superviseWorkers(name: string, count: number, log: Logger): void
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   const aggregator = new AggregatorRegistry<PrometheusContentType>();
   let stopping = false;
-  const start = (): void => {
+  let failed = 0; // the exit code once every worker is gone
+  const starting = new Set<Worker>(); // the first workers, until they listen
+  const start = (first = false): void => {
     const worker = cluster.fork();
     worker.on('message', (m: { type?: string; id?: number }) => {
       if (m?.type === METRICS_ASKED) void tellMetrics(aggregator, worker, m.id!);
     });
+    if (first) {
+      starting.add(worker);
+      worker.once('listening', () => starting.delete(worker));
+    }
+  };
+  const stopAll = (): void => {
+    stopping = true;
+    const workers = Object.values(cluster.workers ?? {});
+    if (workers.length === 0) process.exit(failed);
+    for (const w of workers) {
+      if (w?.isConnected()) w.send({ type: STOP });
+      else w?.process.kill('SIGTERM');
+    }
   };
   cluster.on('exit', (worker, code, signal) => {
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0);
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(failed);
+      return;
+    }
+    if (starting.has(worker)) {
+      // The app could not start (a broken install, a provider key missing, ...): another worker would not either.
+      // Stop, as a single process would, so whatever runs this one sees the failure; a replacement that fails to
+      // start later is only tried again (the other workers are serving).
+      log.fatal({ worker_pid: worker.process.pid, code, signal }, `${name} worker exited before it served; stopping`);
+      failed = 1;
+      stopAll();
       return;
     }
     log.error({ worker_pid: worker.process.pid, code, signal }, `${name} worker exited; starting another in ${RESTART_DELAY_MS} ms`);
-    setTimeout(start, RESTART_DELAY_MS).unref();
+    setTimeout(() => start(), RESTART_DELAY_MS);
   });
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-    process.on(sig, () => {
-      stopping = true;
-      const workers = Object.values(cluster.workers ?? {});
-      if (workers.length === 0) process.exit(0);
-      for (const w of workers) {
-        if (w?.isConnected()) w.send({ type: STOP });
-        else w?.process.kill('SIGTERM');
-      }
-    });
-  }
-  for (let i = 0; i < count; i++) start();
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, stopAll);
+  for (let i = 0; i < count; i++) start(true);
   log.info({ workers: count }, `${name}: ${count} worker processes`);
 }
 
