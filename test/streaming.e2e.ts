@@ -212,60 +212,147 @@ describe('messages with stream: true', () => {
   });
 });
 
-describe('tool calls with stream: true (whole, at the end of the stream)', () => {
+describe('tool calls with stream: true (streamed as the model writes them)', () => {
   const parameters = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] };
   const question = user('Weather in Paris?');
   const base = { model, max_tokens: 256 };
+  const chatTools = [{ type: 'function' as const, function: { name: 'get_weather', parameters } }];
+  const messagesTools = [{ name: 'get_weather', input_schema: parameters as Anthropic.Tool.InputSchema }];
+  const responsesTools = [{ type: 'function' as const, name: 'get_weather', parameters, strict: false }];
+  /** The argument pieces a chat stream carried, and whether each came before the stream's finish chunk. */
+  const chatPieces = (chunks: OpenAI.Chat.Completions.ChatCompletionChunk[]) => {
+    const finish = chunks.findIndex((c) => c.choices[0]?.finish_reason);
+    return chunks.flatMap((c, i) => (c.choices[0]?.delta.tool_calls ?? []).filter((t) => t.function?.arguments).map((t) => ({ before: i < finish, piece: t.function!.arguments! })));
+  };
 
-  it('chat: the SDK stream helper builds the same completion as without streaming; every chunk in OpenAI schema', async () => {
-    const tools = [{ type: 'function' as const, function: { name: 'get_weather', parameters } }];
+  it('chat (mock): the call in 2+ argument pieces before the finish; the SDK stream helper builds the same completion as without streaming; every chunk in OpenAI schema', async () => {
     const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
-    const stream = openai.chat.completions.stream({ model, messages: question, tools }).on('chunk', (c) => chunks.push(c));
+    const deltas: string[] = [];
+    const stream = openai.chat.completions.stream({ model, messages: question, tools: chatTools })
+      .on('chunk', (c) => chunks.push(c)).on('tool_calls.function.arguments.delta', (e) => deltas.push(e.arguments_delta));
     const final = await stream.finalChatCompletion();
-    const plain = await openai.chat.completions.create({ model, messages: question, tools });
+    const plain = await openai.chat.completions.create({ model, messages: question, tools: chatTools });
     expect(final.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { tool_calls: plain.choices[0].message.tool_calls } });
     for (const c of chunks) expect(schemaErrors('CreateChatCompletionStreamResponse', c)).toEqual([]);
-    expect(chunks.map((c) => c.choices[0]?.finish_reason ?? null)).toEqual([null, 'tool_calls']);
+    const pieces = chatPieces(chunks);
+    expect(pieces.length).toBeGreaterThanOrEqual(2);
+    expect(pieces.every((p) => p.before)).toBe(true);
+    expect(deltas.length).toBeGreaterThanOrEqual(2);
+    expect(pieces.map((p) => p.piece).join('')).toBe((plain.choices[0].message.tool_calls![0] as { function: { arguments: string } }).function.arguments);
+    expect(chunks[0].choices[0].delta).toMatchObject({ role: 'assistant', tool_calls: [{ index: 0, id: expect.any(String), type: 'function', function: { name: 'get_weather', arguments: '' } }] });
   });
 
-  it('chat through an openai-type provider: the provider is asked for the whole answer, the client still gets a stream', async () => {
-    const marker = `tools-${Date.now()}`;
-    oai.plan(marker, { kind: 'answer', toolCalls: [{ id: 'call_up', name: 'lookup', arguments: '{"q":"x"}' }] });
-    const stream = openai.chat.completions.stream({ model: 'gpt-fake', messages: user(marker), tools: [{ type: 'function', function: { name: 'lookup' } }] });
-    const final = await stream.finalChatCompletion();
-    expect(final.choices[0].message.tool_calls).toEqual([{ id: 'call_up', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } }]);
-    expect(oai.callsWith(marker)[0].body).not.toHaveProperty('stream');
-  });
-
-  it('messages: finalMessage has the tool_use block the unstreamed message has; every event in its documented shape', async () => {
-    const tools = [{ name: 'get_weather', input_schema: parameters as Anthropic.Tool.InputSchema }];
-    const stream = anthropic.messages.stream({ ...base, messages: question, tools });
+  it('messages (mock): a tool_use block with 2+ input_json_delta pieces; finalMessage as unstreamed; every event in its documented shape', async () => {
+    const stream = anthropic.messages.stream({ ...base, messages: question, tools: messagesTools });
+    const json: string[] = [];
+    stream.on('inputJson', (piece) => json.push(piece));
     const final = await stream.finalMessage();
-    const plain = await anthropic.messages.create({ ...base, messages: question, tools });
+    const plain = await anthropic.messages.create({ ...base, messages: question, tools: messagesTools });
     expect(final).toMatchObject({ stop_reason: 'tool_use', content: plain.content });
-    const res = await post(`${mesh.url}/v1/messages`, { ...base, messages: question, tools, stream: true }, { 'x-api-key': 'dev' });
+    expect(json.length).toBeGreaterThanOrEqual(2);
+    const res = await post(`${mesh.url}/v1/messages`, { ...base, messages: question, tools: messagesTools, stream: true }, { 'x-api-key': 'dev' });
     const events = eventsOf(await readSse(res as unknown as Response));
     for (const e of events) expect(anthropicStreamEventErrors(e)).toEqual([]);
-    expect(events.map((e) => e.event).filter((e) => e !== 'ping')).toEqual(['message_start', 'content_block_start', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
+    const names = events.map((e) => e.event).filter((e) => e !== 'ping');
+    expect(names[0]).toBe('message_start');
+    expect(names[1]).toBe('content_block_start');
+    expect(names.filter((e) => e === 'content_block_delta').length).toBeGreaterThanOrEqual(2);
+    expect(names.slice(-3)).toEqual(['content_block_stop', 'message_delta', 'message_stop']);
+    expect(events[1].data.content_block).toEqual({ type: 'tool_use', id: expect.any(String), name: 'get_weather', input: {} });
   });
 
-  it('responses: function_call items in events in OpenAI schema; finalResponse and a replay by id as retrieve returns it', async () => {
-    const tools = [{ type: 'function' as const, name: 'get_weather', parameters, strict: false }];
+  it('responses (mock): function_call item added, 2+ argument deltas, done; finalResponse and a replay by id as retrieve returns it', async () => {
     const events: OpenAI.Responses.ResponseStreamEvent[] = [];
-    const final = await openai.responses.stream({ model, input: 'Weather in Paris?', tools }).on('event', (e) => events.push(e)).finalResponse();
+    const final = await openai.responses.stream({ model, input: 'Weather in Paris?', tools: responsesTools }).on('event', (e) => events.push(e)).finalResponse();
     expect(final.output).toEqual([expect.objectContaining({ type: 'function_call', name: 'get_weather', arguments: '{"city":"Mock reply to: Weather in Paris?"}' })]);
-    expect(events.map((e) => e.type)).toEqual([
-      'response.created', 'response.in_progress', 'response.output_item.added', 'response.function_call_arguments.delta',
-      'response.function_call_arguments.done', 'response.output_item.done', 'response.completed',
-    ]);
+    const types = events.map((e) => e.type);
+    expect(types.slice(0, 3)).toEqual(['response.created', 'response.in_progress', 'response.output_item.added']);
+    expect(types.filter((t) => t === 'response.function_call_arguments.delta').length).toBeGreaterThanOrEqual(2);
+    expect(types.slice(-3)).toEqual(['response.function_call_arguments.done', 'response.output_item.done', 'response.completed']);
     for (const e of events) expect(responseEventErrors({ event: e.type, data: e })).toEqual([]);
     const { output_text: _t, ...stored } = await openai.responses.retrieve(final.id);
     expect((events.at(-1) as OpenAI.Responses.ResponseCompletedEvent).response.output).toEqual(stored.output);
-    const background = await openai.responses.create({ model, input: 'Weather in Paris?', tools, background: true });
+    // a replay by id of a streamed response: the same events
+    const replayed = eventsOf(await readSse(await get(`${mesh.url}/v1/responses/${final.id}?stream=true`) as unknown as Response)).map((e) => e.data);
+    expect(replayed.map((e) => e.type)).toEqual(types);
+    expect(replayed[2].item).toMatchObject({ type: 'function_call', status: 'in_progress', name: 'get_weather', arguments: '' }); // raw (the SDK fills in its snapshot)
+    const background = await openai.responses.create({ model, input: 'Weather in Paris?', tools: responsesTools, background: true });
     await pollRequest(mesh.url, background.id, (r) => r.status === 'completed');
-    const replayed = eventsOf(await readSse(await get(`${mesh.url}/v1/responses/${background.id}?stream=true`) as unknown as Response)).map((e) => e.data);
-    expect(replayed.map((e) => e.type)).toContain('response.function_call_arguments.done');
-    expect(replayed.at(-1).response.output).toEqual((await openai.responses.retrieve(background.id)).output);
+    const unstreamed = eventsOf(await readSse(await get(`${mesh.url}/v1/responses/${background.id}?stream=true`) as unknown as Response)).map((e) => e.data);
+    expect(unstreamed.map((e) => e.type)).toContain('response.function_call_arguments.done');
+    expect(unstreamed.at(-1).response.output).toEqual((await openai.responses.retrieve(background.id)).output);
+  });
+
+  it('mock mid_stream after the first piece of a call: not retried, the stream ends with the error event', async () => {
+    const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
+    const { data: stream, response } = await openai.chat.completions
+      .create({ model, messages: question, tools: chatTools, stream: true, metadata: { mock_fail: 'mid_stream:1' } })
+      .withResponse();
+    const err = await (async () => { for await (const c of stream) chunks.push(c); })().catch((e) => e);
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    // the call's first piece (its start, then its first argument piece), nothing after it, from no other attempt
+    const fragments = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []);
+    expect(fragments[0]).toMatchObject({ index: 0, id: expect.any(String), function: { name: 'get_weather', arguments: '' } });
+    expect(fragments.map((f) => f.function?.arguments ?? '').join('')).toBe('{"city":"Mock ');
+    const r = await pollRequest(mesh.url, response.headers.get('x-request-id')!, (x) => x.status === 'failed');
+    expect(r.attempts).toBe(1);
+  });
+
+  describe('through providers that stream their calls (a fake OpenAI and a fake Anthropic upstream, their wire formats)', () => {
+    const call = { id: 'call_up', name: 'lookup', arguments: '{"q":"x y z"}' };
+    const lookupChat = [{ type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } } } }];
+    const lookupMessages = [{ name: 'lookup', input_schema: { type: 'object' as const, properties: { q: { type: 'string' } } } }];
+    const lookupResponses = [{ type: 'function' as const, name: 'lookup', parameters: { type: 'object', properties: { q: { type: 'string' } } }, strict: false }];
+    const plan = (up: FakeUpstream, marker: string) => up.plan(marker, { kind: 'answer', toolCalls: [call] }, { kind: 'answer', toolCalls: [call] });
+
+    it.each([['gpt-fake', () => oai], ['claude-fake', () => claude]] as const)('%s → chat: the provider is asked for a stream, the client gets 2+ argument pieces before the finish, the same completion as unstreamed', async (m, up) => {
+      const marker = `tools-chat-${m}-${Date.now()}`;
+      plan(up(), marker);
+      const chunks: OpenAI.Chat.Completions.ChatCompletionChunk[] = [];
+      const final = await openai.chat.completions.stream({ model: m, messages: user(marker), tools: lookupChat }).on('chunk', (c) => chunks.push(c)).finalChatCompletion();
+      const plain = await openai.chat.completions.create({ model: m, messages: user(marker), tools: lookupChat });
+      expect(up().callsWith(marker)[0].body.stream).toBe(true);
+      expect(final.choices[0]).toMatchObject({ finish_reason: 'tool_calls', message: { tool_calls: plain.choices[0].message.tool_calls } });
+      expect(final.choices[0].message.tool_calls).toEqual([{ id: 'call_up', type: 'function', function: { name: 'lookup', arguments: call.arguments } }]);
+      for (const c of chunks) expect(schemaErrors('CreateChatCompletionStreamResponse', c)).toEqual([]);
+      const pieces = chatPieces(chunks);
+      expect(pieces.length).toBeGreaterThanOrEqual(2);
+      expect(pieces.every((p) => p.before)).toBe(true);
+    });
+
+    it.each([['gpt-fake', () => oai], ['claude-fake', () => claude]] as const)('%s → messages: 2+ input_json_delta pieces; finalMessage as unstreamed', async (m, up) => {
+      const marker = `tools-msg-${m}-${Date.now()}`;
+      plan(up(), marker);
+      const json: string[] = [];
+      const stream = anthropic.messages.stream({ model: m, max_tokens: 256, messages: user(marker), tools: lookupMessages });
+      stream.on('inputJson', (piece) => json.push(piece));
+      const events: unknown[] = [];
+      stream.on('streamEvent', (e) => events.push(e));
+      const final = await stream.finalMessage();
+      const plain = await anthropic.messages.create({ model: m, max_tokens: 256, messages: user(marker), tools: lookupMessages });
+      expect(up().callsWith(marker)[0].body.stream).toBe(true);
+      expect(final).toMatchObject({ stop_reason: 'tool_use', content: plain.content });
+      expect(final.content).toEqual([{ type: 'tool_use', id: 'call_up', name: 'lookup', input: { q: 'x y z' } }]);
+      expect(json.length).toBeGreaterThanOrEqual(2);
+      for (const e of events) expect(anthropicStreamEventErrors({ event: (e as { type: string }).type, data: e })).toEqual([]);
+    });
+
+    it.each([['gpt-fake', () => oai], ['claude-fake', () => claude]] as const)('%s → responses: 2+ function_call_arguments.delta before the completion; finalResponse as unstreamed', async (m, up) => {
+      const marker = `tools-resp-${m}-${Date.now()}`;
+      plan(up(), marker);
+      const events: OpenAI.Responses.ResponseStreamEvent[] = [];
+      const final = await openai.responses.stream({ model: m, input: marker, tools: lookupResponses }).on('event', (e) => events.push(e)).finalResponse();
+      const plain = await openai.responses.create({ model: m, input: marker, tools: lookupResponses });
+      expect(up().callsWith(marker)[0].body.stream).toBe(true);
+      const bare = (o: OpenAI.Responses.ResponseOutputItem) => {
+        const { id: _i, parsed_arguments: _p, ...rest } = o as OpenAI.Responses.ResponseOutputItem & { parsed_arguments?: unknown };
+        return rest;
+      };
+      expect(final.output.map(bare)).toEqual(plain.output.map(bare)); // but the ids (two requests); parsed_arguments: the SDK's own
+      expect(final.output).toEqual([expect.objectContaining({ type: 'function_call', call_id: 'call_up', name: 'lookup', arguments: call.arguments })]);
+      expect(events.filter((e) => e.type === 'response.function_call_arguments.delta').length).toBeGreaterThanOrEqual(2);
+      for (const e of events) expect(responseEventErrors({ event: e.type, data: e })).toEqual([]);
+    });
   });
 });
 

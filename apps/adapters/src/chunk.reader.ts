@@ -33,6 +33,10 @@ export class ChunkReader {
           whole = true;
           break;
         }
+        if (c.type === 'tool_call') {
+          next++; // a preview: the end has the calls whole
+          continue;
+        }
         if (c.type !== 'delta') return null;
         text += c.text;
         thinking.push(...(c.thinking ?? []));

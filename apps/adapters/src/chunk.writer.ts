@@ -1,4 +1,5 @@
 import { chunkMsgId, type CanonicalThinking, type Chunk, type RecordError } from '@reqrun/contracts';
+import type { ToolCallDelta } from '@reqrun/translate';
 import type { Bus } from '@reqrun/messaging';
 import { keepTrying } from './keep-trying.js';
 
@@ -27,6 +28,7 @@ export class ChunkWriter {
   private queue: Promise<void> = Promise.resolve();
   private failure: unknown;
   private deltaSent = false;
+  private lastCall = -1;
   private held = false;
   private staleness?: StaleAttempt;
 
@@ -40,7 +42,7 @@ export class ChunkWriter {
     return this.staleness !== undefined;
   }
 
-  /** A delta has been sent: a client may have seen text, so this attempt is the request's last. (Not `seq`: an `end` counts there too.) */
+  /** A delta (or a tool call's piece) has been sent: a client may have seen part of the answer, so this attempt is the request's last. (Not `seq`: an `end` counts there too.) */
   get started(): boolean {
     return this.deltaSent;
   }
@@ -50,6 +52,24 @@ export class ChunkWriter {
     if (text === '' && !thinking?.length) return;
     this.deltaSent = true;
     const c: Chunk = { type: 'delta', attempt: this.attempt, seq: this.seq, text, ...(thinking?.length ? { thinking } : {}) };
+    void this.send(c).catch(() => undefined); // kept in `failure`
+  }
+
+  /**
+   * A piece of a tool call (see Chunk `tool_call`), queued like a delta. Pieces keep the format's order, one call after
+   * the other: a piece of a call before the last one started (a provider interleaving its calls) is left out, and the
+   * `end`, which has every call whole, finishes it.
+   */
+  toolCall(p: ToolCallDelta): void {
+    if (p.index < this.lastCall) return;
+    const first = p.index > this.lastCall;
+    if (!first && p.arguments_delta === '' && p.id === undefined && p.name === undefined) return;
+    this.lastCall = p.index;
+    this.deltaSent = true;
+    const c: Chunk = {
+      type: 'tool_call', attempt: this.attempt, seq: this.seq, index: p.index,
+      ...(p.id !== undefined ? { id: p.id } : {}), ...(p.name !== undefined ? { name: p.name } : {}), arguments: p.arguments_delta,
+    };
     void this.send(c).catch(() => undefined); // kept in `failure`
   }
 

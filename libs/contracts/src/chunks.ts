@@ -8,7 +8,7 @@ import type { RecordError } from './request-state.js';
  * Rules both ends rely on:
  * - The adapter streams from the provider when the stored body has `stream: true`; other requests write no chunks
  *   (a reader builds the stream from the final record instead).
- * - `seq` counts from 0 within an attempt. The first `delta` of an attempt makes it the request's streamed attempt:
+ * - `seq` counts from 0 within an attempt. The first `delta` (or `tool_call`) of an attempt makes it the request's streamed attempt:
  *   from then on the request is never retried (a client may have seen the text); if that attempt fails in any way
  *   (provider error, timeout, worker lost) an `error` chunk ends the stream and the request fails.
  * - An attempt that fails before its first delta writes nothing and is retried as usual, so a reader never sees it.
@@ -20,6 +20,12 @@ import type { RecordError } from './request-state.js';
  *   `attempt` = the record's attempts), stored after the cancelled state and before the wake-up. Readers stop at the
  *   first `error` chunk, whoever wrote it, so pieces the attempt still publishes before its call is aborted are
  *   never read and every read of the stream is the same.
+ * - `tool_call` pieces (an attempt with tools streams its calls as the model writes them) count as deltas for every
+ *   rule above (they make the attempt the streamed one, they are stored before the outcome). They are a preview: the
+ *   `end` still carries every call whole, and is what a reader trusts (a call whose pieces were not all streamed is
+ *   finished from it). A call's pieces come in order, one call after the other (index 0's, then 1's...), each call's
+ *   first piece with its `id` and `name`. An ingress from before this kind skips it (see the ingress ChunkReader:
+ *   a chunk of a type it does not know is not a chunk to it) and gets the calls whole from the `end`, as before.
  */
 export type Chunk =
   | {
@@ -29,9 +35,21 @@ export type Chunk =
       text: string;
       /**
        * The answer's thinking blocks, whole, ahead of `text`: only on the one delta of an attempt that is not streamed
-       * from its provider (thinking, like tool calls, is not streamed piece by piece: see DispatchWorker).
+       * from its provider (thinking is not streamed piece by piece: see DispatchWorker).
        */
       thinking?: CanonicalThinking[];
+    }
+  | {
+      type: 'tool_call';
+      attempt: number;
+      seq: number;
+      /** The call's place among the answer's calls (`end.tool_calls`), from 0. */
+      index: number;
+      /** On the call's first piece: its id and the function's name. */
+      id?: string;
+      name?: string;
+      /** The next piece of the call's arguments (JSON text); may be '' on the first piece. */
+      arguments: string;
     }
   | {
       type: 'end';
@@ -42,7 +60,7 @@ export type Chunk =
       finish_reason: FinishReason;
       stop_sequence?: string;
       usage: { input_tokens: number; output_tokens: number };
-      /** The tools the model called, whole: an attempt with tools is not streamed from its provider (see DispatchWorker). */
+      /** The tools the model called, whole (even when their pieces were streamed as `tool_call` chunks before). */
       tool_calls?: CanonicalToolCall[];
     }
   | { type: 'error'; attempt: number; seq: number; error: RecordError };

@@ -6,11 +6,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * In-process fake providers on 127.0.0.1 (random port) that speak the real wire formats: OpenAI Chat Completions
  * and Responses (`{"error":{...}}` errors), Anthropic Messages (`{"type":"error","error":{...}}`), with their
  * auth headers and `retry-after`. A request with `stream: true` is answered by the API's own server-sent events
- * (chat chunks and `[DONE]`, Responses events, Anthropic message events), one word a delta. Told per request (a marker found in the body) or per server what to do next, and
+ * (chat chunks and `[DONE]`, Responses events, Anthropic message events), one word a delta; tool calls stream as
+ * each API streams them (their arguments in pieces, one word each, or halves when there is no space). Told per request (a marker found in the body) or per server what to do next, and
  * they record every call they received.
  */
 export type FakeKind = 'openai' | 'anthropic';
-/** A tool call in an answer (unstreamed): a chat completion's tool_calls, or Anthropic's tool_use blocks (input = the arguments parsed). */
+/**
+ * A tool call in an answer: a chat completion's tool_calls, a response's function_call items, or Anthropic's tool_use
+ * blocks (input = the arguments parsed; streamed, its input_json_delta pieces are `arguments` as written).
+ */
 export interface FakeToolCall { id: string; name: string; arguments: string }
 /** An Anthropic answer's extended thinking block (unstreamed), as the Messages API gives it. */
 export type FakeThinking = { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
@@ -250,7 +254,9 @@ const response: Answerer = (body, step, n, created) => {
     error: null,
     model: body.model,
     instructions: body.instructions ?? null,
-    output: [{ type: 'message', id: `msg_fake${n}`, status: cut ? 'incomplete' : 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] }],
+    output: step.toolCalls
+      ? step.toolCalls.map((c, i) => ({ type: 'function_call', id: `fc_fake${n}_${i}`, call_id: c.id, name: c.name, arguments: c.arguments, status: 'completed' }))
+      : [{ type: 'message', id: `msg_fake${n}`, status: cut ? 'incomplete' : 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] }],
     usage: { input_tokens: input, input_tokens_details: { cached_tokens: 0 }, output_tokens: tokens(text), output_tokens_details: { reasoning_tokens: 0 }, total_tokens: input + tokens(text) },
   };
 };
@@ -262,7 +268,7 @@ const anthropicMessage: Answerer = (body, step, n) => {
   const content = [
     ...(step.thinking ?? []),
     ...(step.toolCalls
-      ? [...(step.text ? [{ type: 'text', text }] : []), ...step.toolCalls.map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: JSON.parse(c.arguments) }))]
+      ? [...(step.text ? [{ type: 'text', text }] : []), ...step.toolCalls.map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: JSON.parse(c.arguments), [RAW]: c.arguments }))]
       : [{ type: 'text', text }]),
   ];
   return {
@@ -279,6 +285,14 @@ const anthropicMessage: Answerer = (body, step, n) => {
 
 /** The text in pieces, one word each (with the space after it): joined, exactly the text. */
 const pieces = (text: string): string[] => text.split(/(?<=\s)(?=\S)/).filter((w) => w !== '');
+/** A call's arguments in two pieces or more (words, or halves when there is no space): joined, exactly the text. */
+const argPieces = (args: string): string[] => {
+  const w = pieces(args);
+  if (w.length >= 2 || args.length < 2) return w;
+  return [args.slice(0, Math.ceil(args.length / 2)), args.slice(Math.ceil(args.length / 2))];
+};
+/** A tool_use block's arguments as the step wrote them (sent in its stream's pieces; left out of JSON answers). */
+const RAW = Symbol('raw arguments');
 const data = (o: unknown) => `data: ${typeof o === 'string' ? o : JSON.stringify(o)}\n\n`;
 
 const chatStream: Streamer = (c, body) => {
@@ -288,7 +302,14 @@ const chatStream: Streamer = (c, body) => {
   const choice = (delta: object, finish_reason: string | null = null) => ({ index: 0, delta, logprobs: null, finish_reason });
   return {
     head: [chunk([choice({ role: 'assistant', content: '', refusal: null })])],
-    deltas: pieces(c.choices[0].message.content).map((t) => chunk([choice({ content: t })])),
+    deltas: [
+      ...pieces(c.choices[0].message.content ?? '').map((t) => chunk([choice({ content: t })])),
+      // OpenAI's way: the first fragment of a call has its id, type, name and arguments '', the next ones pieces of its arguments
+      ...(c.choices[0].message.tool_calls ?? []).flatMap((t: any, index: number) => [
+        chunk([choice({ tool_calls: [{ index, id: t.id, type: 'function', function: { name: t.function.name, arguments: '' } }] })]),
+        ...argPieces(t.function.arguments).map((a) => chunk([choice({ tool_calls: [{ index, function: { arguments: a } }] })])),
+      ]),
+    ],
     tail: [chunk([choice({}, c.choices[0].finish_reason)]), ...(usage ? [chunk([], { usage: c.usage })] : []), data('[DONE]')],
     error: (message) => data({ error: { message, type: 'server_error', param: null, code: null } }),
   };
@@ -297,14 +318,30 @@ const chatStream: Streamer = (c, body) => {
 const responseStream: Streamer = (r) => {
   let seq = 0;
   const ev = (type: string, o: object) => `event: ${type}\n${data({ type, sequence_number: seq++, ...o })}`;
+  const running = { ...r, status: 'in_progress', incomplete_details: null, output: [], usage: null };
+  const created = [ev('response.created', { response: running }), ev('response.in_progress', { response: running })];
+  const error = (message: string) => ev('response.failed', { response: { ...running, status: 'failed', error: { code: 'server_error', message } } });
+  if (r.output[0]?.type === 'function_call') {
+    // each call: output_item.added (arguments ''), function_call_arguments.delta pieces, .done, output_item.done
+    const deltas: string[] = [];
+    const ends: string[][] = [];
+    for (const [output_index, item] of r.output.entries()) {
+      const at = { item_id: item.id, output_index };
+      deltas.push(
+        ...ends.splice(0).flat(),
+        ev('response.output_item.added', { output_index, item: { ...item, status: 'in_progress', arguments: '' } }),
+        ...argPieces(item.arguments).map((delta) => ev('response.function_call_arguments.delta', { ...at, delta })),
+      );
+      ends.push([ev('response.function_call_arguments.done', { ...at, name: item.name, arguments: item.arguments }), ev('response.output_item.done', { output_index, item })]);
+    }
+    return { head: created, deltas, tail: [...ends.flat(), ev('response.completed', { response: r })], error };
+  }
   const item = r.output[0];
   const text = item.content[0].text;
   const at = { item_id: item.id, output_index: 0, content_index: 0 };
-  const running = { ...r, status: 'in_progress', incomplete_details: null, output: [], usage: null };
   return {
     head: [
-      ev('response.created', { response: running }),
-      ev('response.in_progress', { response: running }),
+      ...created,
       ev('response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', content: [] } }),
       ev('response.content_part.added', { ...at, part: { type: 'output_text', text: '', annotations: [] } }),
     ],
@@ -315,21 +352,37 @@ const responseStream: Streamer = (r) => {
       ev('response.output_item.done', { output_index: 0, item }),
       ev(r.status === 'incomplete' ? 'response.incomplete' : 'response.completed', { response: r }),
     ],
-    error: (message) => ev('response.failed', { response: { ...running, status: 'failed', error: { code: 'server_error', message } } }),
+    error,
   };
 };
 
 const messageStream: Streamer = (m) => {
   const ev = (type: string, o: object = {}) => `event: ${type}\n${data({ type, ...o })}`;
+  const calls = m.content.filter((b: { type: string }) => b.type === 'tool_use');
+  const text = m.content.find((b: { type: string }) => b.type === 'text')?.text;
+  // the text block (when there is one, or no call), then a tool_use block per call: input {}, input_json_delta pieces
+  const hasText = text !== undefined || calls.length === 0;
+  const deltas = [
+    ...pieces(text ?? '').map((t) => ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: t } })),
+    ...calls.flatMap((b: any, i: number) => {
+      const index = i + (hasText ? 1 : 0);
+      const { [RAW]: raw, input, ...block } = b;
+      return [
+        ...(index > 0 ? [ev('content_block_stop', { index: index - 1 })] : []),
+        ev('content_block_start', { index, content_block: { ...block, input: {} } }),
+        ...argPieces(raw ?? JSON.stringify(input)).map((partial_json) => ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json } })),
+      ];
+    }),
+  ];
+  const first = hasText ? ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) : undefined;
   return {
     head: [
       ev('message_start', { message: { ...m, content: [], stop_reason: null, stop_sequence: null, usage: { ...m.usage, output_tokens: 1 } } }),
-      ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
-      ev('ping'),
+      ...(first ? [first, ev('ping')] : [ev('ping')]),
     ],
-    deltas: pieces(m.content.find((b: { type: string }) => b.type === 'text')?.text ?? '').map((text) => ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text } })),
+    deltas,
     tail: [
-      ev('content_block_stop', { index: 0 }),
+      ev('content_block_stop', { index: calls.length + (hasText ? 1 : 0) - 1 }),
       ev('message_delta', { delta: { stop_reason: m.stop_reason, stop_sequence: m.stop_sequence }, usage: { output_tokens: m.usage.output_tokens } }),
       ev('message_stop'),
     ],

@@ -11,8 +11,11 @@ import type { StreamEncoder, StreamHead } from './stream-encoder.js';
  * message_start says 0 and message_delta carries the real counts (the SDK's stream helper takes them from there).
  * An answer with no text has no text block, as the non-streamed message then has none. Thinking blocks come whole
  * before the text (a thinking block: its text in one thinking_delta, then its signature in one signature_delta; a
- * redacted_thinking block whole in its content_block_start), and tool calls whole at the end, a tool_use block each
- * with its input in one input_json_delta (ReqRun streams neither piece by piece).
+ * redacted_thinking block whole in its content_block_start; not streamed piece by piece). A tool call streams as
+ * Anthropic streams one: a tool_use block (`input: {}`) opened at its first piece, its arguments in input_json_delta
+ * pieces, closed when the next block opens or at the end; a block is always closed before the next one opens. A call
+ * the stream did not carry piece by piece (the provider was asked for the whole answer) comes whole at the end, its
+ * input in one input_json_delta.
  */
 export function messagesStreamEncoder(head: StreamHead): StreamEncoder {
   let started = false;
@@ -39,14 +42,26 @@ export function messagesStreamEncoder(head: StreamHead): StreamEncoder {
     return { index, events };
   };
   /** A whole block: opened, its deltas, closed. */
-  const whole = (content_block: object, deltas: object[]): SseEvent[] => {
+  const block = (content_block: object, deltas: object[]): SseEvent[] => {
     const { index, events } = open(content_block);
     return [...events, ...deltas.map((delta) => ev('content_block_delta', { index, delta })), ev('content_block_stop', { index })];
   };
   const thinkingEvents = (t: CanonicalThinking): SseEvent[] =>
     t.type === 'thinking'
-      ? whole({ type: 'thinking', thinking: '', signature: '' }, [{ type: 'thinking_delta', thinking: t.thinking }, { type: 'signature_delta', signature: t.signature }])
-      : whole(t, []);
+      ? block({ type: 'thinking', thinking: '', signature: '' }, [{ type: 'thinking_delta', thinking: t.thinking }, { type: 'signature_delta', signature: t.signature }])
+      : block(t, []);
+
+  /** The block open now (text, or a streamed call's tool_use), closed before another opens. */
+  let openBlock: { index: number; call?: number } | undefined;
+  /** The calls streamed so far, by index: their block and arguments as sent. */
+  const calls = new Map<number, { index: number; args: string }>();
+  const close = (): SseEvent[] => {
+    if (!openBlock) return [];
+    const { index } = openBlock;
+    openBlock = undefined;
+    textIndex = undefined;
+    return [ev('content_block_stop', { index })];
+  };
 
   return {
     push(c: Chunk): SseEvent[] {
@@ -54,23 +69,47 @@ export function messagesStreamEncoder(head: StreamHead): StreamEncoder {
       const out = started ? [] : start();
       switch (c.type) {
         case 'delta':
-          for (const t of c.thinking ?? []) out.push(...thinkingEvents(t));
+          for (const t of c.thinking ?? []) out.push(...close(), ...thinkingEvents(t));
           if (c.text === '') return out;
           if (textIndex === undefined) {
+            out.push(...close());
             const opened = open({ type: 'text', text: '' });
             textIndex = opened.index;
+            openBlock = { index: opened.index };
             out.push(...opened.events);
           }
           out.push(ev('content_block_delta', { index: textIndex, delta: { type: 'text_delta', text: c.text } }));
           return out;
+        case 'tool_call': {
+          let k = calls.get(c.index);
+          if (!k) {
+            out.push(...close());
+            const opened = open({ type: 'tool_use', id: c.id ?? '', name: c.name ?? '', input: {} });
+            k = { index: opened.index, args: '' };
+            calls.set(c.index, k);
+            openBlock = { index: opened.index, call: c.index };
+            out.push(...opened.events);
+          }
+          if (openBlock?.call !== c.index || c.arguments === '') return out; // a closed call's (never sent: see ChunkWriter)
+          k.args += c.arguments;
+          out.push(ev('content_block_delta', { index: k.index, delta: { type: 'input_json_delta', partial_json: c.arguments } }));
+          return out;
+        }
         case 'end': {
           ended = true;
           const m = canonicalToAnthropicMessage({ model: c.model, text: '', tool_calls: c.tool_calls, finish_reason: c.finish_reason, stop_sequence: c.stop_sequence, usage: c.usage }, head);
-          if (textIndex !== undefined) out.push(ev('content_block_stop', { index: textIndex }));
-          for (const block of m.content) {
-            if (block.type !== 'tool_use') continue;
-            const { input, ...call } = block as { input: unknown; type: 'tool_use' };
-            out.push(...whole({ ...call, input: {} }, [{ type: 'input_json_delta', partial_json: JSON.stringify(input) }]));
+          const uses = m.content.filter((b) => b.type === 'tool_use');
+          // a streamed call whose pieces stopped short of its arguments (see ChunkWriter): the rest before it closes
+          const last = openBlock?.call === undefined ? undefined : calls.get(openBlock.call);
+          const full = openBlock?.call === undefined ? undefined : c.tool_calls?.[openBlock.call]?.arguments;
+          if (last && full !== undefined && full.length > last.args.length && full.startsWith(last.args)) {
+            out.push(ev('content_block_delta', { index: last.index, delta: { type: 'input_json_delta', partial_json: full.slice(last.args.length) } }));
+          }
+          out.push(...close());
+          for (const [i, use] of uses.entries()) {
+            if (calls.has(i)) continue;
+            const { input, ...call } = use as { input: unknown; type: 'tool_use' };
+            out.push(...block({ ...call, input: {} }, [{ type: 'input_json_delta', partial_json: JSON.stringify(input) }]));
           }
           out.push(ev('message_delta', { delta: { stop_reason: m.stop_reason, stop_sequence: m.stop_sequence, stop_details: null }, usage: m.usage }), ev('message_stop'));
           return out;
@@ -78,6 +117,8 @@ export function messagesStreamEncoder(head: StreamHead): StreamEncoder {
         case 'error':
           ended = true;
           return [{ event: 'error', data: anthropicErrorBody(c.error, head.id) }];
+        default:
+          return out; // a kind added later
       }
     },
   };

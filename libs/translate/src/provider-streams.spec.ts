@@ -97,3 +97,78 @@ describe('messages stream', () => {
     expect(() => messagesStreamReader().read('message_delta', JSON.stringify({ type: 'message_delta', delta: {}, usage: { output_tokens: 1 } }))).toThrow();
   });
 });
+
+describe('tool calls streamed by the provider: each piece as it comes, the result with the calls whole', () => {
+  const calls = (steps: StreamStep[]) => steps.flatMap((s) => (s.type === 'delta' ? (s.tool_calls ?? []) : []));
+
+  it('chat: delta.tool_calls fragments (id and name in the first of an index, then argument pieces)', () => {
+    const chunk = (delta: object, finish_reason: string | null = null) => ({ id: 'c1', object: 'chat.completion.chunk', model: 'gpt-up', choices: [{ index: 0, delta, finish_reason }], usage: null });
+    const r = chatStreamReader();
+    const steps = feed(r, [
+      [undefined, chunk({ role: 'assistant', content: null })],
+      [undefined, chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'lookup', arguments: '' } }] })],
+      [undefined, chunk({ tool_calls: [{ index: 0, function: { arguments: '{"q":' } }] })],
+      [undefined, chunk({ tool_calls: [{ index: 0, function: { arguments: '"x"}' } }] })],
+      [undefined, chunk({ tool_calls: [{ index: 1, id: 'call_b', type: 'function', function: { name: 'other', arguments: '{}' } }] })],
+      [undefined, chunk({}, 'tool_calls')],
+      [undefined, { id: 'c1', object: 'chat.completion.chunk', model: 'gpt-up', choices: [], usage: { prompt_tokens: 9, completion_tokens: 2, total_tokens: 11 } }],
+      [undefined, '[DONE]'],
+    ]);
+    expect(texts(steps).filter((t) => t !== '')).toEqual([]);
+    expect(calls(steps)).toEqual([
+      { index: 0, id: 'call_a', name: 'lookup', arguments_delta: '' },
+      { index: 0, arguments_delta: '{"q":' },
+      { index: 0, arguments_delta: '"x"}' },
+      { index: 1, id: 'call_b', name: 'other', arguments_delta: '{}' },
+    ]);
+    expect(r.result()).toEqual({
+      model: 'gpt-up', text: '', finish_reason: 'tool_calls', usage: { input_tokens: 9, output_tokens: 2 },
+      tool_calls: [{ id: 'call_a', name: 'lookup', arguments: '{"q":"x"}' }, { id: 'call_b', name: 'other', arguments: '{}' }],
+    });
+  });
+
+  it('responses: output_item.added (a function_call: call_id, name), function_call_arguments.delta by output_index', () => {
+    const call = { type: 'function_call', id: 'fc_1', call_id: 'call_a', name: 'lookup', arguments: '{"q":"x"}', status: 'completed' };
+    const response = { id: 'resp_1', object: 'response', model: 'gpt-up', status: 'completed', incomplete_details: null, output: [call], usage: { input_tokens: 4, output_tokens: 2 } };
+    const r = responsesStreamReader();
+    const steps = feed(r, [
+      ['response.created', { type: 'response.created', response: { ...response, status: 'in_progress', output: [] } }],
+      ['response.output_item.added', { type: 'response.output_item.added', output_index: 0, item: { ...call, status: 'in_progress', arguments: '' } }],
+      ['response.function_call_arguments.delta', { type: 'response.function_call_arguments.delta', item_id: 'fc_1', output_index: 0, delta: '{"q":' }],
+      ['response.function_call_arguments.delta', { type: 'response.function_call_arguments.delta', item_id: 'fc_1', output_index: 0, delta: '"x"}' }],
+      ['response.function_call_arguments.done', { type: 'response.function_call_arguments.done', item_id: 'fc_1', output_index: 0, arguments: '{"q":"x"}' }],
+      ['response.output_item.done', { type: 'response.output_item.done', output_index: 0, item: call }],
+      ['response.completed', { type: 'response.completed', response }],
+    ]);
+    expect(calls(steps)).toEqual([{ index: 0, id: 'call_a', name: 'lookup', arguments_delta: '' }, { index: 0, arguments_delta: '{"q":' }, { index: 0, arguments_delta: '"x"}' }]);
+    expect(r.result()).toMatchObject({ finish_reason: 'tool_calls', tool_calls: [{ id: 'call_a', name: 'lookup', arguments: '{"q":"x"}' }] });
+  });
+
+  it('messages: content_block_start tool_use (id, name), input_json_delta pieces; the arguments as the model wrote them', () => {
+    const r = messagesStreamReader();
+    const steps = feed(r, [
+      ['message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-up', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 7, output_tokens: 1 } } }],
+      ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
+      ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Looking.' } }],
+      ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+      ['content_block_start', { type: 'content_block_start', index: 1, content_block: { type: 'tool_use', id: 'toolu_1', name: 'lookup', input: {} } }],
+      ['content_block_delta', { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '' } }],
+      ['content_block_delta', { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"q": ' } }],
+      ['content_block_delta', { type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '"x"}' } }],
+      ['content_block_stop', { type: 'content_block_stop', index: 1 }],
+      ['content_block_start', { type: 'content_block_start', index: 2, content_block: { type: 'tool_use', id: 'toolu_2', name: 'noargs', input: {} } }],
+      ['content_block_stop', { type: 'content_block_stop', index: 2 }],
+      ['message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 12 } }],
+      ['message_stop', { type: 'message_stop' }],
+    ]);
+    expect(texts(steps).filter((t) => t !== '')).toEqual(['Looking.']);
+    expect(calls(steps)).toEqual([
+      { index: 0, id: 'toolu_1', name: 'lookup', arguments_delta: '' }, { index: 0, arguments_delta: '{"q": ' }, { index: 0, arguments_delta: '"x"}' },
+      { index: 1, id: 'toolu_2', name: 'noargs', arguments_delta: '' },
+    ]);
+    expect(r.result()).toEqual({
+      model: 'claude-up', text: 'Looking.', finish_reason: 'tool_calls', usage: { input_tokens: 7, output_tokens: 12 },
+      tool_calls: [{ id: 'toolu_1', name: 'lookup', arguments: '{"q": "x"}' }, { id: 'toolu_2', name: 'noargs', arguments: '{}' }],
+    });
+  });
+});

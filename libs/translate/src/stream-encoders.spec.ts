@@ -235,3 +235,88 @@ describe('thinking (not streamed piece by piece): whole blocks ahead of the text
     }
   });
 });
+
+describe('tool calls streamed piece by piece (tool_call chunks): each API as its own service streams them', () => {
+  const piece = (seq: number, index: number, args: string, start?: { id: string; name: string }): Chunk => ({ type: 'tool_call', attempt: 2, seq, index, ...(start ?? {}), arguments: args });
+  const calls = [{ id: 'call_1', name: 'f', arguments: '{"a": 1}' }, { id: 'call_2', name: 'g', arguments: '{}' }];
+  const streamed = [
+    delta(0, 'Let me look.'),
+    piece(1, 0, '', { id: 'call_1', name: 'f' }), piece(2, 0, '{"a":'), piece(3, 0, ' 1}'),
+    piece(4, 1, '{', { id: 'call_2', name: 'g' }), piece(5, 1, '}'),
+    end(6, { finish_reason: 'tool_calls', tool_calls: calls }),
+  ];
+
+  it('chat: delta.tool_calls with the index, the first fragment with id, type, name and arguments "", then the pieces', () => {
+    const chunks = data(run('chat', streamed).slice(0, -1));
+    for (const c of chunks) expect(schemaErrors('CreateChatCompletionStreamResponse', c)).toEqual([]);
+    expect(chunks.map((c) => c.choices[0].delta)).toEqual([
+      { role: 'assistant', content: 'Let me look.', refusal: null },
+      { tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }] },
+      { tool_calls: [{ index: 0, function: { arguments: '{"a":' } }] },
+      { tool_calls: [{ index: 0, function: { arguments: ' 1}' } }] },
+      { tool_calls: [{ index: 1, id: 'call_2', type: 'function', function: { name: 'g', arguments: '' } }] },
+      { tool_calls: [{ index: 1, function: { arguments: '{' } }] },
+      { tool_calls: [{ index: 1, function: { arguments: '}' } }] },
+      {},
+    ]);
+    expect(chunks.at(-1)!.choices[0].finish_reason).toBe('tool_calls');
+  });
+
+  it('chat: calls alone, the first fragment carries the role; a call whose pieces stopped short is finished at the end', () => {
+    const chunks = data(run('chat', [piece(0, 0, '', { id: 'call_1', name: 'f' }), piece(1, 0, '{"a":'), end(2, { finish_reason: 'tool_calls', tool_calls: calls })]).slice(0, -1));
+    for (const c of chunks) expect(schemaErrors('CreateChatCompletionStreamResponse', c)).toEqual([]);
+    expect(chunks.map((c) => c.choices[0].delta)).toEqual([
+      { role: 'assistant', content: null, refusal: null, tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }] },
+      { tool_calls: [{ index: 0, function: { arguments: '{"a":' } }] },
+      { tool_calls: [{ index: 0, function: { arguments: ' 1}' } }] }, // the rest of call 0
+      { tool_calls: [{ index: 1, id: 'call_2', type: 'function', function: { name: 'g', arguments: '{}' } }] }, // call 1, never streamed: whole
+      {},
+    ]);
+  });
+
+  it('responses: the message done, then per call output_item.added (in progress, arguments ""), argument deltas, .done, output_item.done', () => {
+    const events = run('responses', streamed, head(), 17_000);
+    for (const e of events) expect(responseEventErrors(e)).toEqual([]);
+    expect(types(events)).toEqual([
+      'response.created', 'response.in_progress', 'response.output_item.added', 'response.content_part.added', 'response.output_text.delta',
+      'response.output_text.done', 'response.content_part.done', 'response.output_item.done',
+      'response.output_item.added', 'response.function_call_arguments.delta', 'response.function_call_arguments.delta',
+      'response.function_call_arguments.done', 'response.output_item.done',
+      'response.output_item.added', 'response.function_call_arguments.delta', 'response.function_call_arguments.delta',
+      'response.function_call_arguments.done', 'response.output_item.done',
+      'response.completed',
+    ]);
+    const d = data(events);
+    const base = id.replace(/^rr_/, '');
+    expect(d[8]).toMatchObject({ output_index: 1, item: { id: `fc_${base}_0`, type: 'function_call', status: 'in_progress', call_id: 'call_1', name: 'f', arguments: '' } });
+    expect(d.filter((e) => e.type === 'response.function_call_arguments.delta').map((e) => [e.output_index, e.item_id, e.delta]))
+      .toEqual([[1, `fc_${base}_0`, '{"a":'], [1, `fc_${base}_0`, ' 1}'], [2, `fc_${base}_1`, '{'], [2, `fc_${base}_1`, '}']]);
+    const completed = d.at(-1)!.response;
+    expect(completed.output).toEqual(canonicalToResponse({ model: 'm', text: 'Let me look.', tool_calls: calls, finish_reason: 'tool_calls', usage }, { id, created: 17 }).output);
+    // every item's done event is the item response.completed has
+    expect(d.filter((e) => e.type === 'response.output_item.done').map((e) => e.item)).toEqual(completed.output);
+    expect(d.map((e) => e.sequence_number)).toEqual(d.map((_e, i) => i));
+  });
+
+  it('messages: the text block stopped, then a tool_use block per call (input {}), input_json_delta pieces, content_block_stop', () => {
+    const events = run('messages', streamed);
+    for (const e of events) expect(anthropicStreamEventErrors(e)).toEqual([]);
+    const d = data(events).filter((e) => e.type !== 'ping');
+    expect(d.map((e) => [e.type, e.index, e.content_block?.type ?? e.delta?.type, e.content_block?.name ?? e.delta?.partial_json ?? e.delta?.text])).toEqual([
+      ['message_start', undefined, undefined, undefined],
+      ['content_block_start', 0, 'text', undefined], ['content_block_delta', 0, 'text_delta', 'Let me look.'], ['content_block_stop', 0, undefined, undefined],
+      ['content_block_start', 1, 'tool_use', 'f'], ['content_block_delta', 1, 'input_json_delta', '{"a":'], ['content_block_delta', 1, 'input_json_delta', ' 1}'], ['content_block_stop', 1, undefined, undefined],
+      ['content_block_start', 2, 'tool_use', 'g'], ['content_block_delta', 2, 'input_json_delta', '{'], ['content_block_delta', 2, 'input_json_delta', '}'], ['content_block_stop', 2, undefined, undefined],
+      ['message_delta', undefined, undefined, undefined], ['message_stop', undefined, undefined, undefined],
+    ]);
+    expect(d[4].content_block).toEqual({ type: 'tool_use', id: 'call_1', name: 'f', input: {} });
+    expect(d.at(-2)!.delta.stop_reason).toBe('tool_use');
+  });
+
+  it('a chunk kind an encoder does not know is skipped, the stream goes on', () => {
+    const unknown = { type: 'later_kind', attempt: 2, seq: 1 } as unknown as Chunk;
+    for (const api of ['chat', 'responses', 'messages'] as const) {
+      expect(types(run(api, [delta(0, 'Hi'), unknown, end(2)]))).toEqual(types(run(api, [delta(0, 'Hi'), end(1)])));
+    }
+  });
+});

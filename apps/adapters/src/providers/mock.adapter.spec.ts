@@ -1,6 +1,7 @@
 import type { CanonicalRequest } from '@reqrun/contracts';
 import { mockAnswer } from '@reqrun/translate';
-import { MockAdapter, words } from './mock.adapter.js';
+import { argumentPieces, MockAdapter, words } from './mock.adapter.js';
+import type { ToolCallDelta } from '@reqrun/translate';
 import type { CallOptions } from './provider.js';
 import { ProviderError } from './provider.js';
 
@@ -76,5 +77,36 @@ describe('mock adapter, streaming', () => {
       },
     });
     expect(seen.join('')).toBe(mockAnswer(req()).text);
+  });
+});
+
+describe('mock adapter, streaming with tools', () => {
+  const withTools: CanonicalRequest = {
+    model: 'mock-1', messages: [{ role: 'user', content: 'Weather in Paris?' }],
+    tools: [{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }],
+  };
+
+  it('reports its call in pieces (id and name with the first), which join to the arguments of the unstreamed answer', async () => {
+    const pieces: ToolCallDelta[] = [];
+    const { deltas, opts } = streamed({ onToolCallDelta: (p) => void pieces.push(p) });
+    const r = await sut.call(withTools, opts);
+    expect(r).toEqual(mockAnswer(withTools));
+    expect(deltas).toEqual([]);
+    expect(pieces.length).toBeGreaterThanOrEqual(2);
+    expect(pieces[0]).toMatchObject({ index: 0, id: r.tool_calls![0].id, name: 'get_weather' });
+    expect(pieces.slice(1).every((p) => p.index === 0 && p.id === undefined && p.name === undefined)).toBe(true);
+    expect(pieces.map((p) => p.arguments_delta).join('')).toBe(r.tool_calls![0].arguments);
+  });
+
+  it('mid_stream fails right after the first piece of the call', async () => {
+    const pieces: ToolCallDelta[] = [];
+    const { opts } = streamed({ onToolCallDelta: (p) => void pieces.push(p) });
+    const e = await failure(sut.call({ ...withTools, metadata: { mock_fail: 'mid_stream' } }, opts));
+    expect(e.retryable).toBe(true);
+    expect(pieces).toHaveLength(1);
+  });
+
+  it.each([['{"a":"b c"}', ['{"a":"b ', 'c"}']], ['{}', ['{', '}']], ['{"x":1}', ['{"x"', ':1}']]])('argumentPieces(%j)', (args, expected) => {
+    expect(argumentPieces(args)).toEqual(expected);
   });
 });

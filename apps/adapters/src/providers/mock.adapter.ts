@@ -6,7 +6,8 @@ import { ProviderError, type CallOptions, type ProviderAdapter } from './provide
 /**
  * The built-in offline provider. Per request, through `metadata`:
  * - `mock_latency_ms`: how long the call takes before its first piece;
- * - `mock_chunk_delay_ms`: when streaming, the pause between two pieces (one word each);
+ * - `mock_chunk_delay_ms`: when streaming, the pause between two pieces (one word each; a tool call's arguments in
+ *   two pieces or more, after its text);
  * - `mock_fail`: `retryable` | `terminal` (every attempt fails that way, before any piece), `mid_stream` (every
  *   attempt fails, retryable, right after its first piece; unstreamed, before any), or `<kind>:N` (only the first N attempts fail).
  */
@@ -23,15 +24,22 @@ export class MockAdapter implements ProviderAdapter {
     if (fails && failure.kind === 'terminal') throw new ProviderError('upstream_rejected', 'mock failure (terminal): the provider rejected the request', false, 400);
     const answer = mockAnswer(req);
     const midStream = () => new ProviderError('upstream_error', `mock failure (mid-stream) on attempt ${o.attempt}, after its first piece`, true, 502);
-    if (!o.onDelta) {
+    const { onDelta, onToolCallDelta: onCall } = o;
+    if (!onDelta) {
       if (fails) throw midStream();
       return answer;
     }
     const pause = Number(meta.mock_chunk_delay_ms ?? 0);
-    for (const [i, piece] of words(answer.text).entries()) {
+    // Its text one word a piece, then each call: its id and name with the first piece of its arguments, the rest in more pieces.
+    const pieces: (() => void | Promise<void>)[] = [
+      ...words(answer.text).map((w) => () => onDelta(w)),
+      ...(answer.tool_calls ?? []).flatMap((c, index) =>
+        argumentPieces(c.arguments).map((a, i) => () => onCall?.({ index, ...(i === 0 ? { id: c.id, name: c.name } : {}), arguments_delta: a }))),
+    ];
+    for (const [i, piece] of pieces.entries()) {
       if (i > 0 && pause > 0) await sleep(pause, undefined, { signal: o.signal });
       o.signal.throwIfAborted();
-      await o.onDelta(piece);
+      await piece();
       if (fails) throw midStream();
     }
     return answer;
@@ -41,6 +49,14 @@ export class MockAdapter implements ProviderAdapter {
   async countTokens(req: CanonicalRequest): Promise<number> {
     return mockInputTokens(req);
   }
+}
+
+/** A call's arguments in two pieces or more (one word each, or halves when it has no space): joined, exactly the text. */
+export function argumentPieces(args: string): string[] {
+  const w = words(args);
+  if (w.length >= 2 || args.length < 2) return w.length ? w : [args];
+  const half = Math.ceil(args.length / 2);
+  return [args.slice(0, half), args.slice(half)];
 }
 
 /** The text cut before each word that follows a space: the pieces join back to exactly the text. */

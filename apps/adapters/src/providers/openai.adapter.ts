@@ -26,13 +26,13 @@ export class OpenAIAdapter implements ProviderAdapter {
     if (o.api === 'responses' && this.p.responses_api) {
       const body = toApiRequest('responses', req);
       return o.onDelta
-        ? postStream(this.upstream, '/responses', { ...body, stream: true }, o.signal, this.clock, responsesStreamReader(), o.onDelta)
+        ? postStream(this.upstream, '/responses', { ...body, stream: true }, o.signal, this.clock, responsesStreamReader(), o.onDelta, o.onToolCallDelta)
         : postJson(this.upstream, '/responses', body, o.signal, this.clock, (json) => fromApiResult('responses', json));
     }
     const body = this.chatBody(req);
     return o.onDelta
       // include_usage: the last chunk before [DONE] carries the usage, which a stream otherwise leaves out
-      ? postStream(this.upstream, '/chat/completions', { ...body, stream: true, stream_options: { include_usage: true } }, o.signal, this.clock, chatStreamReader(), o.onDelta)
+      ? postStream(this.upstream, '/chat/completions', { ...body, stream: true, stream_options: { include_usage: true } }, o.signal, this.clock, chatStreamReader(), o.onDelta, o.onToolCallDelta)
       : postJson(this.upstream, '/chat/completions', body, o.signal, this.clock, (json) => fromApiResult('chat', json));
   }
 

@@ -1,4 +1,5 @@
 import type { Api, CanonicalRequest, CanonicalResult } from '@reqrun/contracts';
+import type { ToolCallDelta } from '@reqrun/translate';
 import type { Classified } from './classify.js';
 
 export interface CallOptions {
@@ -12,6 +13,12 @@ export interface CallOptions {
    * arrives (awaited before the next is read), then still returns the whole result. Unset: one plain call.
    */
   onDelta?: (text: string) => void | Promise<void>;
+  /**
+   * With `onDelta`: each piece of a tool call as the provider streams it (the call's index among the answer's calls,
+   * its id and name with its first piece, then pieces of its arguments), in order with the text. The returned result
+   * still has every call whole.
+   */
+  onToolCallDelta?: (piece: ToolCallDelta) => void | Promise<void>;
 }
 
 /** The canonical result, and the HTTP status it came with when the provider is reached over HTTP. */

@@ -104,7 +104,7 @@ export class ChunkReader {
           const c = chunkOf(m);
           if (!c || !seen.accepts(c)) continue;
           yield { chunk: c, at: Number(m.timestampNanos / 1_000_000n) };
-          if (c.type !== 'delta') return;
+          if (c.type === 'end' || c.type === 'error') return;
           continue;
         }
         if (terminal) {
@@ -156,11 +156,15 @@ export class ChunkReader {
   }
 }
 
-/** The chunk a message holds, or null for one that is not a chunk (someone else's publish on the subject). */
+/**
+ * The chunk a message holds, or null for one that is not a chunk (someone else's publish on the subject) or a kind
+ * this reader does not know: it is skipped, so a chunk kind added later (as `tool_call` was) never breaks an older
+ * reader, which still gets the whole answer from the `end`.
+ */
 function chunkOf(m: JsMsg): Chunk | null {
   try {
     const c = m.json<Chunk>();
-    return c !== null && typeof c === 'object' && ['delta', 'end', 'error'].includes(c.type) && typeof c.attempt === 'number' && typeof c.seq === 'number' ? c : null;
+    return c !== null && typeof c === 'object' && ['delta', 'tool_call', 'end', 'error'].includes(c.type) && typeof c.attempt === 'number' && typeof c.seq === 'number' ? c : null;
   } catch {
     return null;
   }
@@ -170,6 +174,7 @@ function chunkOf(m: JsMsg): Chunk | null {
 export class Seen {
   attempt?: number;
   seq = -1;
+  /** A piece of the answer (text or a tool call's) was passed on: the record's text is not sent again as one delta. */
   delta = false;
 
   accepts(c: Chunk): boolean {
@@ -178,7 +183,7 @@ export class Seen {
     if (c.seq <= this.seq) return false; // a duplicate
     this.attempt = c.attempt;
     this.seq = c.seq;
-    if (c.type === 'delta') this.delta = true;
+    if (c.type === 'delta' || c.type === 'tool_call') this.delta = true;
     return true;
   }
 }

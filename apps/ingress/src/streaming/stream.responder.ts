@@ -101,7 +101,7 @@ export class StreamResponder implements BeforeApplicationShutdown {
               streamFirstEvent.observe({ api: r.api }, (performance.now() - began) / 1000);
             }
             for (const e of encoder.push(chunk, at)) if (!skip(e)) yield sseText(e);
-            if (chunk.type !== 'delta') finished = true;
+            if (chunk.type === 'end' || chunk.type === 'error') finished = true;
             pending = items.next();
           }
           next = await nextOrIdle(pending, idleMs);
