@@ -154,14 +154,45 @@ describe('extended thinking with the Anthropic SDK (the mock thinks when asked)'
     expect(stored.result.content).toEqual(data.content);
   });
 
-  it("messages.stream: finalMessage is the same message; the events are Anthropic's (thinking_delta, signature_delta, then the text)", async () => {
-    const final = await anthropic.messages.stream({ model, max_tokens: 2000, thinking, messages: user('why?') }).finalMessage();
+  it("messages.stream: the thinking streams as the mock thinks (2+ thinking_delta, one signature_delta, before the text); finalMessage is the unstreamed message", async () => {
+    const pieces: string[] = [];
+    const final = await anthropic.messages.stream({ model, max_tokens: 2000, thinking, messages: user('why?') }).on('thinking', (t) => pieces.push(t)).finalMessage();
+    const plain = await anthropic.messages.create({ model, max_tokens: 2000, thinking, messages: user('why?') });
+    const { parsed_output: _parsed, ...message } = final as typeof final & { parsed_output?: unknown }; // the SDK's own addition
+    expect({ ...message, id: 'same' }).toEqual({ ...plain, id: 'same' });
     expect(final.content).toEqual([thought, { type: 'text', text: 'Mock reply to: why?' }]);
+    expect(pieces.length).toBeGreaterThanOrEqual(2);
     const res = await post(url, { model, max_tokens: 2000, thinking, messages: user('why?'), stream: true }, { 'x-api-key': 'dev' });
     const events = eventsOf(await readSse(res as unknown as Response));
     for (const e of events) expect(anthropicStreamEventErrors(e)).toEqual([]);
     const blocks = events.filter((e) => e.event === 'content_block_delta').map((e) => e.data.delta.type);
-    expect(blocks).toEqual(['thinking_delta', 'signature_delta', 'text_delta']);
+    const thoughts = blocks.filter((b) => b === 'thinking_delta').length;
+    expect(thoughts).toBeGreaterThanOrEqual(2);
+    expect(blocks).toEqual([...Array(thoughts).fill('thinking_delta'), 'signature_delta', ...Array(blocks.length - thoughts - 1).fill('text_delta')]);
+    expect(events.find((e) => e.event === 'content_block_start')!.data.content_block).toEqual({ type: 'thinking', thinking: '', signature: '' });
+  });
+
+  it('messages.stream: the first thinking piece reaches the client while the mock is still thinking', async () => {
+    const stream = anthropic.messages.stream({ model, max_tokens: 2000, thinking, messages: user('slow thoughts'), metadata: { mock_chunk_delay_ms: '150' } } as never);
+    const first = await new Promise<number>((resolve) => stream.on('thinking', () => resolve(Date.now())));
+    const final = await stream.finalMessage();
+    const ended = Date.now();
+    expect(ended - first).toBeGreaterThanOrEqual(600); // the rest of its pieces (9), 150 ms apart, came after
+    expect(final.content[0]).toEqual({ ...thought, thinking: 'Mock thinking about: slow thoughts' });
+  });
+
+  it('messages.stream with tools: the thinking block, then the tool_use in pieces; finalMessage is the unstreamed message', async () => {
+    const tools = [{ name: 'get_weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } }, required: ['city'] } }];
+    const request = { model, max_tokens: 2000, thinking, tools, messages: user('Paris?') };
+    const stream = anthropic.messages.stream(request);
+    const order: string[] = [];
+    stream.on('thinking', () => order.push('thinking')).on('inputJson', () => order.push('json'));
+    const final = await stream.finalMessage();
+    const plain = await anthropic.messages.create(request);
+    expect(final.content).toEqual(plain.content);
+    expect(final.content.map((b) => b.type)).toEqual(['thinking', 'tool_use']);
+    expect(order.lastIndexOf('thinking')).toBeLessThan(order.indexOf('json'));
+    expect(order.filter((o) => o === 'thinking').length).toBeGreaterThanOrEqual(2);
   });
 });
 

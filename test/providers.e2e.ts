@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { answer, dropConnection, failWith, metricValue, slow, startFakeUpstream, startMesh, type FakeUpstream, type Mesh } from '@reqrun/testing';
+import { anthropicStreamEventErrors } from './support/anthropic-shapes.js';
 import { get, pollRequest, post, rawValues } from './support/records.js';
 import { until as waitUntil } from './support/within.js';
 
@@ -261,17 +262,26 @@ describe("Anthropic's options and extended thinking (Messages API, Anthropic SDK
     expect(stored.result.content).toEqual(second.content);
   });
 
-  it('stream: true with thinking: the SDK stream helper builds the same message, thinking blocks first (the provider is asked for the whole answer)', async () => {
+  it('stream: true with thinking: the provider streams its thinking and the client gets it piece by piece before the text; finalMessage is the unstreamed message', async () => {
     const m = marker();
-    anthropic.plan(m, answer({ text: 'Sunny all week.', thinking: [thought, redacted] }));
-    const stream = claudeClient.messages.stream({ model: 'claude-fake', max_tokens: 4000, thinking, messages: [{ role: 'user', content: `forecast ${m}` }] });
-    const thoughts: string[] = [];
-    stream.on('thinking', (delta) => thoughts.push(delta));
+    const step = answer({ text: 'Sunny all week.', thinking: [thought, redacted] });
+    anthropic.plan(m, step, step);
+    const request = { model: 'claude-fake', max_tokens: 4000, thinking, messages: [{ role: 'user' as const, content: `forecast ${m}` }] };
+    const stream = claudeClient.messages.stream(request);
+    const order: string[] = [];
+    const events: { type: string }[] = [];
+    stream.on('thinking', () => order.push('thinking')).on('text', () => order.push('text')).on('streamEvent', (e) => events.push(e));
     const final = await stream.finalMessage();
+    const plain = await claudeClient.messages.create(request);
+    const { parsed_output: _parsed, ...message } = final as typeof final & { parsed_output?: unknown }; // the SDK's own addition
+    expect({ ...message, id: 'same' }).toEqual({ ...plain, id: 'same' });
     expect(final).toMatchObject({ model: 'claude-fake', stop_reason: 'end_turn', content: [thought, redacted, { type: 'text', text: 'Sunny all week.' }] });
-    expect(thoughts.join('')).toBe(thought.thinking);
+    const thoughts = order.filter((o) => o === 'thinking').length;
+    expect(thoughts).toBeGreaterThanOrEqual(2);
+    expect(order.slice(0, thoughts)).toEqual(Array(thoughts).fill('thinking'));
+    for (const e of events) expect(anthropicStreamEventErrors({ event: e.type, data: e })).toEqual([]);
     const [call] = anthropic.callsWith(m);
-    expect(call.body).toEqual({ model: 'claude-up', max_tokens: 4000, thinking, messages: [{ role: 'user', content: `forecast ${m}` }] });
+    expect(call.body).toEqual({ ...request, model: 'claude-up', stream: true });
   });
 
   it('a model that an OpenAI-compatible provider may answer (a fallback included) refuses thinking with a 400 naming it, calling nobody; top_k and disabled thinking are left out there', async () => {

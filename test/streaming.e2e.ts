@@ -15,11 +15,13 @@ const config = (oai: FakeUpstream, claude: FakeUpstream) => ({
   providers: [
     { name: 'mock', type: 'mock' },
     { name: 'oai', type: 'openai', base_url: oai.url },
+    { name: 'oai-resp', type: 'openai', base_url: oai.url, responses_api: true }, // the same fake, its /v1/responses
     { name: 'claude', type: 'anthropic', base_url: claude.url },
   ],
   models: {
     'mock-1': { targets: [{ provider: 'mock' }] },
     'gpt-fake': { targets: [{ provider: 'oai', model: 'gpt-up' }] },
+    'gpt-resp-fake': { targets: [{ provider: 'oai-resp', model: 'gpt-up' }] },
     'claude-fake': { targets: [{ provider: 'claude', model: 'claude-up' }] },
   },
 });
@@ -352,6 +354,30 @@ describe('tool calls with stream: true (streamed as the model writes them)', () 
       expect(final.output).toEqual([expect.objectContaining({ type: 'function_call', call_id: 'call_up', name: 'lookup', arguments: call.arguments })]);
       expect(events.filter((e) => e.type === 'response.function_call_arguments.delta').length).toBeGreaterThanOrEqual(2);
       for (const e of events) expect(responseEventErrors({ event: e.type, data: e })).toEqual([]);
+    });
+
+    it('gpt-resp-fake (responses_api: true) → responses: the provider streams /v1/responses; 2+ function_call_arguments.delta before the end; finalResponse as unstreamed', async () => {
+      const marker = `tools-resp-api-${Date.now()}`;
+      oai.plan(marker, { kind: 'answer', toolCalls: [call] }, { kind: 'answer', toolCalls: [call] }, { kind: 'answer', toolCalls: [call] });
+      const request = { model: 'gpt-resp-fake', input: marker, tools: lookupResponses };
+      const types: string[] = [];
+      for await (const e of await openai.responses.create({ ...request, stream: true })) {
+        types.push(e.type);
+        expect(responseEventErrors({ event: e.type, data: e })).toEqual([]);
+      }
+      const final = await openai.responses.stream(request).finalResponse();
+      const plain = await openai.responses.create(request);
+      expect(oai.callsWith(marker).map((c) => [c.path, c.body.stream === true])).toEqual([['/v1/responses', true], ['/v1/responses', true], ['/v1/responses', false]]);
+      const deltas = types.flatMap((t, i) => (t === 'response.function_call_arguments.delta' ? [i] : []));
+      expect(deltas.length).toBeGreaterThanOrEqual(2);
+      expect(deltas.every((i) => i < types.indexOf('response.function_call_arguments.done'))).toBe(true);
+      expect(types.at(-1)).toBe('response.completed');
+      const bare = (o: OpenAI.Responses.ResponseOutputItem) => {
+        const { id: _i, parsed_arguments: _p, ...rest } = o as OpenAI.Responses.ResponseOutputItem & { parsed_arguments?: unknown };
+        return rest;
+      };
+      expect(final.output.map(bare)).toEqual(plain.output.map(bare)); // but the ids (two requests); parsed_arguments: the SDK's own
+      expect(plain.output).toEqual([expect.objectContaining({ type: 'function_call', call_id: 'call_up', name: 'lookup', arguments: call.arguments })]);
     });
   });
 });

@@ -43,6 +43,17 @@ describe('ChunkReader (adapters)', () => {
     expect(await new ChunkReader(nc, n, id).answerOf(end(1, 1))).toEqual({ model: 'm', text: 'Hi', thinking, finish_reason: 'stop', usage });
   });
 
+  it('thinking streamed in pieces: joined into its blocks (text, signature; a redacted one whole), ahead of the text', async () => {
+    const id = 'rr_01J0000000000000000000000E';
+    await put(id,
+      { type: 'thinking', attempt: 1, seq: 0, index: 0, thinking: '' }, { type: 'thinking', attempt: 1, seq: 1, index: 0, thinking: 'Mock ' },
+      { type: 'thinking', attempt: 1, seq: 2, index: 0, thinking: 'thinking' }, { type: 'thinking', attempt: 1, seq: 3, index: 0, signature: 'sig' },
+      { type: 'thinking', attempt: 1, seq: 4, index: 1, redacted: 'opaque' }, { type: 'delta', attempt: 1, seq: 5, text: 'Hi' }, end(1, 6));
+    expect(await new ChunkReader(nc, n, id).answerOf(end(1, 6))).toEqual({
+      model: 'm', text: 'Hi', thinking: [{ type: 'thinking', thinking: 'Mock thinking', signature: 'sig' }, { type: 'redacted_thinking', data: 'opaque' }], finish_reason: 'stop', usage,
+    });
+  });
+
   it('a missing piece: no answer', async () => {
     const id = 'rr_01J0000000000000000000000B';
     await put(id, { type: 'delta', attempt: 1, seq: 0, text: 'a' }, { type: 'delta', attempt: 1, seq: 2, text: 'c' }, end(1, 3));

@@ -65,19 +65,26 @@ describe('ChunkWriter on a real nats-server', () => {
     expect(w.started).toBe(false);
   });
 
-  it('thinking with no text is a delta of its own (the stream has started); no thinking, no text: nothing', async () => {
+  it('thinking pieces: each a chunk (the first opens its block, even empty), in order with the text; the first starts the stream', async () => {
     const name = `W${++n}`;
     await jsm.streams.add({ name, subjects: [`${name}.>`] });
-    const w = new ChunkWriter(new Bus(nc), `${name}.c`, 'rr_t', 1);
-    const thinking = [{ type: 'redacted_thinking' as const, data: 'opaque' }];
-    w.delta('', []);
-    expect(w.started).toBe(false);
-    w.delta('', thinking);
+    const w = new ChunkWriter(new Bus(nc), `${name}.c`, 'rr_p', 1);
+    w.thinking({ index: 0, thinking: '' });
     expect(w.started).toBe(true);
+    w.thinking({ index: 0, thinking: '' }); // nothing new: not sent
+    w.thinking({ index: 0, thinking: 'Mock ' });
+    w.thinking({ index: 0, signature: 'sig' });
+    w.thinking({ index: 1, redacted: 'opaque' });
+    w.thinking({ index: 0, thinking: 'late' }); // a block before the last one started: left out
+    w.delta('Hi');
     await w.end({ model: 'm', finish_reason: 'stop', usage });
     expect(await stored(name)).toEqual([
-      { type: 'delta', attempt: 1, seq: 0, text: '', thinking },
-      { type: 'end', attempt: 1, seq: 1, model: 'm', finish_reason: 'stop', usage },
+      { type: 'thinking', attempt: 1, seq: 0, index: 0, thinking: '' },
+      { type: 'thinking', attempt: 1, seq: 1, index: 0, thinking: 'Mock ' },
+      { type: 'thinking', attempt: 1, seq: 2, index: 0, signature: 'sig' },
+      { type: 'thinking', attempt: 1, seq: 3, index: 1, redacted: 'opaque' },
+      { type: 'delta', attempt: 1, seq: 4, text: 'Hi' },
+      { type: 'end', attempt: 1, seq: 5, model: 'm', finish_reason: 'stop', usage },
     ]);
   });
 

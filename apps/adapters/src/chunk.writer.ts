@@ -1,5 +1,5 @@
-import { chunkMsgId, type CanonicalThinking, type Chunk, type RecordError } from '@reqrun/contracts';
-import type { ToolCallDelta } from '@reqrun/translate';
+import { chunkMsgId, type Chunk, type RecordError } from '@reqrun/contracts';
+import type { ThinkingDelta, ToolCallDelta } from '@reqrun/translate';
 import type { Bus } from '@reqrun/messaging';
 import { keepTrying } from './keep-trying.js';
 
@@ -29,6 +29,7 @@ export class ChunkWriter {
   private failure: unknown;
   private deltaSent = false;
   private lastCall = -1;
+  private lastThought = -1;
   private held = false;
   private staleness?: StaleAttempt;
 
@@ -42,16 +43,15 @@ export class ChunkWriter {
     return this.staleness !== undefined;
   }
 
-  /** A delta (or a tool call's piece) has been sent: a client may have seen part of the answer, so this attempt is the request's last. (Not `seq`: an `end` counts there too.) */
+  /** A delta (or a tool call's or a thinking block's piece) has been sent: a client may have seen part of the answer, so this attempt is the request's last. (Not `seq`: an `end` counts there too.) */
   get started(): boolean {
     return this.deltaSent;
   }
 
-  /** `thinking`: the answer's thinking blocks, whole, ahead of the text (an attempt not streamed from its provider). */
-  delta(text: string, thinking?: CanonicalThinking[]): void {
-    if (text === '' && !thinking?.length) return;
+  delta(text: string): void {
+    if (text === '') return;
     this.deltaSent = true;
-    const c: Chunk = { type: 'delta', attempt: this.attempt, seq: this.seq, text, ...(thinking?.length ? { thinking } : {}) };
+    const c: Chunk = { type: 'delta', attempt: this.attempt, seq: this.seq, text };
     void this.send(c).catch(() => undefined); // kept in `failure`
   }
 
@@ -69,6 +69,24 @@ export class ChunkWriter {
     const c: Chunk = {
       type: 'tool_call', attempt: this.attempt, seq: this.seq, index: p.index,
       ...(p.id !== undefined ? { id: p.id } : {}), ...(p.name !== undefined ? { name: p.name } : {}), arguments: p.arguments_delta,
+    };
+    void this.send(c).catch(() => undefined); // kept in `failure`
+  }
+
+  /**
+   * A piece of a thinking block (see Chunk `thinking`), queued like a delta; blocks one after the other, as for calls:
+   * a piece of a block before the last one started is left out (Anthropic never interleaves them).
+   */
+  thinking(p: ThinkingDelta): void {
+    if (p.index < this.lastThought) return;
+    const first = p.index > this.lastThought;
+    if (!first && !p.thinking && p.signature === undefined) return;
+    this.lastThought = p.index;
+    this.deltaSent = true;
+    const c: Chunk = {
+      type: 'thinking', attempt: this.attempt, seq: this.seq, index: p.index,
+      ...(p.thinking !== undefined ? { thinking: p.thinking } : {}), ...(p.signature !== undefined ? { signature: p.signature } : {}),
+      ...(p.redacted !== undefined ? { redacted: p.redacted } : {}),
     };
     void this.send(c).catch(() => undefined); // kept in `failure`
   }

@@ -7,7 +7,7 @@ import {
 import { ack, leave, retryIn, runConsumer, type Delivery, type Outcome, type RunningConsumer } from '@reqrun/messaging';
 import { CONFIG, Lifecycle, LOGGER, logConsumerError, Nats, NoRecord, type Logger } from '@reqrun/runtime';
 import { BreakerStore, LimitStore, RequestStore, type Versioned } from '@reqrun/store';
-import { thinks, toApiResult, toCanonical, type ToolCallDelta } from '@reqrun/translate';
+import { toApiResult, toCanonical, type ThinkingDelta, type ToolCallDelta } from '@reqrun/translate';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { CallPacer } from './call.pacer.js';
 import { ChunkReader } from './chunk.reader.js';
@@ -152,16 +152,16 @@ export class DispatchWorker implements OnApplicationBootstrap, BeforeApplication
       };
       upstreamInFlight.inc({ provider: p.name });
       const request = { ...toCanonical(record.api, record.body), model: item.provider_model };
-      // Thinking has no way through the chunk stream piece by piece: asked to think, the provider is asked for the
-      // whole answer, and the stream gets its thinking and text as one delta and its calls with its end. Tool calls
-      // stream as the model writes them (`tool_call` chunks), and come whole with the end too.
-      const piecewise = chunks && !thinks(request.anthropic?.thinking);
+      // Text, thinking blocks and tool calls stream as the model writes them (`delta`, `thinking` and `tool_call`
+      // chunks); the calls come whole with the end too.
       try {
         answer = await adapter.call(request, {
           signal: call.signal, attempt: item.attempt, api: record.api,
-          ...(piecewise ? { onDelta: (text: string) => chunks.delta(text), onToolCallDelta: (p: ToolCallDelta) => chunks.toolCall(p) } : {}),
+          ...(chunks ? {
+            onDelta: (text: string) => chunks.delta(text), onToolCallDelta: (p: ToolCallDelta) => chunks.toolCall(p),
+            onThinkingDelta: (p: ThinkingDelta) => chunks.thinking(p),
+          } : {}),
         });
-        if (chunks && !piecewise) chunks.delta(answer.text, answer.thinking);
         counted('ok');
       } catch (e) {
         counted('error');

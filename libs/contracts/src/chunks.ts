@@ -8,7 +8,7 @@ import type { RecordError } from './request-state.js';
  * Rules both ends rely on:
  * - The adapter streams from the provider when the stored body has `stream: true`; other requests write no chunks
  *   (a reader builds the stream from the final record instead).
- * - `seq` counts from 0 within an attempt. The first `delta` (or `tool_call`) of an attempt makes it the request's streamed attempt:
+ * - `seq` counts from 0 within an attempt. The first `delta` (or `tool_call`, `thinking`) of an attempt makes it the request's streamed attempt:
  *   from then on the request is never retried (a client may have seen the text); if that attempt fails in any way
  *   (provider error, timeout, worker lost) an `error` chunk ends the stream and the request fails.
  * - An attempt that fails before its first delta writes nothing and is retried as usual, so a reader never sees it.
@@ -26,6 +26,14 @@ import type { RecordError } from './request-state.js';
  *   finished from it). A call's pieces come in order, one call after the other (index 0's, then 1's...), each call's
  *   first piece with its `id` and `name`. An ingress from before this kind skips it (see the ingress ChunkReader:
  *   a chunk of a type it does not know is not a chunk to it) and gets the calls whole from the `end`, as before.
+ * - `thinking` pieces (an attempt asked to think streams its thinking blocks as the model writes them, before its
+ *   text) count as deltas for every rule above too. Unlike calls, they are not repeated in the `end`: a block's
+ *   pieces are all stored before the outcome, so every read of the chunks (a late one, a replay) has them all and
+ *   joins them into the whole block; a request read without chunks gets its blocks whole from the record (a `delta`'s
+ *   `thinking`). Blocks come one after the other (index 0's pieces, then 1's...), ahead of the text; a `thinking`
+ *   block's first piece opens it (its text may be ''), its `signature` comes last; a `redacted_thinking` block is one
+ *   piece, `redacted`. An ingress from before this kind skips it: its Messages streams then lack the thinking blocks
+ *   (the record has them), so ingress is upgraded before the adapters.
  */
 export type Chunk =
   | {
@@ -34,8 +42,8 @@ export type Chunk =
       seq: number;
       text: string;
       /**
-       * The answer's thinking blocks, whole, ahead of `text`: only on the one delta of an attempt that is not streamed
-       * from its provider (thinking is not streamed piece by piece: see DispatchWorker).
+       * The answer's thinking blocks, whole, ahead of `text`: only on a delta a reader builds from the record (and on
+       * the one delta of an attempt by an adapter from before `thinking` chunks).
        */
       thinking?: CanonicalThinking[];
     }
@@ -50,6 +58,19 @@ export type Chunk =
       name?: string;
       /** The next piece of the call's arguments (JSON text); may be '' on the first piece. */
       arguments: string;
+    }
+  | {
+      type: 'thinking';
+      attempt: number;
+      seq: number;
+      /** The block's place among the answer's thinking blocks (the result's `thinking`), from 0. */
+      index: number;
+      /** The next piece of a `thinking` block's text (may be '' on its first piece). */
+      thinking?: string;
+      /** A `thinking` block's signature: its last piece. */
+      signature?: string;
+      /** A `redacted_thinking` block, whole: its `data`. */
+      redacted?: string;
     }
   | {
       type: 'end';

@@ -16,7 +16,7 @@ export type FakeKind = 'openai' | 'anthropic';
  * blocks (input = the arguments parsed; streamed, its input_json_delta pieces are `arguments` as written).
  */
 export interface FakeToolCall { id: string; name: string; arguments: string }
-/** An Anthropic answer's extended thinking block (unstreamed), as the Messages API gives it. */
+/** An Anthropic answer's extended thinking block, as the Messages API gives it (streamed: its text one word a thinking_delta). */
 export type FakeThinking = { type: 'thinking'; thinking: string; signature: string } | { type: 'redacted_thinking'; data: string };
 
 export type Step =
@@ -358,31 +358,39 @@ const responseStream: Streamer = (r) => {
 
 const messageStream: Streamer = (m) => {
   const ev = (type: string, o: object = {}) => `event: ${type}\n${data({ type, ...o })}`;
+  const thoughts = m.content.filter((b: { type: string }) => b.type === 'thinking' || b.type === 'redacted_thinking');
   const calls = m.content.filter((b: { type: string }) => b.type === 'tool_use');
   const text = m.content.find((b: { type: string }) => b.type === 'text')?.text;
-  // the text block (when there is one, or no call), then a tool_use block per call: input {}, input_json_delta pieces
   const hasText = text !== undefined || calls.length === 0;
-  const deltas = [
-    ...pieces(text ?? '').map((t) => ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: t } })),
-    ...calls.flatMap((b: any, i: number) => {
-      const index = i + (hasText ? 1 : 0);
+  // In the message's order: each thinking block (opened with thinking '' and signature '', thinking_delta pieces, one
+  // signature_delta; a redacted one whole in its start), the text block (when there is one, or no call), then a
+  // tool_use block per call (input {}, input_json_delta pieces).
+  const blocks: { start: object; deltas: object[] }[] = [
+    ...thoughts.map((t: any) => (t.type === 'thinking'
+      ? { start: { type: 'thinking', thinking: '', signature: '' }, deltas: [...pieces(t.thinking).map((thinking) => ({ type: 'thinking_delta', thinking })), { type: 'signature_delta', signature: t.signature }] }
+      : { start: t, deltas: [] })),
+    ...(hasText ? [{ start: { type: 'text', text: '' }, deltas: pieces(text ?? '').map((t) => ({ type: 'text_delta', text: t })) }] : []),
+    ...calls.map((b: any) => {
       const { [RAW]: raw, input, ...block } = b;
-      return [
-        ...(index > 0 ? [ev('content_block_stop', { index: index - 1 })] : []),
-        ev('content_block_start', { index, content_block: { ...block, input: {} } }),
-        ...argPieces(raw ?? JSON.stringify(input)).map((partial_json) => ev('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json } })),
-      ];
+      return { start: { ...block, input: {} }, deltas: argPieces(raw ?? JSON.stringify(input)).map((partial_json) => ({ type: 'input_json_delta', partial_json })) };
     }),
   ];
-  const first = hasText ? ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) : undefined;
+  const startOf = (index: number) => ev('content_block_start', { index, content_block: blocks[index].start });
+  const textFirst = hasText && thoughts.length === 0; // its start comes before the ping, the rest with the deltas
+  const deltas = blocks.flatMap((b, index) => [
+    ...(index > 0 ? [ev('content_block_stop', { index: index - 1 })] : []),
+    ...(index === 0 && textFirst ? [] : [startOf(index)]),
+    ...b.deltas.map((delta) => ev('content_block_delta', { index, delta })),
+  ]);
   return {
     head: [
       ev('message_start', { message: { ...m, content: [], stop_reason: null, stop_sequence: null, usage: { ...m.usage, output_tokens: 1 } } }),
-      ...(first ? [first, ev('ping')] : [ev('ping')]),
+      ...(textFirst ? [startOf(0)] : []),
+      ev('ping'),
     ],
     deltas,
     tail: [
-      ev('content_block_stop', { index: calls.length + (hasText ? 1 : 0) - 1 }),
+      ev('content_block_stop', { index: blocks.length - 1 }),
       ev('message_delta', { delta: { stop_reason: m.stop_reason, stop_sequence: m.stop_sequence }, usage: { output_tokens: m.usage.output_tokens } }),
       ev('message_stop'),
     ],

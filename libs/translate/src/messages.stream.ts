@@ -9,9 +9,11 @@ import type { StreamEncoder, StreamHead } from './stream-encoder.js';
  * `content_block_stop`, `message_delta` (stop_reason, stop_sequence, usage), `message_stop`; a failure is
  * `event: error` with Anthropic's error object, and nothing after. The input token count is known only at the end:
  * message_start says 0 and message_delta carries the real counts (the SDK's stream helper takes them from there).
- * An answer with no text has no text block, as the non-streamed message then has none. Thinking blocks come whole
- * before the text (a thinking block: its text in one thinking_delta, then its signature in one signature_delta; a
- * redacted_thinking block whole in its content_block_start; not streamed piece by piece). A tool call streams as
+ * An answer with no text has no text block, as the non-streamed message then has none. Thinking streams as Anthropic
+ * streams it, before the text: a thinking block opened at its first piece (`thinking: ''`, `signature: ''`), its text
+ * in thinking_delta pieces, its signature in a signature_delta, closed when the next block opens; a redacted_thinking
+ * block whole in its content_block_start. Blocks a delta carries whole (a stream built from the record) come the same
+ * way, each in one thinking_delta. A tool call streams as
  * Anthropic streams one: a tool_use block (`input: {}`) opened at its first piece, its arguments in input_json_delta
  * pieces, closed when the next block opens or at the end; a block is always closed before the next one opens. A call
  * the stream did not carry piece by piece (the provider was asked for the whole answer) comes whole at the end, its
@@ -51,8 +53,26 @@ export function messagesStreamEncoder(head: StreamHead): StreamEncoder {
       ? block({ type: 'thinking', thinking: '', signature: '' }, [{ type: 'thinking_delta', thinking: t.thinking }, { type: 'signature_delta', signature: t.signature }])
       : block(t, []);
 
-  /** The block open now (text, or a streamed call's tool_use), closed before another opens. */
-  let openBlock: { index: number; call?: number } | undefined;
+  /** The block open now (text, a streamed call's tool_use, or a streamed thinking block), closed before another opens. */
+  let openBlock: { index: number; call?: number; thought?: number } | undefined;
+  /** The thinking blocks streamed so far (by their index among the answer's). */
+  const thoughts = new Set<number>();
+  /** A streamed thinking block's piece: its block opened at the first, the text and signature as their deltas. */
+  const thinkingPiece = (c: Extract<Chunk, { type: 'thinking' }>): SseEvent[] => {
+    const out: SseEvent[] = [];
+    if (!thoughts.has(c.index)) {
+      thoughts.add(c.index);
+      out.push(...close());
+      if (c.redacted !== undefined) return [...out, ...block({ type: 'redacted_thinking', data: c.redacted }, [])];
+      const opened = open({ type: 'thinking', thinking: '', signature: '' });
+      openBlock = { index: opened.index, thought: c.index };
+      out.push(...opened.events);
+    }
+    if (openBlock?.thought !== c.index) return out; // a closed block's (never sent: see ChunkWriter)
+    if (c.thinking) out.push(ev('content_block_delta', { index: openBlock.index, delta: { type: 'thinking_delta', thinking: c.thinking } }));
+    if (c.signature !== undefined) out.push(ev('content_block_delta', { index: openBlock.index, delta: { type: 'signature_delta', signature: c.signature } }));
+    return out;
+  };
   /** The calls streamed so far, by index: their block and arguments as sent. */
   const calls = new Map<number, { index: number; args: string }>();
   const close = (): SseEvent[] => {
@@ -79,6 +99,9 @@ export function messagesStreamEncoder(head: StreamHead): StreamEncoder {
             out.push(...opened.events);
           }
           out.push(ev('content_block_delta', { index: textIndex, delta: { type: 'text_delta', text: c.text } }));
+          return out;
+        case 'thinking':
+          out.push(...thinkingPiece(c));
           return out;
         case 'tool_call': {
           let k = calls.get(c.index);

@@ -69,7 +69,7 @@ describe('messages stream', () => {
   const start = { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-up', content: [], stop_reason: null, stop_sequence: null,
     usage: { input_tokens: 10, cache_read_input_tokens: 5, cache_creation_input_tokens: 0, output_tokens: 1 } } };
 
-  it('reads text deltas (not thinking), skips ping, merges the usage of message_delta', () => {
+  it('reads text deltas (thinking as its own pieces: see below), skips ping, merges the usage of message_delta', () => {
     const r = messagesStreamReader();
     const steps = feed(r, [
       ['message_start', start],
@@ -83,9 +83,11 @@ describe('messages stream', () => {
       ['message_delta', { type: 'message_delta', delta: { stop_reason: 'stop_sequence', stop_sequence: 'END' }, usage: { input_tokens: null, output_tokens: 7 } }],
       ['message_stop', { type: 'message_stop' }],
     ]);
-    expect(texts(steps)).toEqual(['Bye ', 'now']);
+    expect(texts(steps).filter((t) => t !== '')).toEqual(['Bye ', 'now']);
     expect(steps.at(-1)).toEqual({ type: 'done' });
-    expect(r.result()).toEqual({ model: 'claude-up', text: 'Bye now', finish_reason: 'stop', stop_sequence: 'END', usage: { input_tokens: 15, output_tokens: 7 } });
+    expect(r.result()).toEqual({
+      model: 'claude-up', text: 'Bye now', thinking: [{ type: 'thinking', thinking: 'hmm', signature: '' }], finish_reason: 'stop', stop_sequence: 'END', usage: { input_tokens: 15, output_tokens: 7 },
+    });
   });
 
   it('reads the error event', () => {
@@ -170,5 +172,55 @@ describe('tool calls streamed by the provider: each piece as it comes, the resul
       model: 'claude-up', text: 'Looking.', finish_reason: 'tool_calls', usage: { input_tokens: 7, output_tokens: 12 },
       tool_calls: [{ id: 'toolu_1', name: 'lookup', arguments: '{"q": "x"}' }, { id: 'toolu_2', name: 'noargs', arguments: '{}' }],
     });
+  });
+});
+
+describe('extended thinking streamed by an Anthropic provider: each piece as it comes, the result with the blocks whole', () => {
+  const thoughts = (steps: StreamStep[]) => steps.flatMap((s) => (s.type === 'delta' ? (s.thinking ?? []) : []));
+
+  it('thinking (content_block_start, thinking_delta pieces, signature_delta), redacted_thinking whole in its start, then text and a call', () => {
+    const r = messagesStreamReader();
+    const steps = feed(r, [
+      ['message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-up', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 7, output_tokens: 1 } } }],
+      ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }],
+      ['ping', { type: 'ping' }],
+      ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Let me ' } }],
+      ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'think.' } }],
+      ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'EqQBsig' } }],
+      ['content_block_stop', { type: 'content_block_stop', index: 0 }],
+      ['content_block_start', { type: 'content_block_start', index: 1, content_block: { type: 'redacted_thinking', data: 'opaque' } }],
+      ['content_block_stop', { type: 'content_block_stop', index: 1 }],
+      ['content_block_start', { type: 'content_block_start', index: 2, content_block: { type: 'text', text: '' } }],
+      ['content_block_delta', { type: 'content_block_delta', index: 2, delta: { type: 'text_delta', text: 'Done.' } }],
+      ['content_block_stop', { type: 'content_block_stop', index: 2 }],
+      ['content_block_start', { type: 'content_block_start', index: 3, content_block: { type: 'tool_use', id: 'toolu_1', name: 'lookup', input: {} } }],
+      ['content_block_delta', { type: 'content_block_delta', index: 3, delta: { type: 'input_json_delta', partial_json: '{}' } }],
+      ['content_block_stop', { type: 'content_block_stop', index: 3 }],
+      ['message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 30 } }],
+      ['message_stop', { type: 'message_stop' }],
+    ]);
+    expect(thoughts(steps)).toEqual([
+      { index: 0, thinking: '' }, { index: 0, thinking: 'Let me ' }, { index: 0, thinking: 'think.' }, { index: 0, signature: 'EqQBsig' },
+      { index: 1, redacted: 'opaque' },
+    ]);
+    expect(texts(steps).filter((t) => t !== '')).toEqual(['Done.']);
+    expect(r.result()).toEqual({
+      model: 'claude-up', text: 'Done.', finish_reason: 'tool_calls', usage: { input_tokens: 7, output_tokens: 30 },
+      thinking: [{ type: 'thinking', thinking: 'Let me think.', signature: 'EqQBsig' }, { type: 'redacted_thinking', data: 'opaque' }],
+      tool_calls: [{ id: 'toolu_1', name: 'lookup', arguments: '{}' }],
+    });
+  });
+
+  it('a stream without thinking has no thinking pieces and no thinking in its result', () => {
+    const r = messagesStreamReader();
+    const steps = feed(r, [
+      ['message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-up', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 7, output_tokens: 1 } } }],
+      ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
+      ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } }],
+      ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 2 } }],
+      ['message_stop', { type: 'message_stop' }],
+    ]);
+    expect(thoughts(steps)).toEqual([]);
+    expect(r.result()).not.toHaveProperty('thinking');
   });
 });

@@ -1,4 +1,4 @@
-import type { CanonicalResult } from '@reqrun/contracts';
+import type { CanonicalResult, CanonicalThinking } from '@reqrun/contracts';
 import { chatCompletionToCanonical } from './chat.translate.js';
 import { anthropicMessageToCanonical, type AnthropicMessage, type AnthropicUsage } from './messages.translate.js';
 import { responseToCanonical, type ResponseObject } from './responses.translate.js';
@@ -16,14 +16,28 @@ export interface ToolCallDelta {
 }
 
 /**
+ * One piece of a thinking block as a provider streams it (see Chunk `thinking`): `index` is the block's place among
+ * the answer's thinking blocks (from 0, as in the result's `thinking`); a block's first piece opens it.
+ */
+export interface ThinkingDelta {
+  index: number;
+  /** The next piece of a `thinking` block's text ('' when a piece only opens the block). */
+  thinking?: string;
+  /** A `thinking` block's signature (its last piece). */
+  signature?: string;
+  /** A `redacted_thinking` block, whole: its `data`. */
+  redacted?: string;
+}
+
+/**
  * Reading a provider's SSE stream (OpenAI chat chunks, OpenAI Responses events, Anthropic message events), one event
  * at a time, into text deltas, tool-call pieces and, once the stream's own last event came, the same canonical result the unstreamed
  * answer gives (the final shape is rebuilt and read by the same translation). Pure: the SSE framing is parsed by the
  * caller. Only a stream's explicit end counts as done; a stream that stops before it was cut short.
  */
 export type StreamStep =
-  /** `text` may be '' only when `tool_calls` has pieces (one chat chunk may carry both). */
-  | { type: 'delta'; text: string; tool_calls?: ToolCallDelta[] }
+  /** `text` may be '' only when `tool_calls` or `thinking` has pieces (one chat chunk may carry text and calls). */
+  | { type: 'delta'; text: string; tool_calls?: ToolCallDelta[]; thinking?: ThinkingDelta[] }
   | { type: 'done' }
   /** The provider reported an error inside the stream (after its HTTP 200). */
   | { type: 'error'; message: string }
@@ -40,6 +54,7 @@ const skip: StreamStep = { type: 'skip' };
 const done: StreamStep = { type: 'done' };
 const delta = (text: unknown): StreamStep => (typeof text === 'string' && text !== '' ? { type: 'delta', text } : skip);
 const calling = (calls: ToolCallDelta[]): StreamStep => (calls.length ? { type: 'delta', text: '', tool_calls: calls } : skip);
+const thought = (piece: ThinkingDelta): StreamStep => ({ type: 'delta', text: '', thinking: [piece] });
 const failed = (message: unknown, fallback: string): StreamStep => ({ type: 'error', message: typeof message === 'string' && message !== '' ? message : fallback });
 
 /** Chat Completions with `stream: true` and `stream_options.include_usage`: chunks, a usage-only chunk, `[DONE]`. */
@@ -135,7 +150,9 @@ export function responsesStreamReader(): StreamReader {
 /**
  * Messages with `stream: true`: message_start, content_block_delta (text_delta), message_delta, message_stop; ping and
  * error. A tool_use block: its content_block_start (id, name), then input_json_delta pieces (`partial_json`); the
- * call's arguments are those pieces joined, as the model wrote them (`{}` when it wrote none).
+ * call's arguments are those pieces joined, as the model wrote them (`{}` when it wrote none). Extended thinking: a
+ * thinking block's content_block_start, its thinking_delta pieces (`thinking`), then a signature_delta (`signature`);
+ * a redacted_thinking block whole in its content_block_start.
  */
 export function messagesStreamReader(): StreamReader {
   let message: AnthropicMessage | undefined;
@@ -143,6 +160,9 @@ export function messagesStreamReader(): StreamReader {
   /** The tool_use blocks so far, in order, and the call each content block index is. */
   const calls: { id: string; name: string; json: string }[] = [];
   const callAt = new Map<number, number>();
+  /** The thinking blocks so far, in order, and the block each content block index is. */
+  const thoughts: CanonicalThinking[] = [];
+  const thoughtAt = new Map<number, number>();
   return {
     read(event, data) {
       const e = JSON.parse(data);
@@ -157,6 +177,7 @@ export function messagesStreamReader(): StreamReader {
             callAt.set(e.index, index);
             return calling([{ index, id: calls[index].id, name: calls[index].name, arguments_delta: '' }]);
           }
+          if (e.content_block?.type === 'thinking' || e.content_block?.type === 'redacted_thinking') return startThought(e.index, e.content_block);
           return add(e.content_block?.type === 'text' ? e.content_block.text : undefined);
         case 'content_block_delta': {
           const index = callAt.get(e.index);
@@ -166,6 +187,8 @@ export function messagesStreamReader(): StreamReader {
             calls[index].json += piece;
             return calling([{ index, arguments_delta: piece }]);
           }
+          const thoughtIndex = thoughtAt.get(e.index);
+          if (thoughtIndex !== undefined) return addToThought(thoughtIndex, e.delta);
           return add(e.delta?.type === 'text_delta' ? e.delta.text : undefined);
         }
         case 'message_delta':
@@ -182,11 +205,40 @@ export function messagesStreamReader(): StreamReader {
     },
     result: () => {
       const tools = calls.map((c) => ({ type: 'tool_use' as const, id: c.id, name: c.name, input: inputOf(c.json) }));
-      const r = anthropicMessageToCanonical({ ...message!, content: [...(text !== '' || !tools.length ? [{ type: 'text' as const, text }] : []), ...tools] });
+      const r = anthropicMessageToCanonical({ ...message!, content: [...thoughts, ...(text !== '' || !tools.length ? [{ type: 'text' as const, text }] : []), ...tools] });
       // The arguments as the model wrote them (what the stream's pieces join to), not the input parsed and written again.
       return tools.length ? { ...r, tool_calls: r.tool_calls!.map((t, i) => ({ ...t, arguments: calls[i].json.trim() === '' ? t.arguments : calls[i].json })) } : r;
     },
   };
+
+  function startThought(at: number, b: { type: string; thinking?: unknown; signature?: unknown; data?: unknown }): StreamStep {
+    const index = thoughts.length;
+    thoughtAt.set(at, index);
+    if (b.type === 'redacted_thinking') {
+      const data = String(b.data ?? '');
+      thoughts.push({ type: 'redacted_thinking', data });
+      return thought({ index, redacted: data });
+    }
+    const thinking = typeof b.thinking === 'string' ? b.thinking : '';
+    const signature = typeof b.signature === 'string' ? b.signature : '';
+    thoughts.push({ type: 'thinking', thinking, signature });
+    return thought({ index, thinking, ...(signature !== '' ? { signature } : {}) });
+  }
+
+  /** A thinking_delta adds to the block's text; a signature_delta is its signature (whole: it replaces, as the SDK does). */
+  function addToThought(index: number, d: { type?: string; thinking?: unknown; signature?: unknown } | undefined): StreamStep {
+    const block = thoughts[index];
+    if (block.type !== 'thinking') return skip;
+    if (d?.type === 'thinking_delta' && typeof d.thinking === 'string' && d.thinking !== '') {
+      block.thinking += d.thinking;
+      return thought({ index, thinking: d.thinking });
+    }
+    if (d?.type === 'signature_delta' && typeof d.signature === 'string') {
+      block.signature = d.signature;
+      return thought({ index, signature: d.signature });
+    }
+    return skip;
+  }
 
   function add(t: unknown): StreamStep {
     const piece = delta(t);

@@ -200,7 +200,7 @@ describe('tool calls after text (every encoder): the text first, then the calls 
   });
 });
 
-describe('thinking (not streamed piece by piece): whole blocks ahead of the text', () => {
+describe('thinking carried whole by a delta (a stream built from the record): whole blocks ahead of the text', () => {
   const thought = { type: 'thinking' as const, thinking: 'Weather, then.', signature: 'sig-1' };
   const redacted = { type: 'redacted_thinking' as const, data: 'opaque' };
   const thinking = (seq: number, text: string): Chunk => ({ ...delta(seq, text), thinking: [thought, redacted] } as Chunk);
@@ -317,6 +317,52 @@ describe('tool calls streamed piece by piece (tool_call chunks): each API as its
     const unknown = { type: 'later_kind', attempt: 2, seq: 1 } as unknown as Chunk;
     for (const api of ['chat', 'responses', 'messages'] as const) {
       expect(types(run(api, [delta(0, 'Hi'), unknown, end(2)]))).toEqual(types(run(api, [delta(0, 'Hi'), end(1)])));
+    }
+  });
+});
+
+describe('thinking streamed piece by piece (thinking chunks): as Anthropic streams it, ahead of the text', () => {
+  const piece = (seq: number, index: number, o: Partial<Extract<Chunk, { type: 'thinking' }>>): Chunk => ({ type: 'thinking', attempt: 2, seq, index, ...o });
+  const streamed = [
+    piece(0, 0, { thinking: '' }), piece(1, 0, { thinking: 'Weather, ' }), piece(2, 0, { thinking: 'then.' }), piece(3, 0, { signature: 'sig-1' }),
+    piece(4, 1, { redacted: 'opaque' }),
+    delta(5, 'Sunny.'), end(6),
+  ];
+  /** [index, block or delta type, what it carries] of every block event. */
+  const blocks = (events: SseEvent[]) =>
+    data(events).filter((e) => e.type.startsWith('content_block')).map((e) => [e.type.replace('content_block_', ''), e.index, e.content_block?.type ?? e.delta?.type ?? '', e.delta?.thinking ?? e.delta?.signature ?? e.delta?.text ?? e.content_block?.data ?? '']);
+
+  it('messages: a thinking block opened empty, its text in thinking_delta pieces, one signature_delta; a redacted_thinking block whole; then the text', () => {
+    const events = run('messages', streamed);
+    for (const e of events) expect(anthropicStreamEventErrors(e)).toEqual([]);
+    expect(types(events).slice(0, 3)).toEqual(['message_start', 'content_block_start', 'ping']);
+    expect(data(events)[1].content_block).toEqual({ type: 'thinking', thinking: '', signature: '' });
+    expect(blocks(events)).toEqual([
+      ['start', 0, 'thinking', ''], ['delta', 0, 'thinking_delta', 'Weather, '], ['delta', 0, 'thinking_delta', 'then.'], ['delta', 0, 'signature_delta', 'sig-1'], ['stop', 0, '', ''],
+      ['start', 1, 'redacted_thinking', 'opaque'], ['stop', 1, '', ''],
+      ['start', 2, 'text', ''], ['delta', 2, 'text_delta', 'Sunny.'], ['stop', 2, '', ''],
+    ]);
+    expect(types(events).filter((t) => t === 'ping')).toHaveLength(1);
+  });
+
+  it('messages: the events arrive with their chunks (the block opens at its first piece, before the signature exists)', () => {
+    const sut = streamEncoder('messages', head());
+    expect(types(sut.push(streamed[0]))).toEqual(['message_start', 'content_block_start', 'ping']);
+    expect(data(sut.push(streamed[1]))).toEqual([{ type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Weather, ' } }]);
+  });
+
+  it('messages: thinking, then calls, no text: the thinking block stopped before the tool_use block opens', () => {
+    const calls = [{ id: 'call_1', name: 'f', arguments: '{}' }];
+    const events = run('messages', [...streamed.slice(0, 4), { type: 'tool_call', attempt: 2, seq: 4, index: 0, id: 'call_1', name: 'f', arguments: '{}' }, end(5, { finish_reason: 'tool_calls', tool_calls: calls })]);
+    for (const e of events) expect(anthropicStreamEventErrors(e)).toEqual([]);
+    expect(blocks(events).filter(([kind]) => kind !== 'delta').map(([kind, index, type]) => [kind, index, type])).toEqual([
+      ['start', 0, 'thinking'], ['stop', 0, ''], ['start', 1, 'tool_use'], ['stop', 1, ''],
+    ]);
+  });
+
+  it('chat and Responses leave thinking out: the stream is the one without it', () => {
+    for (const api of ['chat', 'responses'] as const) {
+      expect(run(api, streamed)).toEqual(run(api, [delta(5, 'Sunny.'), end(6)]));
     }
   });
 });

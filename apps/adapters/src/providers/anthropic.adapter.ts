@@ -28,7 +28,7 @@ export class AnthropicAdapter implements ProviderAdapter {
     }
     const body = canonicalToMessages(req);
     return o.onDelta
-      ? postStream(this.upstream, '/v1/messages', { ...body, stream: true }, o.signal, this.clock, messagesStreamReader(), o.onDelta, o.onToolCallDelta)
+      ? postStream(this.upstream, '/v1/messages', { ...body, stream: true }, o.signal, this.clock, messagesStreamReader(), o.onDelta, o.onToolCallDelta, o.onThinkingDelta)
       : postJson(this.upstream, '/v1/messages', body, o.signal, this.clock, anthropicMessageToCanonical);
   }
 

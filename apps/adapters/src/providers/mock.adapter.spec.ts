@@ -1,7 +1,7 @@
-import type { CanonicalRequest } from '@reqrun/contracts';
+import type { CanonicalRequest, CanonicalThinking } from '@reqrun/contracts';
 import { mockAnswer } from '@reqrun/translate';
-import { argumentPieces, MockAdapter, words } from './mock.adapter.js';
-import type { ToolCallDelta } from '@reqrun/translate';
+import { argumentPieces, MockAdapter, thinkingPieces, words } from './mock.adapter.js';
+import type { ThinkingDelta, ToolCallDelta } from '@reqrun/translate';
 import type { CallOptions } from './provider.js';
 import { ProviderError } from './provider.js';
 
@@ -108,5 +108,30 @@ describe('mock adapter, streaming with tools', () => {
 
   it.each([['{"a":"b c"}', ['{"a":"b ', 'c"}']], ['{}', ['{', '}']], ['{"x":1}', ['{"x"', ':1}']]])('argumentPieces(%j)', (args, expected) => {
     expect(argumentPieces(args)).toEqual(expected);
+  });
+});
+
+describe('mock adapter, streaming with thinking', () => {
+  const thinks: CanonicalRequest = {
+    model: 'mock-1', messages: [{ role: 'user', content: 'Weather in Paris?' }], anthropic: { thinking: { type: 'enabled', budget_tokens: 1024 } },
+  };
+
+  it('reports its thinking block first, its text in 2+ pieces then its signature, which join to the unstreamed block; then the text', async () => {
+    const order: string[] = [];
+    const pieces: ThinkingDelta[] = [];
+    const { opts } = streamed({ onThinkingDelta: (p) => void (pieces.push(p), order.push('thinking')), onDelta: () => void order.push('text') });
+    const r = await sut.call(thinks, opts);
+    expect(r).toEqual(mockAnswer(thinks));
+    const block = r.thinking![0] as Extract<CanonicalThinking, { type: 'thinking' }>;
+    expect(pieces.filter((p) => p.thinking !== undefined).length).toBeGreaterThanOrEqual(2);
+    expect(pieces.every((p) => p.index === 0)).toBe(true);
+    expect(pieces.map((p) => p.thinking ?? '').join('')).toBe(block.thinking);
+    expect(pieces.at(-1)).toEqual({ index: 0, signature: block.signature });
+    expect(order.indexOf('text')).toBe(pieces.length);
+  });
+
+  it('thinkingPieces: a block with no text still opens with a piece; a redacted one is one piece', () => {
+    expect(thinkingPieces({ type: 'thinking', thinking: '', signature: 's' }, 1)).toEqual([{ index: 1, thinking: '' }, { index: 1, signature: 's' }]);
+    expect(thinkingPieces({ type: 'redacted_thinking', data: 'd' }, 0)).toEqual([{ index: 0, redacted: 'd' }]);
   });
 });

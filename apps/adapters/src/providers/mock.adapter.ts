@@ -1,13 +1,13 @@
-import type { CanonicalRequest, CanonicalResult } from '@reqrun/contracts';
-import { mockAnswer, mockInputTokens } from '@reqrun/translate';
+import type { CanonicalRequest, CanonicalResult, CanonicalThinking } from '@reqrun/contracts';
+import { mockAnswer, mockInputTokens, type ThinkingDelta } from '@reqrun/translate';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProviderError, type CallOptions, type ProviderAdapter } from './provider.js';
 
 /**
  * The built-in offline provider. Per request, through `metadata`:
  * - `mock_latency_ms`: how long the call takes before its first piece;
- * - `mock_chunk_delay_ms`: when streaming, the pause between two pieces (one word each; a tool call's arguments in
- *   two pieces or more, after its text);
+ * - `mock_chunk_delay_ms`: when streaming, the pause between two pieces (one word each; its thinking first, then its
+ *   signature; a tool call's arguments in two pieces or more, after its text);
  * - `mock_fail`: `retryable` | `terminal` (every attempt fails that way, before any piece), `mid_stream` (every
  *   attempt fails, retryable, right after its first piece; unstreamed, before any), or `<kind>:N` (only the first N attempts fail).
  */
@@ -24,14 +24,15 @@ export class MockAdapter implements ProviderAdapter {
     if (fails && failure.kind === 'terminal') throw new ProviderError('upstream_rejected', 'mock failure (terminal): the provider rejected the request', false, 400);
     const answer = mockAnswer(req);
     const midStream = () => new ProviderError('upstream_error', `mock failure (mid-stream) on attempt ${o.attempt}, after its first piece`, true, 502);
-    const { onDelta, onToolCallDelta: onCall } = o;
+    const { onDelta, onToolCallDelta: onCall, onThinkingDelta: onThought } = o;
     if (!onDelta) {
       if (fails) throw midStream();
       return answer;
     }
     const pause = Number(meta.mock_chunk_delay_ms ?? 0);
-    // Its text one word a piece, then each call: its id and name with the first piece of its arguments, the rest in more pieces.
+    // Its thinking, then its text one word a piece, then each call: its id and name with the first piece of its arguments, the rest in more pieces.
     const pieces: (() => void | Promise<void>)[] = [
+      ...(answer.thinking ?? []).flatMap((t, index) => thinkingPieces(t, index).map((p) => () => onThought?.(p))),
       ...words(answer.text).map((w) => () => onDelta(w)),
       ...(answer.tool_calls ?? []).flatMap((c, index) =>
         argumentPieces(c.arguments).map((a, i) => () => onCall?.({ index, ...(i === 0 ? { id: c.id, name: c.name } : {}), arguments_delta: a }))),
@@ -49,6 +50,13 @@ export class MockAdapter implements ProviderAdapter {
   async countTokens(req: CanonicalRequest): Promise<number> {
     return mockInputTokens(req);
   }
+}
+
+/** A thinking block in pieces: its text one word each (its first piece opens it, '' when it has none), then its signature; a redacted one whole. */
+export function thinkingPieces(t: CanonicalThinking, index: number): ThinkingDelta[] {
+  if (t.type === 'redacted_thinking') return [{ index, redacted: t.data }];
+  const text = words(t.thinking);
+  return [...(text.length ? text : ['']).map((thinking) => ({ index, thinking })), { index, signature: t.signature }];
 }
 
 /** A call's arguments in two pieces or more (one word each, or halves when it has no space): joined, exactly the text. */

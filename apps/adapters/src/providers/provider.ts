@@ -1,5 +1,5 @@
 import type { Api, CanonicalRequest, CanonicalResult } from '@reqrun/contracts';
-import type { ToolCallDelta } from '@reqrun/translate';
+import type { ThinkingDelta, ToolCallDelta } from '@reqrun/translate';
 import type { Classified } from './classify.js';
 
 export interface CallOptions {
@@ -19,6 +19,12 @@ export interface CallOptions {
    * still has every call whole.
    */
   onToolCallDelta?: (piece: ToolCallDelta) => void | Promise<void>;
+  /**
+   * With `onDelta`: each piece of a thinking block as the provider streams it (the block's index among the answer's
+   * thinking blocks; its text in pieces, then its signature; a redacted block whole), before the text. The returned
+   * result still has every block whole.
+   */
+  onThinkingDelta?: (piece: ThinkingDelta) => void | Promise<void>;
 }
 
 /** The canonical result, and the HTTP status it came with when the provider is reached over HTTP. */

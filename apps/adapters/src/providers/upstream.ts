@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '@reqrun/config';
 import type { CanonicalResult, Clock } from '@reqrun/contracts';
 import { currentContext, TRACEPARENT } from '@reqrun/messaging';
-import type { StreamReader, StreamStep, ToolCallDelta } from '@reqrun/translate';
+import type { StreamReader, StreamStep, ThinkingDelta, ToolCallDelta } from '@reqrun/translate';
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
 import { classify, TIMEOUT, UpstreamErrorCode } from './classify.js';
 import { ProviderError, type AdapterResult } from './provider.js';
@@ -54,15 +54,15 @@ export async function postJson<T = CanonicalResult>(u: Upstream, path: string, b
 
 /**
  * The same POST (the body asks the provider to stream), answered by a server-sent event stream: each event goes
- * through `reader`, each piece of text to `onDelta` and each piece of a tool call to `onToolCallDelta` (awaited before
- * the next is read), and the result once the
+ * through `reader`, each piece of text to `onDelta`, each piece of a tool call to `onToolCallDelta` and each piece of
+ * a thinking block to `onThinkingDelta` (awaited before the next is read), and the result once the
  * stream's last event came. A failure before the stream starts is classified as for postJson; once it runs, an error
  * event, a dropped connection or a stream that stops short is a retryable ProviderError (whether a retry may happen
  * is the caller's decision: a client may have seen text).
  */
 export async function postStream(
   u: Upstream, path: string, body: object, signal: AbortSignal, clock: Clock, reader: StreamReader, onDelta: (text: string) => void | Promise<void>,
-  onToolCallDelta?: (piece: ToolCallDelta) => void | Promise<void>,
+  onToolCallDelta?: (piece: ToolCallDelta) => void | Promise<void>, onThinkingDelta?: (piece: ThinkingDelta) => void | Promise<void>,
 ): Promise<AdapterResult> {
   const res = await post(u, path, body, signal, clock, 'text/event-stream');
   const events = res.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream())[Symbol.asyncIterator]();
@@ -84,6 +84,7 @@ export async function postStream(
       }
       if (step.type === 'error') throw streamFailed(u, step.message, res.status);
       if (step.type !== 'delta') continue;
+      for (const piece of step.thinking ?? []) await onThinkingDelta?.(piece);
       if (step.text !== '') await onDelta(step.text);
       for (const piece of step.tool_calls ?? []) await onToolCallDelta?.(piece);
     }

@@ -68,6 +68,14 @@ describe('ChunkReader on a real nats-server', () => {
     expect(await chunksOf({ [Symbol.asyncIterator]: () => it })).toEqual([delta(1, 'lo'), end(2)]);
   }, 10_000);
 
+  it('yields thinking pieces as chunks, in order with the text (a reader before this kind skipped them)', async () => {
+    const id = newId();
+    await store.create(queued(id));
+    const thinking: Chunk[] = [{ type: 'thinking', attempt: 1, seq: 0, index: 0, thinking: 'hm' }, { type: 'thinking', attempt: 1, seq: 1, index: 0, signature: 's' }];
+    await publish(id, ...thinking, delta(2, 'Hi'), end(3));
+    expect(await chunksOf(sut.read('t', id))).toEqual([...thinking, delta(2, 'Hi'), end(3)]);
+  }, 10_000);
+
   it('reads every stored chunk before it ends a request whose wake-up came first (done before drain)', async () => {
     const id = newId();
     await store.create(queued(id));
@@ -240,6 +248,15 @@ describe('tailOf', () => {
       { type: 'delta', attempt: 2, seq: 0, text: '', thinking },
       { type: 'end', attempt: 2, seq: 1, model: 'm', finish_reason: 'tool_calls', usage, tool_calls: calls },
     ]);
+  });
+
+  it('a thinking piece counts as a piece passed on: the record adds only the end, not its thinking and text again', () => {
+    const s = new Seen();
+    expect(s.accepts({ type: 'thinking', attempt: 2, seq: 0, index: 0, thinking: 'hm' })).toBe(true);
+    expect(s.delta).toBe(true);
+    const thinking = [{ type: 'thinking' as const, thinking: 'hm', signature: 's' }];
+    const message = canonicalToAnthropicMessage({ model: 'm', text: 'hi', thinking, finish_reason: 'stop', usage }, { id, created: 0 });
+    expect(tailOf({ ...base, api: 'messages', status: Status.Completed, result: message }, s)).toEqual([{ type: 'end', attempt: 2, seq: 1, model: 'm', finish_reason: 'stop', usage }]);
   });
 
   it('Seen accepts one attempt, each chunk once, in order', () => {

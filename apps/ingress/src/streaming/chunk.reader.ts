@@ -158,13 +158,13 @@ export class ChunkReader {
 
 /**
  * The chunk a message holds, or null for one that is not a chunk (someone else's publish on the subject) or a kind
- * this reader does not know: it is skipped, so a chunk kind added later (as `tool_call` was) never breaks an older
+ * this reader does not know: it is skipped, so a chunk kind added later (as `tool_call` and `thinking` were) never breaks an older
  * reader, which still gets the whole answer from the `end`.
  */
 function chunkOf(m: JsMsg): Chunk | null {
   try {
     const c = m.json<Chunk>();
-    return c !== null && typeof c === 'object' && ['delta', 'tool_call', 'end', 'error'].includes(c.type) && typeof c.attempt === 'number' && typeof c.seq === 'number' ? c : null;
+    return c !== null && typeof c === 'object' && ['delta', 'tool_call', 'thinking', 'end', 'error'].includes(c.type) && typeof c.attempt === 'number' && typeof c.seq === 'number' ? c : null;
   } catch {
     return null;
   }
@@ -174,7 +174,7 @@ function chunkOf(m: JsMsg): Chunk | null {
 export class Seen {
   attempt?: number;
   seq = -1;
-  /** A piece of the answer (text or a tool call's) was passed on: the record's text is not sent again as one delta. */
+  /** A piece of the answer (text, a tool call's or a thinking block's) was passed on: the record's text is not sent again as one delta. */
   delta = false;
 
   accepts(c: Chunk): boolean {
@@ -183,7 +183,7 @@ export class Seen {
     if (c.seq <= this.seq) return false; // a duplicate
     this.attempt = c.attempt;
     this.seq = c.seq;
-    if (c.type === 'delta' || c.type === 'tool_call') this.delta = true;
+    if (c.type === 'delta' || c.type === 'tool_call' || c.type === 'thinking') this.delta = true;
     return true;
   }
 }
