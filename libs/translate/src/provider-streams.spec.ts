@@ -3,6 +3,8 @@ import { chatStreamReader, messagesStreamReader, responsesStreamReader, type Str
 /** Feeds `[event, data]` pairs; returns every step. */
 const feed = (r: StreamReader, events: [string | undefined, unknown][]): StreamStep[] =>
   events.map(([event, data]) => r.read(event, typeof data === 'string' ? data : JSON.stringify(data)));
+/** Anthropic's first event of a stream, as the tests' upstream sends it. */
+const messageStart: [string, unknown] = ['message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-up', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 7, output_tokens: 1 } } }];
 const texts = (steps: StreamStep[]) => steps.flatMap((s) => (s.type === 'delta' ? [s.text] : []));
 
 describe('chat stream', () => {
@@ -149,7 +151,7 @@ describe('tool calls streamed by the provider: each piece as it comes, the resul
   it('messages: content_block_start tool_use (id, name), input_json_delta pieces; the arguments as the model wrote them', () => {
     const r = messagesStreamReader();
     const steps = feed(r, [
-      ['message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-up', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 7, output_tokens: 1 } } }],
+      messageStart,
       ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
       ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Looking.' } }],
       ['content_block_stop', { type: 'content_block_stop', index: 0 }],
@@ -181,7 +183,7 @@ describe('extended thinking streamed by an Anthropic provider: each piece as it 
   it('thinking (content_block_start, thinking_delta pieces, signature_delta), redacted_thinking whole in its start, then text and a call', () => {
     const r = messagesStreamReader();
     const steps = feed(r, [
-      ['message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-up', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 7, output_tokens: 1 } } }],
+      messageStart,
       ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'thinking', thinking: '', signature: '' } }],
       ['ping', { type: 'ping' }],
       ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: 'Let me ' } }],
@@ -214,7 +216,7 @@ describe('extended thinking streamed by an Anthropic provider: each piece as it 
   it('a stream without thinking has no thinking pieces and no thinking in its result', () => {
     const r = messagesStreamReader();
     const steps = feed(r, [
-      ['message_start', { type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-up', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 7, output_tokens: 1 } } }],
+      messageStart,
       ['content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }],
       ['content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Hi' } }],
       ['message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 2 } }],
