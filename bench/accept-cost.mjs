@@ -3,6 +3,7 @@
 // ingress and nats-server have the machine (what acceptance alone can do); `--processing` keeps them running (the
 // mesh processes what it accepts, as in `run.mjs`'s async scenario), `--nice N` then lowers their priority.
 //   node bench/accept-cost.mjs [--duration 10] [--connections 64] [--processing] [--nice 19]
+//   REQRUN_WORKERS=2 node bench/accept-cost.mjs   # each app as a supervisor of two workers (their CPU summed)
 import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -11,10 +12,21 @@ import { startMesh, startNats } from '../dist/libs/testing/src/index.js';
 
 const { values: a } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '64' }, processing: { type: 'boolean', default: false }, nice: { type: 'string' } } });
 const seconds = Number(a.duration);
-const cpuOf = async (pid) => {
+const ownCpu = async (pid) => {
   const f = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;
 };
+/** A supervisor's workers (`REQRUN_WORKERS`) are its children: their CPU counts as the app's. */
+const childrenOf = (pid) => {
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').filter((l) => l.trim()).map(Number);
+  } catch {
+    return [];
+  }
+};
+const appCpu = async (pid) => (await Promise.all([pid, ...childrenOf(pid)].map(ownCpu))).reduce((x, y) => x + y, 0);
+/** An app's CPU with its workers'; nats-server's and this process's alone (the apps are this process's children). */
+const cpuOf = ([name, pid]) => (name === 'nats' || name === 'load generator' ? ownCpu(pid) : appCpu(pid));
 const machine = async () => {
   const t = (await readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   return { idle: t[3] + t[4], total: t.reduce((x, y) => x + y, 0) };
@@ -33,10 +45,10 @@ try {
   const body = JSON.stringify({ model: 'mock-1', messages: [{ role: 'user', content: 'hello' }], wait: false });
   const run = (duration) => new Promise((res, rej) => autocannon({ url: `${mesh.url}/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: Number(a.connections), duration, timeout: 30 }, (e, r) => (e ? rej(e) : res(r))));
   await run(2); // warm-up
-  const before = await Promise.all(procs.map(([, pid]) => cpuOf(pid)));
+  const before = await Promise.all(procs.map(cpuOf));
   const m0 = await machine();
   const r = await run(seconds);
-  const after = await Promise.all(procs.map(([, pid]) => cpuOf(pid)));
+  const after = await Promise.all(procs.map(cpuOf));
   const m1 = await machine();
   const n = r.requests.total;
   const used = procs.map(([name], i) => [name, after[i] - before[i]]);
