@@ -2,7 +2,7 @@ import type { Chunk } from '@reqrun/contracts';
 import { chatUsage } from './chat.translate.js';
 import { openAIErrorBody } from './error-types.js';
 import type { SseEvent } from './sse.js';
-import type { StreamEncoder, StreamHead } from './stream-encoder.js';
+import { argumentsLeft, type StreamEncoder, type StreamHead } from './stream-encoder.js';
 
 /**
  * Chat Completions streaming: `chat.completion.chunk` objects, the first with the role, then content deltas, one
@@ -62,8 +62,12 @@ export function chatStreamEncoder(head: StreamHead): StreamEncoder {
           const whole: object[] = [];
           for (const [index, t] of (c.tool_calls ?? []).entries()) {
             const sent = streamed.get(index);
-            if (sent === undefined) whole.push({ index, id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } });
-            else if (t.arguments.length > sent.length && t.arguments.startsWith(sent)) before.push(calling([{ index, function: { arguments: t.arguments.slice(sent.length) } }]));
+            if (sent === undefined) {
+              whole.push({ index, id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } });
+              continue;
+            }
+            const left = argumentsLeft(t.arguments, sent);
+            if (left) before.push(calling([{ index, function: { arguments: left } }]));
           }
           if (whole.length) before.push(calling(whole));
           else if (!started) before.push(first(''));

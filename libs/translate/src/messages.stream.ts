@@ -2,7 +2,7 @@ import type { CanonicalThinking, Chunk } from '@reqrun/contracts';
 import { anthropicErrorBody } from './error-types.js';
 import { canonicalToAnthropicMessage } from './messages.translate.js';
 import type { SseEvent } from './sse.js';
-import type { StreamEncoder, StreamHead } from './stream-encoder.js';
+import { argumentsLeft, type StreamEncoder, type StreamHead } from './stream-encoder.js';
 
 /**
  * Anthropic Messages streaming: `message_start`, `content_block_start`, `ping`, `content_block_delta` (text_delta)…,
@@ -125,9 +125,8 @@ export function messagesStreamEncoder(head: StreamHead): StreamEncoder {
           // a streamed call whose pieces stopped short of its arguments (see ChunkWriter): the rest before it closes
           const last = openBlock?.call === undefined ? undefined : calls.get(openBlock.call);
           const full = openBlock?.call === undefined ? undefined : c.tool_calls?.[openBlock.call]?.arguments;
-          if (last && full !== undefined && full.length > last.args.length && full.startsWith(last.args)) {
-            out.push(ev('content_block_delta', { index: last.index, delta: { type: 'input_json_delta', partial_json: full.slice(last.args.length) } }));
-          }
+          const left = last && full !== undefined ? argumentsLeft(full, last.args) : '';
+          if (left) out.push(ev('content_block_delta', { index: last!.index, delta: { type: 'input_json_delta', partial_json: left } }));
           out.push(...close());
           for (const [i, use] of uses.entries()) {
             if (calls.has(i)) continue;

@@ -1,7 +1,7 @@
 import { ErrorCode, type Chunk } from '@reqrun/contracts';
 import { canonicalToResponse, responseWithoutOutput, type OutputMessage, type ResponseObject, type ResponsesFunctionCall } from './responses.translate.js';
 import type { SseEvent } from './sse.js';
-import type { StreamEncoder, StreamHead } from './stream-encoder.js';
+import { argumentsLeft, type StreamEncoder, type StreamHead } from './stream-encoder.js';
 
 /**
  * OpenAI Responses streaming: `response.created`, `response.in_progress`, `response.output_item.added`,
@@ -67,7 +67,8 @@ export function responsesStreamEncoder(head: StreamHead): StreamEncoder {
   const closeCall = (k: NonNullable<ReturnType<typeof calls.get>>, args = k.args): SseEvent[] => {
     k.done = true;
     const inCall = { item_id: k.id, output_index: k.output_index };
-    const rest = args.length > k.args.length && args.startsWith(k.args) ? [ev('response.function_call_arguments.delta', { ...inCall, delta: args.slice(k.args.length) })] : [];
+    const left = argumentsLeft(args, k.args);
+    const rest = left ? [ev('response.function_call_arguments.delta', { ...inCall, delta: left })] : [];
     return [
       ...rest,
       ev('response.function_call_arguments.done', { ...inCall, name: k.name, arguments: args }),

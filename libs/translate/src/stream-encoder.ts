@@ -15,3 +15,10 @@ export interface StreamEncoder {
   /** `at`: when the chunk was stored (epoch ms), for shapes that show the completion time. */
   push(chunk: Chunk, at?: number): SseEvent[];
 }
+
+/**
+ * What is left of a call's whole arguments (the end's) after the pieces a stream already carried: '' when nothing is,
+ * or when the pieces are not its beginning (nothing sensible to append then).
+ */
+export const argumentsLeft = (whole: string, sent: string): string =>
+  whole.length > sent.length && whole.startsWith(sent) ? whole.slice(sent.length) : '';
