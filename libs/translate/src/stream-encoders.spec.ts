@@ -313,6 +313,14 @@ describe('tool calls streamed piece by piece (tool_call chunks): each API as its
     expect(d.at(-2)!.delta.stop_reason).toBe('tool_use');
   });
 
+  it('responses and messages: a call whose pieces stopped short is finished before it is done', () => {
+    const short = [piece(0, 0, '', { id: 'call_1', name: 'f' }), piece(1, 0, '{"a":'), end(2, { finish_reason: 'tool_calls', tool_calls: calls.slice(0, 1) })];
+    const responses = data(run('responses', short, head(), 17_000)).filter((e) => e.type === 'response.function_call_arguments.delta');
+    expect(responses.map((e) => e.delta)).toEqual(['{"a":', ' 1}']);
+    const messages = data(run('messages', short)).filter((e) => e.type === 'content_block_delta');
+    expect(messages.map((e) => e.delta.partial_json)).toEqual(['{"a":', ' 1}']);
+  });
+
   it('a chunk kind an encoder does not know is skipped, the stream goes on', () => {
     const unknown = { type: 'later_kind', attempt: 2, seq: 1 } as unknown as Chunk;
     for (const api of ['chat', 'responses', 'messages'] as const) {
