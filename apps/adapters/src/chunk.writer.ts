@@ -28,8 +28,8 @@ export class ChunkWriter {
   private queue: Promise<void> = Promise.resolve();
   private failure: unknown;
   private deltaSent = false;
-  private lastCall = -1;
-  private lastThought = -1;
+  private readonly calls = { last: -1 }; // the index of the last call a piece was sent of
+  private readonly thoughts = { last: -1 }; // ... and of the last thinking block
   private held = false;
   private staleness?: StaleAttempt;
 
@@ -51,44 +51,37 @@ export class ChunkWriter {
   delta(text: string): void {
     if (text === '') return;
     this.deltaSent = true;
-    const c: Chunk = { type: 'delta', attempt: this.attempt, seq: this.seq, text };
-    void this.send(c).catch(() => undefined); // kept in `failure`
+    void this.send({ type: 'delta', attempt: this.attempt, seq: this.seq, text }).catch(() => undefined); // kept in `failure`
   }
 
-  /**
-   * A piece of a tool call (see Chunk `tool_call`), queued like a delta. Pieces keep the format's order, one call after
-   * the other: a piece of a call before the last one started (a provider interleaving its calls) is left out, and the
-   * `end`, which has every call whole, finishes it.
-   */
+  /** A piece of a tool call (see Chunk `tool_call`), queued like a delta. */
   toolCall(p: ToolCallDelta): void {
-    if (p.index < this.lastCall) return;
-    const first = p.index > this.lastCall;
-    if (!first && p.arguments_delta === '' && p.id === undefined && p.name === undefined) return;
-    this.lastCall = p.index;
-    this.deltaSent = true;
-    const c: Chunk = {
+    const news = p.arguments_delta !== '' || p.id !== undefined || p.name !== undefined;
+    this.piece(this.calls, p.index, news, () => ({
       type: 'tool_call', attempt: this.attempt, seq: this.seq, index: p.index,
       ...(p.id !== undefined ? { id: p.id } : {}), ...(p.name !== undefined ? { name: p.name } : {}), arguments: p.arguments_delta,
-    };
-    void this.send(c).catch(() => undefined); // kept in `failure`
+    }));
   }
 
-  /**
-   * A piece of a thinking block (see Chunk `thinking`), queued like a delta; blocks one after the other, as for calls:
-   * a piece of a block before the last one started is left out (Anthropic never interleaves them).
-   */
+  /** A piece of a thinking block (see Chunk `thinking`), queued like a delta. */
   thinking(p: ThinkingDelta): void {
-    if (p.index < this.lastThought) return;
-    const first = p.index > this.lastThought;
-    if (!first && !p.thinking && p.signature === undefined) return;
-    this.lastThought = p.index;
-    this.deltaSent = true;
-    const c: Chunk = {
+    this.piece(this.thoughts, p.index, !!p.thinking || p.signature !== undefined, () => ({
       type: 'thinking', attempt: this.attempt, seq: this.seq, index: p.index,
       ...(p.thinking !== undefined ? { thinking: p.thinking } : {}), ...(p.signature !== undefined ? { signature: p.signature } : {}),
       ...(p.redacted !== undefined ? { redacted: p.redacted } : {}),
-    };
-    void this.send(c).catch(() => undefined); // kept in `failure`
+    }));
+  }
+
+  /**
+   * A piece of one of an answer's calls or thinking blocks, which the format keeps one after the other: a piece of
+   * one before the last started (a provider interleaving them) is left out (the end, or the record, has it whole),
+   * and so is a later piece with nothing new; a block's first piece is sent even empty (it opens the block).
+   */
+  private piece(order: { last: number }, index: number, news: boolean, chunk: () => Chunk): void {
+    if (index < order.last || (index === order.last && !news)) return;
+    order.last = index;
+    this.deltaSent = true;
+    void this.send(chunk()).catch(() => undefined); // kept in `failure`
   }
 
   /** Sent only once every delta is stored: a stream that ends with `end` is whole. */
