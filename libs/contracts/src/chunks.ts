@@ -87,3 +87,12 @@ export type Chunk =
   | { type: 'error'; attempt: number; seq: number; error: RecordError };
 
 export const chunkMsgId = (id: string, c: Pick<Chunk, 'attempt' | 'seq'>): string => `${id}:${c.attempt}:${c.seq}`;
+
+/** The kinds that carry a piece of the answer: the first of an attempt makes it the streamed one (see above). */
+export const PIECE_KINDS: readonly Chunk['type'][] = ['delta', 'tool_call', 'thinking'];
+/** Every kind this version writes and reads. */
+export const CHUNK_KINDS: readonly Chunk['type'][] = [...PIECE_KINDS, 'end', 'error'];
+
+export const isPiece = (c: Chunk): boolean => PIECE_KINDS.includes(c.type);
+/** `end` or `error`: nothing of the stream comes after it. */
+export const endsStream = (c: Chunk): boolean => c.type === 'end' || c.type === 'error';

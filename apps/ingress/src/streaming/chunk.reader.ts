@@ -1,7 +1,7 @@
 import { DeliverPolicy, jetstream, type ConsumerMessages, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { Inject, Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ErrorCode, isTerminal, Status, type Chunk, type RecordError, type RequestRecord } from '@reqrun/contracts';
+import { CHUNK_KINDS, endsStream, ErrorCode, isPiece, isTerminal, Status, type Chunk, type RecordError, type RequestRecord } from '@reqrun/contracts';
 import { lastMessage } from '@reqrun/messaging';
 import { LOGGER, Nats, type Logger } from '@reqrun/runtime';
 import { RequestStore } from '@reqrun/store';
@@ -104,7 +104,7 @@ export class ChunkReader {
           const c = chunkOf(m);
           if (!c || !seen.accepts(c)) continue;
           yield { chunk: c, at: Number(m.timestampNanos / 1_000_000n) };
-          if (c.type === 'end' || c.type === 'error') return;
+          if (endsStream(c)) return;
           continue;
         }
         if (terminal) {
@@ -164,7 +164,7 @@ export class ChunkReader {
 function chunkOf(m: JsMsg): Chunk | null {
   try {
     const c = m.json<Chunk>();
-    return c !== null && typeof c === 'object' && ['delta', 'tool_call', 'thinking', 'end', 'error'].includes(c.type) && typeof c.attempt === 'number' && typeof c.seq === 'number' ? c : null;
+    return c !== null && typeof c === 'object' && CHUNK_KINDS.includes(c.type) && typeof c.attempt === 'number' && typeof c.seq === 'number' ? c : null;
   } catch {
     return null;
   }
@@ -183,7 +183,7 @@ export class Seen {
     if (c.seq <= this.seq) return false; // a duplicate
     this.attempt = c.attempt;
     this.seq = c.seq;
-    if (c.type === 'delta' || c.type === 'tool_call' || c.type === 'thinking') this.delta = true;
+    if (isPiece(c)) this.delta = true;
     return true;
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Config } from '@reqrun/config';
-import { ReqRunError, type RequestRecord } from '@reqrun/contracts';
+import { endsStream, ReqRunError, type RequestRecord } from '@reqrun/contracts';
 import { CONFIG, LOGGER, type Logger } from '@reqrun/runtime';
 import { keepAliveText, sseText, streamEncoder, type SseEvent } from '@reqrun/translate';
 import type { FastifyReply } from 'fastify';
@@ -101,7 +101,7 @@ export class StreamResponder implements BeforeApplicationShutdown {
               streamFirstEvent.observe({ api: r.api }, (performance.now() - began) / 1000);
             }
             for (const e of encoder.push(chunk, at)) if (!skip(e)) yield sseText(e);
-            if (chunk.type === 'end' || chunk.type === 'error') finished = true;
+            if (endsStream(chunk)) finished = true;
             pending = items.next();
           }
           next = await nextOrIdle(pending, idleMs);
