@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '@reqrun/config';
 import type { CanonicalRequest, Clock } from '@reqrun/contracts';
 import { anthropicMessageToCanonical, canonicalToMessages, messagesStreamReader } from '@reqrun/translate';
-import { ProviderError, type AdapterResult, type CallOptions, type ProviderAdapter } from './provider.js';
+import { ProviderError, streams, type AdapterResult, type CallOptions, type ProviderAdapter } from './provider.js';
 import { keyHeader, postJson, postStream, upstreamOf, type Upstream } from './upstream.js';
 
 export const defaultAnthropicVersion = '2023-06-01';
@@ -27,8 +27,8 @@ export class AnthropicAdapter implements ProviderAdapter {
       return Promise.reject(new ProviderError('unsupported_by_provider', `An Anthropic provider cannot be asked for ${req.format.type} output through ReqRun yet.`, false, 400));
     }
     const body = canonicalToMessages(req);
-    return o.onDelta
-      ? postStream(this.upstream, '/v1/messages', { ...body, stream: true }, o.signal, this.clock, messagesStreamReader(), o.onDelta, o.onToolCallDelta, o.onThinkingDelta)
+    return streams(o)
+      ? postStream(this.upstream, '/v1/messages', { ...body, stream: true }, this.clock, messagesStreamReader(), o)
       : postJson(this.upstream, '/v1/messages', body, o.signal, this.clock, anthropicMessageToCanonical);
   }
 

@@ -1,7 +1,7 @@
 import type { ProviderConfig } from '@reqrun/config';
 import type { CanonicalRequest, Clock } from '@reqrun/contracts';
 import { chatStreamReader, fromApiResult, responsesStreamReader, thinks, toApiRequest } from '@reqrun/translate';
-import { ProviderError, type AdapterResult, type CallOptions, type ProviderAdapter } from './provider.js';
+import { ProviderError, streams, type AdapterResult, type CallOptions, type ProviderAdapter } from './provider.js';
 import { keyHeader, postJson, postStream, upstreamOf, type Upstream } from './upstream.js';
 
 /**
@@ -25,14 +25,14 @@ export class OpenAIAdapter implements ProviderAdapter {
     }
     if (o.api === 'responses' && this.p.responses_api) {
       const body = toApiRequest('responses', req);
-      return o.onDelta
-        ? postStream(this.upstream, '/responses', { ...body, stream: true }, o.signal, this.clock, responsesStreamReader(), o.onDelta, o.onToolCallDelta)
+      return streams(o)
+        ? postStream(this.upstream, '/responses', { ...body, stream: true }, this.clock, responsesStreamReader(), o)
         : postJson(this.upstream, '/responses', body, o.signal, this.clock, (json) => fromApiResult('responses', json));
     }
     const body = this.chatBody(req);
-    return o.onDelta
+    return streams(o)
       // include_usage: the last chunk before [DONE] carries the usage, which a stream otherwise leaves out
-      ? postStream(this.upstream, '/chat/completions', { ...body, stream: true, stream_options: { include_usage: true } }, o.signal, this.clock, chatStreamReader(), o.onDelta, o.onToolCallDelta)
+      ? postStream(this.upstream, '/chat/completions', { ...body, stream: true, stream_options: { include_usage: true } }, this.clock, chatStreamReader(), o)
       : postJson(this.upstream, '/chat/completions', body, o.signal, this.clock, (json) => fromApiResult('chat', json));
   }
 

@@ -27,6 +27,10 @@ export interface CallOptions {
   onThinkingDelta?: (piece: ThinkingDelta) => void | Promise<void>;
 }
 
+/** A call whose pieces are wanted as they come (see `onDelta`). */
+export type StreamingCall = CallOptions & Required<Pick<CallOptions, 'onDelta'>>;
+export const streams = (o: CallOptions): o is StreamingCall => o.onDelta !== undefined;
+
 /** The canonical result, and the HTTP status it came with when the provider is reached over HTTP. */
 export type AdapterResult = CanonicalResult & { status_code?: number };
 

@@ -1,10 +1,10 @@
 import type { ProviderConfig } from '@reqrun/config';
 import type { CanonicalResult, Clock } from '@reqrun/contracts';
 import { currentContext, TRACEPARENT } from '@reqrun/messaging';
-import type { StreamReader, StreamStep, ThinkingDelta, ToolCallDelta } from '@reqrun/translate';
+import type { StreamReader, StreamStep } from '@reqrun/translate';
 import { EventSourceParserStream, type EventSourceMessage } from 'eventsource-parser/stream';
 import { classify, TIMEOUT, UpstreamErrorCode } from './classify.js';
-import { ProviderError, type AdapterResult } from './provider.js';
+import { ProviderError, type AdapterResult, type StreamingCall } from './provider.js';
 
 /** How one provider is reached: its URLs, its auth, and the key to keep out of every message. */
 export interface Upstream {
@@ -54,16 +54,16 @@ export async function postJson<T = CanonicalResult>(u: Upstream, path: string, b
 
 /**
  * The same POST (the body asks the provider to stream), answered by a server-sent event stream: each event goes
- * through `reader`, each piece of text to `onDelta`, each piece of a tool call to `onToolCallDelta` and each piece of
- * a thinking block to `onThinkingDelta` (awaited before the next is read), and the result once the
+ * through `reader`, each piece of text to the call's `onDelta`, each piece of a tool call to its `onToolCallDelta` and
+ * each piece of a thinking block to its `onThinkingDelta` (awaited before the next is read), and the result once the
  * stream's last event came. A failure before the stream starts is classified as for postJson; once it runs, an error
  * event, a dropped connection or a stream that stops short is a retryable ProviderError (whether a retry may happen
  * is the caller's decision: a client may have seen text).
  */
 export async function postStream(
-  u: Upstream, path: string, body: object, signal: AbortSignal, clock: Clock, reader: StreamReader, onDelta: (text: string) => void | Promise<void>,
-  onToolCallDelta?: (piece: ToolCallDelta) => void | Promise<void>, onThinkingDelta?: (piece: ThinkingDelta) => void | Promise<void>,
+  u: Upstream, path: string, body: object, clock: Clock, reader: StreamReader, o: StreamingCall,
 ): Promise<AdapterResult> {
+  const { signal, onDelta, onToolCallDelta, onThinkingDelta } = o;
   const res = await post(u, path, body, signal, clock, 'text/event-stream');
   const events = res.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream())[Symbol.asyncIterator]();
   try {
