@@ -2,15 +2,7 @@ import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { CanonicalResult, CanonicalThinking, Chunk, Names } from '@reqrun/contracts';
 import { lastMessage } from '@reqrun/messaging';
-
-/** A `thinking` chunk joined into the blocks so far: the first piece of an index opens its block. */
-export function addThought(blocks: CanonicalThinking[], c: Extract<Chunk, { type: 'thinking' }>): void {
-  if (c.index >= blocks.length) blocks.push(c.redacted !== undefined ? { type: 'redacted_thinking', data: c.redacted } : { type: 'thinking', thinking: '', signature: '' });
-  const block = blocks[c.index];
-  if (block?.type !== 'thinking') return;
-  block.thinking += c.thinking ?? '';
-  if (c.signature !== undefined) block.signature = c.signature;
-}
+import { joinThought } from '@reqrun/translate';
 
 /** What a request's chunk stream holds, for the rare recovery of an attempt whose worker was lost mid-stream. */
 export class ChunkReader {
@@ -47,7 +39,7 @@ export class ChunkReader {
           continue;
         }
         if (c.type === 'thinking') {
-          addThought(thinking, c);
+          joinThought(thinking, c);
           next++;
           continue;
         }

@@ -30,6 +30,19 @@ export interface ThinkingDelta {
 }
 
 /**
+ * A thinking piece joined into the blocks so far, as every reader of a stream rebuilds them (the provider's stream
+ * here, the chunk stream when an attempt is recovered): a block's first piece opens it, text is appended, a
+ * signature replaces (it comes whole, as the SDK takes it).
+ */
+export function joinThought(blocks: CanonicalThinking[], p: ThinkingDelta): void {
+  if (p.index >= blocks.length) blocks.push(p.redacted !== undefined ? { type: 'redacted_thinking', data: p.redacted } : { type: 'thinking', thinking: '', signature: '' });
+  const block = blocks[p.index];
+  if (block?.type !== 'thinking') return;
+  block.thinking += p.thinking ?? '';
+  if (p.signature !== undefined) block.signature = p.signature;
+}
+
+/**
  * Reading a provider's SSE stream (OpenAI chat chunks, OpenAI Responses events, Anthropic message events), one event
  * at a time, into text deltas, tool-call pieces and, once the stream's own last event came, the same canonical result the unstreamed
  * answer gives (the final shape is rebuilt and read by the same translation). Pure: the SSE framing is parsed by the
@@ -211,32 +224,25 @@ export function messagesStreamReader(): StreamReader {
     },
   };
 
+  /** A piece joined into the blocks so far (see joinThought), and passed on. */
+  function thinkingPiece(piece: ThinkingDelta): StreamStep {
+    joinThought(thoughts, piece);
+    return thought(piece);
+  }
+
   function startThought(at: number, b: { type: string; thinking?: unknown; signature?: unknown; data?: unknown }): StreamStep {
     const index = thoughts.length;
     thoughtAt.set(at, index);
-    if (b.type === 'redacted_thinking') {
-      const data = String(b.data ?? '');
-      thoughts.push({ type: 'redacted_thinking', data });
-      return thought({ index, redacted: data });
-    }
-    const thinking = typeof b.thinking === 'string' ? b.thinking : '';
+    if (b.type === 'redacted_thinking') return thinkingPiece({ index, redacted: String(b.data ?? '') });
     const signature = typeof b.signature === 'string' ? b.signature : '';
-    thoughts.push({ type: 'thinking', thinking, signature });
-    return thought({ index, thinking, ...(signature !== '' ? { signature } : {}) });
+    return thinkingPiece({ index, thinking: typeof b.thinking === 'string' ? b.thinking : '', ...(signature !== '' ? { signature } : {}) });
   }
 
-  /** A thinking_delta adds to the block's text; a signature_delta is its signature (whole: it replaces, as the SDK does). */
+  /** A thinking_delta adds to the block's text; a signature_delta is its signature. */
   function addToThought(index: number, d: { type?: string; thinking?: unknown; signature?: unknown } | undefined): StreamStep {
-    const block = thoughts[index];
-    if (block.type !== 'thinking') return skip;
-    if (d?.type === 'thinking_delta' && typeof d.thinking === 'string' && d.thinking !== '') {
-      block.thinking += d.thinking;
-      return thought({ index, thinking: d.thinking });
-    }
-    if (d?.type === 'signature_delta' && typeof d.signature === 'string') {
-      block.signature = d.signature;
-      return thought({ index, signature: d.signature });
-    }
+    if (thoughts[index].type !== 'thinking') return skip;
+    if (d?.type === 'thinking_delta' && typeof d.thinking === 'string' && d.thinking !== '') return thinkingPiece({ index, thinking: d.thinking });
+    if (d?.type === 'signature_delta' && typeof d.signature === 'string') return thinkingPiece({ index, signature: d.signature });
     return skip;
   }
 
