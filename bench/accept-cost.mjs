@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { startMesh, startNats } from '../dist/libs/testing/src/index.js';
+import { childPids, startMesh, startNats } from '../dist/libs/testing/src/index.js';
 
 const { values: a } = parseArgs({ options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '64' }, processing: { type: 'boolean', default: false }, nice: { type: 'string' } } });
 const seconds = Number(a.duration);
@@ -16,15 +16,7 @@ const ownCpu = async (pid) => {
   const f = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1].split(' ');
   return (Number(f[11]) + Number(f[12])) / 100;
 };
-/** A supervisor's workers (`REQRUN_WORKERS`) are its children: their CPU counts as the app's. */
-const childrenOf = (pid) => {
-  try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').filter((l) => l.trim()).map(Number);
-  } catch {
-    return [];
-  }
-};
-const appCpu = async (pid) => (await Promise.all([pid, ...childrenOf(pid)].map(ownCpu))).reduce((x, y) => x + y, 0);
+const appCpu = async (pid) => (await Promise.all([pid, ...childPids(pid)].map(ownCpu))).reduce((x, y) => x + y, 0);
 /** An app's CPU with its workers'; nats-server's and this process's alone (the apps are this process's children). */
 const cpuOf = ([name, pid]) => (name === 'nats' || name === 'load generator' ? ownCpu(pid) : appCpu(pid));
 const machine = async () => {

@@ -15,7 +15,7 @@ import autocannon from 'autocannon';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import { connect } from '@nats-io/transport-node';
-import { metricValue, startMesh, startNats } from '../dist/libs/testing/src/index.js';
+import { childPids, metricValue, startMesh, startNats } from '../dist/libs/testing/src/index.js';
 import { summarizeLoops } from './loop-summary.mjs';
 import { summarizeProfiles } from './profile-summary.mjs';
 import { isTerminal, names } from '../dist/libs/contracts/src/index.js';
@@ -133,15 +133,6 @@ async function postJson(url, body) {
 // ---------- what is running (all stopped in cleanup) ----------
 const state = { upstream: undefined, nats: undefined, mesh: undefined, nc: undefined, cannon: undefined, interrupted: false, starting: [] };
 
-/** A supervisor's worker processes (`--workers`): their CPU and memory are their own, not counted in its. */
-function childrenOf(pid) {
-  try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').filter((l) => l.trim()).map(Number);
-  } catch {
-    return [];
-  }
-}
-
 function processes() {
   const list = [];
   if (state.upstream) list.push({ name: 'mock-upstream', pid: state.upstream.pid });
@@ -153,7 +144,7 @@ function processes() {
       const n = state.mesh.apps.filter((x) => x.app === a.app).length;
       const name = n > 1 ? `${a.app}#${seen[a.app]}` : a.app;
       list.push({ name, pid: a.pid });
-      if (a.app === 'ingress' && opts.workers > 1) childrenOf(a.pid).forEach((pid, i) => list.push({ name: `${name}/w${i + 1}`, pid }));
+      if (a.app === 'ingress' && opts.workers > 1) childPids(a.pid).forEach((pid, i) => list.push({ name: `${name}/w${i + 1}`, pid }));
     }
   }
   list.push({ name: 'bench (load generator)', pid: process.pid });

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import OpenAI from 'openai';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp, startMesh, type AppProcess, type Mesh } from '@reqrun/testing';
+import { childPids, startApp, startMesh, type AppProcess, type Mesh } from '@reqrun/testing';
 import { until } from './support/within.js';
 
 /**
@@ -49,21 +48,12 @@ async function whileStopped(other: number, n: number, tag: string): Promise<void
 async function bothServing(): Promise<number[]> {
   let workers: number[] = [];
   await eventually(20_000, () => {
-    workers = workersOf(app('ingress').pid);
+    workers = childPids(app('ingress').pid);
     expect(workers).toHaveLength(2);
   });
   await whileStopped(workers[0], 1, 'the second alone');
   await whileStopped(workers[1], 1, 'the first alone');
   return workers;
-}
-
-/** The worker processes of a supervisor: its children. */
-function workersOf(pid: number): number[] {
-  try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n').filter((l) => l.trim()).map(Number);
-  } catch {
-    return []; // ps exits 1 when there are none
-  }
 }
 
 /** Passes once `check` stops throwing; after `ms`, fails with its last error. */
@@ -100,8 +90,8 @@ async function counter(a: AppProcess, name: string, label: string): Promise<numb
 beforeAll(async () => {
   mesh = await startMesh({ config: { http: { ingress: { workers: 2 }, adapters: { workers: 2 } } } });
   await eventually(20_000, async () => {
-    expect(workersOf(app('ingress').pid)).toHaveLength(2);
-    expect(workersOf(app('adapters').pid)).toHaveLength(2);
+    expect(childPids(app('ingress').pid)).toHaveLength(2);
+    expect(childPids(app('adapters').pid)).toHaveLength(2);
   });
 }, 90_000);
 afterAll(() => mesh?.stop());
@@ -133,13 +123,13 @@ it('replaces a worker that dies, and the port keeps answering meanwhile', async 
   // New connections go to the survivor (a kept-alive one the dead worker held is reset, as with any crash).
   expect(await chatOnNewConnection('while one is down')).toBe('Mock reply to: while one is down');
   await eventually(20_000, async () => {
-    const now = workersOf(supervisor);
+    const now = childPids(supervisor);
     expect(now).toHaveLength(2);
     expect(now).toContain(survivor);
     expect(now).not.toContain(victim);
   });
   expect(app('ingress').pid).toBe(supervisor);
-  const [replacement] = workersOf(supervisor).filter((pid) => pid !== survivor);
+  const [replacement] = childPids(supervisor).filter((pid) => pid !== survivor);
   await whileStopped(survivor, 4, 'by the replacement');
   expect(alive(replacement)).toBe(true);
 });
@@ -174,18 +164,18 @@ it('loses nothing a worker accepted when it is killed under load', async () => {
 
 it('stops its workers when the supervisor is killed, and starts again with them', async () => {
   const adapters = app('adapters');
-  const workers = workersOf(adapters.pid);
+  const workers = childPids(adapters.pid);
   expect(workers).toHaveLength(2);
   await adapters.kill('SIGKILL');
   await eventually(20_000, async () => expect(workers.filter(alive)).toEqual([]));
   await adapters.restart();
-  await eventually(20_000, async () => expect(workersOf(adapters.pid)).toHaveLength(2));
+  await eventually(20_000, async () => expect(childPids(adapters.pid)).toHaveLength(2));
   expect((await chat('after the restart')).choices[0].message.content).toBe('Mock reply to: after the restart');
 });
 
 it('stops every worker, then itself, on SIGTERM', async () => {
   const ingress = app('ingress');
-  const workers = workersOf(ingress.pid);
+  const workers = childPids(ingress.pid);
   expect(workers).toHaveLength(2);
   const logged = ingress.logs().length;
   await ingress.stop();

@@ -9,3 +9,4 @@ export * from './mesh.js';
 export * from './metrics.js';
 export * from './fake-upstream.js';
 export * from './nats-cluster.js';
+export * from './child-pids.js';
