@@ -20,6 +20,7 @@ import { summarizeLoops } from './loop-summary.mjs';
 import { summarizeProfiles } from './profile-summary.mjs';
 import { isTerminal, names } from '../dist/libs/contracts/src/index.js';
 import { startMockUpstream } from './mock-upstream.mjs';
+import { openLoad } from './open-loop.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SCENARIOS = ['baseline', 'sync', 'async', 'accept', 'streaming', 'backlog'];
@@ -41,12 +42,13 @@ const { values: args } = parseArgs({
     'node-args': { type: 'string' },
     ingress: { type: 'string', default: '1' },
     workers: { type: 'string', default: '1' },
+    rate: { type: 'string' },
     json: { type: 'string', default: resolve(here, 'results', 'latest.json') },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
-  console.log(`npm run bench -- [--duration S=10] [--connections N=64] [--warmup S=2] [--only ${SCENARIOS.join(',')}] [--backlog N=20000] [--chunk-delay MS=10] [--ingress N=1] [--workers N=1] [--profile DIR] [--json path=bench/results/latest.json]`);
+  console.log(`npm run bench -- [--duration S=10] [--connections N=64] [--warmup S=2] [--only ${SCENARIOS.join(',')}] [--backlog N=20000] [--chunk-delay MS=10] [--ingress N=1] [--workers N=1] [--rate R] [--profile DIR] [--json path=bench/results/latest.json]`);
   process.exit(0);
 }
 const positive = (name, v, allowZero = false) => {
@@ -72,6 +74,9 @@ const opts = {
   ingress: Math.round(positive('ingress', args.ingress)),
   // Worker processes per ingress (http.ingress.workers): one port, served by N processes (node:cluster).
   workers: Math.round(positive('workers', args.workers)),
+  // Open loop: baseline, sync and async at R requests a second on a fixed schedule (bench/open-loop.mjs) instead of
+  // as fast as the connections go; latency then counts from each request's scheduled start.
+  rate: args.rate === undefined ? undefined : positive('rate', args.rate),
 };
 for (const s of opts.only) {
   if (!SCENARIOS.includes(s)) {
@@ -378,6 +383,12 @@ function checkAlive() {
   if (dead.length) throw new Error(`${dead.map((a) => `${a.app} (pid ${a.pid})`).join(', ')} exited unexpectedly`);
 }
 
+/** `seconds` of a scenario's load: closed loop (autocannon), or open loop at `--rate`. */
+async function load(d, seconds) {
+  if (!opts.rate) return summarize(await cannon(d.url(), d.body, seconds, opts.connections), d.expect);
+  return openLoad({ urls: d.url(), body: d.body, rate: opts.rate, seconds, connections: opts.connections, expect: d.expect, stopped: () => state.interrupted });
+}
+
 async function runScenario(name) {
   const d = defs[name];
   const mesh = name !== 'baseline';
@@ -390,7 +401,7 @@ async function runScenario(name) {
 
   if (opts.warmup > 0) {
     log(`${name}: warm-up ${opts.warmup} s (not recorded)`);
-    const w = summarize(await cannon(d.url(), d.body, opts.warmup, opts.connections), d.expect);
+    const w = await load(d, opts.warmup);
     out.warmup = { requests_total: w.requests_total, unexpected_status: w.unexpected_status, errors: w.errors, accepted: name === 'async' ? w.expected_responses : undefined };
   }
   if (mesh) {
@@ -399,18 +410,18 @@ async function runScenario(name) {
     if (!s.idle) log(`${name}: WARNING the mesh still had ${JSON.stringify(s.depth)} queued after ${s.ms} ms; measuring anyway`);
   }
 
-  log(`${name}: measuring ${opts.duration} s with ${opts.connections} connections`);
+  log(`${name}: measuring ${opts.duration} s with ${opts.connections} connections${opts.rate ? `, open loop at ${opts.rate} req/s` : ''}`);
   const msgs0 = mesh ? await natsMsgs() : null;
   const rec0 = mesh ? await recordCount() : 0;
   const cpu0 = await cpuSnapshot();
   const m0 = await machineTicks();
   const t0 = Date.now();
-  const raw = await cannon(d.url(), d.body, opts.duration, opts.connections);
+  const measured = await load(d, opts.duration);
   const tEnd = Date.now();
   const seconds = (tEnd - t0) / 1000;
   const cpu1 = await cpuSnapshot();
   const m1 = await machineTicks();
-  Object.assign(out, summarize(raw, d.expect));
+  Object.assign(out, measured);
   out.measured = { from: t0, to: tEnd };
   out.cpu_percent = cpuPercent(cpu0, cpu1, seconds);
   out.machine_cpu = machineShare(m0, m1); // all cores: how busy, and how much the hypervisor took (noise)
@@ -705,7 +716,7 @@ function printReport(report) {
   ];
   const line = (vals) => cols.map(([, w, l], i) => pad(vals[i], w, l)).join(' ');
   console.log('');
-  console.log(`ReqRun bench — ${report.config.connections} connections, ${report.config.duration_s} s per scenario (+${report.config.warmup_s} s warm-up)${report.config.ingress_replicas > 1 ? `, ${report.config.ingress_replicas} ingress replicas` : ''}${report.config.ingress_workers > 1 ? `, ${report.config.ingress_workers} ingress workers` : ''}, ${report.machine.cores} × ${report.machine.cpu}, node ${report.machine.node}`);
+  console.log(`ReqRun bench — ${report.config.connections} connections, ${report.config.duration_s} s per scenario (+${report.config.warmup_s} s warm-up)${report.config.ingress_replicas > 1 ? `, ${report.config.ingress_replicas} ingress replicas` : ''}${report.config.ingress_workers > 1 ? `, ${report.config.ingress_workers} ingress workers` : ''}${report.config.rate ? `, open loop at ${report.config.rate} req/s (baseline, sync, async; latency from each request's scheduled start)` : ''}, ${report.machine.cores} × ${report.machine.cpu}, node ${report.machine.node}`);
   console.log(line(cols.map((c) => c[0])));
   console.log(line(cols.map(([, w]) => '-'.repeat(w))));
   for (const s of report.scenarios) {
@@ -867,7 +878,7 @@ async function main() {
 
   const report = {
     machine,
-    config: { connections: opts.connections, duration_s: opts.duration, warmup_s: opts.warmup, only: opts.only, ingress_replicas: opts.ingress, ingress_workers: opts.workers },
+    config: { connections: opts.connections, duration_s: opts.duration, warmup_s: opts.warmup, only: opts.only, ingress_replicas: opts.ingress, ingress_workers: opts.workers, rate: opts.rate },
     scenarios,
     processes: procs,
     finished_at: new Date().toISOString(),
