@@ -244,7 +244,7 @@ function makeNatsCase(r: Rng, known: string[]): NatsCase {
   } else if (verb === 'count_tokens') {
     payload = { body: mutate(r, { model: 'mock-1', messages: structuredClone(msgs), system: 'be brief' }) };
   } else if (verb === 'list') {
-    payload = Object.fromEntries(new URLSearchParams(listQuery(r, r.chance(0.4) && known.length ? known[r.int(known.length)] : String(weirdValue(r)))));
+    payload = Object.fromEntries(new URLSearchParams(listQuery(r, r.chance(0.4) && known.length ? known[r.int(known.length)] : json(weirdValue(r)))));
     if (r.chance(0.3)) payload = { ...(payload as object), limit: weirdValue(r) };
   } else {
     payload = { id: r.chance(0.4) && known.length ? known[r.int(known.length)] : weirdValue(r) };
