@@ -1,6 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
@@ -9,6 +7,7 @@ import { metricValue, startMesh, type Mesh } from '@reqrun/testing';
 import OpenAI from 'openai';
 import { Webhook } from 'standardwebhooks';
 import { post } from './support/records.js';
+import { Receiver } from './support/webhook-receiver.js';
 
 /**
  * Webhooks through the running mesh to real HTTP receivers on 127.0.0.1: signed per Standard Webhooks (checked with
@@ -19,36 +18,6 @@ import { post } from './support/records.js';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const secret = () => `whsec_${randomBytes(24).toString('base64')}`;
 const user = (content: string) => [{ role: 'user', content }];
-
-interface Hit { path: string; at: number; headers: IncomingHttpHeaders; body: string; status: number }
-/** Answers per path from a script (the last entry repeats); records every request. */
-class Receiver {
-  readonly hits: Hit[] = [];
-  readonly scripts = new Map<string, { status: number; headers?: Record<string, string> }[]>();
-  private server!: Server;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      let body = '';
-      req.on('data', (c) => (body += c));
-      req.on('end', () => {
-        const script = this.scripts.get(req.url!) ?? [{ status: 200 }];
-        const next = script.length > 1 ? script.shift()! : script[0];
-        this.hits.push({ path: req.url!, at: Date.now(), headers: req.headers, body, status: next.status });
-        res.writeHead(next.status, next.headers).end();
-      });
-    });
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-  on(path: string): Hit[] {
-    return this.hits.filter((h) => h.path === path);
-  }
-  close(): Promise<void> {
-    return new Promise((r) => this.server.close(() => r()));
-  }
-}
 
 const tenants = ['ok', 'flaky', 'later', 'gone', 'restart'] as const;
 type T = (typeof tenants)[number];

@@ -18,13 +18,15 @@ import { SubmitService } from './submit/submit.service.js';
 import { Waiter } from './submit/waiter.js';
 import { ChunkReader } from './streaming/chunk.reader.js';
 import { StreamResponder } from './streaming/stream.responder.js';
+import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service.js';
+import { WebhooksController } from './webhooks/webhooks.controller.js';
 
 const unlisted = new Counter({ name: 'reqrun_ingress_unlisted_total', help: 'Requests stored and queued whose index entry could not be stored (GET /v1/requests does not list them)' });
 
 @Module({
-  controllers: [ChatController, ResponsesController, MessagesController, RequestsController, ModelsController],
+  controllers: [ChatController, ResponsesController, MessagesController, RequestsController, ModelsController, WebhooksController],
   providers: [SubmitService, Waiter, CreateHandler, ApiEdges, NatsApiServer, RequestsService, RequestListing, ResponsesService, QueueMetrics,
-    ChunkReader, StreamResponder, TokenCountService,
+    ChunkReader, StreamResponder, TokenCountService, WebhookEndpointsService,
     { provide: RequestIndex, useFactory: (n: Nats, log: Logger) => new RequestIndex(n.nc, n.names, (subject, why) => {
       unlisted.inc();
       log.warn({ subject, why }, 'a request could not be added to the index: it runs, but GET /v1/requests does not list it');

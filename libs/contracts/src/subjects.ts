@@ -1,3 +1,7 @@
+/** The NATS-native API's verbs, one subject each (`<prefix>.api.v1.<verb>`). */
+export const ApiVerbs = ['submit', 'get', 'cancel', 'list', 'count_tokens', 'list_webhooks', 'enable_webhook'] as const;
+export type ApiVerb = (typeof ApiVerbs)[number];
+
 /** Every subject, stream and bucket name, derived from one prefix so several meshes can share a NATS. */
 export interface Names {
   readonly submitStream: string;
@@ -47,8 +51,8 @@ export interface Names {
   indexTenant(tenant: string): string;
   indexAll(): string;
   event(kind: string, id: string): string;
-  /** The NATS-native API's request/reply subjects: `submit`, `get`, `cancel`, `list`, `count_tokens`. */
-  api(verb: 'submit' | 'get' | 'cancel' | 'list' | 'count_tokens'): string;
+  /** The NATS-native API's request/reply subject for one verb. */
+  api(verb: ApiVerb): string;
   /** The queue group every ingress replica serves the NATS-native API in (each request goes to one of them). */
   readonly apiQueue: string;
   /** Token counting (request/reply, not stored): the adapters answer for `provider` (see TokenCountAsk). */

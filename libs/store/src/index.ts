@@ -3,3 +3,4 @@ export * from './idempotency.store.js';
 export * from './breaker.store.js';
 export * from './limit.store.js';
 export * from './request.index.js';
+export * from './webhook-endpoints.store.js';

@@ -10,3 +10,4 @@ export * from './metrics.js';
 export * from './fake-upstream.js';
 export * from './nats-cluster.js';
 export * from './child-pids.js';
+export * from './nats-layout.js';

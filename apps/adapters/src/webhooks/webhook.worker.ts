@@ -6,7 +6,7 @@ import {
 } from '@reqrun/contracts';
 import { ack, isWrongLastSequence, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
 import { CONFIG, LOGGER, logConsumerError, Nats, type Logger } from '@reqrun/runtime';
-import { RequestStore } from '@reqrun/store';
+import { RequestStore, WebhookEndpointStore } from '@reqrun/store';
 import { Counter, Histogram } from 'prom-client';
 import { Webhook } from 'standardwebhooks';
 import { sendWebhook, type SendResult } from './webhook.sender.js';
@@ -48,15 +48,6 @@ export interface WebhookDelivery {
   attempts: WebhookAttempt[];
 }
 
-/** `rr-webhooks` key `endpoint.<endpoint>`: present = disabled (it answered 410 Gone). */
-export interface DisabledEndpoint {
-  tenant: string;
-  url: string;
-  disabled_at: number;
-  reason: string;
-  event_id: string;
-}
-
 /** How long past the send's own timeout a claimed attempt is left to its sender (it records the answer, or it died). */
 const CLAIM_MARGIN_MS = 5_000;
 
@@ -83,6 +74,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     @Inject(LOGGER) private readonly log: Logger,
     private readonly nats: Nats,
     private readonly store: RequestStore,
+    private readonly disabledEndpoints: WebhookEndpointStore,
   ) {
     this.kv = nats.buckets.webhooks;
   }
@@ -144,7 +136,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     if (d.sending_until !== undefined && d.sending_until > now) return d.sending_until - now; // another delivery is sending it
 
     let rev = revision;
-    if (await this.isDisabled(ep)) {
+    if (await this.disabledEndpoints.isDisabled(ep.key)) {
       d = { ...d, state: 'disabled', next_at: undefined };
     } else {
       const claimed = await this.claim(key, d, rev, now);
@@ -204,13 +196,8 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     return { state: 'pending', next_at: now + delay };
   }
 
-  private async isDisabled(ep: Endpoint): Promise<boolean> {
-    return (await this.kv.get(`endpoint.${ep.key}`))?.operation === 'PUT';
-  }
-
   private async disable(ep: Endpoint, eventId: string): Promise<void> {
-    const v: DisabledEndpoint = { tenant: ep.tenant, url: ep.url, disabled_at: Date.now(), reason: 'the endpoint answered 410 Gone', event_id: eventId };
-    await this.kv.put(`endpoint.${ep.key}`, JSON.stringify(v));
+    await this.disabledEndpoints.disable(ep.key, { tenant: ep.tenant, url: ep.url, disabled_at: Date.now(), reason: 'the endpoint answered 410 Gone', event_id: eventId });
     this.log.warn({ tenant: ep.tenant, url: ep.url }, 'webhook endpoint disabled: it answered 410 Gone');
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import type { Msg, Subscription } from '@nats-io/nats-core';
 import type { Config } from '@reqrun/config';
-import { Api, badRequest, type ReqRunError } from '@reqrun/contracts';
+import { Api, ApiVerbs, badRequest, type ApiVerb, type ReqRunError } from '@reqrun/contracts';
 import { childSpan, runInContext, TRACEPARENT } from '@reqrun/messaging';
 import { CONFIG, LOGGER, Nats, type Logger } from '@reqrun/runtime';
 import { anthropicEnvelope } from '../errors/anthropic-envelope.js';
@@ -18,18 +18,20 @@ import { parseJsonBody } from '../security/json-body.js';
 import { answerOf, type Answer } from '../submit/answer.js';
 import { ApiEdges } from '../submit/api-edges.js';
 import { CreateHandler } from '../submit/create.handler.js';
+import { WebhookEndpointsService } from '../webhooks/webhook-endpoints.service.js';
 
-type Verb = 'submit' | 'get' | 'cancel' | 'list' | 'count_tokens';
 const APIS: readonly string[] = Object.values(Api);
 /** Fields of the submit envelope that are ReqRun's extensions: copied onto the API body, where HTTP callers put them. */
 const EXTENSIONS = ['wait', 'wait_timeout', 'idempotency_key', 'completion_window'] as const;
 
 /**
- * The NATS-native API: `rr.api.v1.submit`, `.get`, `.cancel`, `.list`, `.count_tokens`, request/reply, served by
- * every ingress replica in one queue group. The same contract as HTTP, through the same services: the API key in an
- * `Authorization` (or `x-api-key`) header, the same validation, and every reply `{status, headers, body}` where
- * `status` is the HTTP status and `body` the JSON the HTTP API answers (errors in the API's envelope: Anthropic's for
- * `api: "messages"` and `count_tokens`). `list` takes `GET /v1/requests`' parameters as the body's fields.
+ * The NATS-native API: `rr.api.v1.submit`, `.get`, `.cancel`, `.list`, `.count_tokens`, `.list_webhooks`,
+ * `.enable_webhook`, request/reply, served by every ingress replica in one queue group. The same contract as HTTP,
+ * through the same services: the API key in an `Authorization` (or `x-api-key`) header, the same validation, and
+ * every reply `{status, headers, body}` where `status` is the HTTP status and `body` the JSON the HTTP API answers
+ * (errors in the API's envelope: Anthropic's for `api: "messages"` and `count_tokens`). `list` takes
+ * `GET /v1/requests`' parameters as the body's fields; `list_webhooks` and `enable_webhook` (`{"id"}`) are
+ * `GET /v1/webhooks` and `POST /v1/webhooks/{id}/enable`.
  */
 @Injectable()
 export class NatsApiServer implements BeforeApplicationShutdown {
@@ -47,12 +49,13 @@ export class NatsApiServer implements BeforeApplicationShutdown {
     private readonly requests: RequestsService,
     private readonly listing: RequestListing,
     private readonly tokens: TokenCountService,
+    private readonly webhooks: WebhookEndpointsService,
   ) {}
 
   /** Subscribes (the keys come from `main`, which builds them once for HTTP and NATS alike). */
   start(keys: ApiKeys): void {
     const n = this.nats.names;
-    for (const verb of ['submit', 'get', 'cancel', 'list', 'count_tokens'] as const) {
+    for (const verb of ApiVerbs) {
       this.subs.push(this.nats.nc.subscribe(n.api(verb), {
         queue: n.apiQueue,
         callback: (err, msg) => {
@@ -73,7 +76,7 @@ export class NatsApiServer implements BeforeApplicationShutdown {
     })());
   }
 
-  private async serve(verb: Verb, msg: Msg, keys: ApiKeys): Promise<void> {
+  private async serve(verb: ApiVerb, msg: Msg, keys: ApiKeys): Promise<void> {
     const header = (k: string) => msg.headers?.get(k) || msg.headers?.get(k.toLowerCase()) || undefined;
     const ctx = { traceparent: childSpan(header(TRACEPARENT)) };
     const a = await runInContext(ctx, async () => {
@@ -94,6 +97,13 @@ export class NatsApiServer implements BeforeApplicationShutdown {
         }
         if (verb === 'list') {
           return { status: 200, headers: {}, body: await this.listing.list(tenant.name, readListQuery(o)) };
+        }
+        if (verb === 'list_webhooks') {
+          return { status: 200, headers: {}, body: await this.webhooks.list(tenant.name) };
+        }
+        if (verb === 'enable_webhook') {
+          if (typeof o.id !== 'string') throw badRequest("'id' must be a webhook endpoint id.", 'id');
+          return { status: 200, headers: {}, body: await this.webhooks.enable(tenant.name, o.id) };
         }
         if (typeof o.id !== 'string') throw badRequest("'id' must be a request id (rr_…).", 'id');
         const r = verb === 'get' ? await this.requests.get(tenant.name, o.id) : await this.requests.cancel(tenant.name, o.id);
