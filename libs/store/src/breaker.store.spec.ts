@@ -1,8 +1,6 @@
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { names } from '@reqrun/contracts';
-import { ensureLayout, type Buckets } from '@reqrun/messaging';
-import { startNats, type NatsServer } from '@reqrun/testing';
+import type { Buckets } from '@reqrun/messaging';
+import { startLayout, stopLayout, type NatsServer } from '@reqrun/testing';
 import { BreakerStore } from './breaker.store.js';
 
 let nats: NatsServer;
@@ -13,15 +11,8 @@ const clock = { now: () => now };
 const policy = { failures: 3, cooldown_ms: 500 };
 const fail = { ok: false as const, retryAfterMs: 0 };
 
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await connect({ servers: nats.url });
-  buckets = await ensureLayout(nc, names('b'), { replicas: 1, idempotencyTtlMs: 60_000, eventsMaxAgeMs: 60_000, chunksMaxAgeMs: 3_600_000 });
-});
-afterAll(async () => {
-  await nc?.close();
-  await nats?.stop();
-});
+beforeAll(async () => ({ nats, nc, buckets } = await startLayout('b')));
+afterAll(() => stopLayout(nc, nats));
 
 const until = async (ok: () => boolean) => {
   for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));

@@ -1,8 +1,6 @@
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { names } from '@reqrun/contracts';
-import { ensureLayout, type Buckets } from '@reqrun/messaging';
-import { startNats, type NatsServer } from '@reqrun/testing';
+import type { Buckets } from '@reqrun/messaging';
+import { startLayout, stopLayout, type NatsServer } from '@reqrun/testing';
 import { LimitStore } from './limit.store.js';
 
 let nats: NatsServer;
@@ -12,15 +10,8 @@ const now = 10_000;
 const clock = { now: () => now };
 const ask = (id: string, tokens = 0) => ({ id, tokens, leaseMs: 60_000, share: 1 });
 
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await connect({ servers: nats.url });
-  buckets = await ensureLayout(nc, names('l'), { replicas: 1, idempotencyTtlMs: 60_000, eventsMaxAgeMs: 60_000, chunksMaxAgeMs: 3_600_000 });
-});
-afterAll(async () => {
-  await nc?.close();
-  await nats?.stop();
-});
+beforeAll(async () => ({ nats, nc, buckets } = await startLayout('l')));
+afterAll(() => stopLayout(nc, nats));
 
 describe('LimitStore', () => {
   it('two schedulers racing for the same limit take exactly the limit between them (compare-and-set)', async () => {

@@ -1,8 +1,7 @@
-import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { names, Status, type RequestRecord } from '@reqrun/contracts';
-import { ensureLayout, type Buckets } from '@reqrun/messaging';
-import { startNats, type NatsServer } from '@reqrun/testing';
+import { Status, type RequestRecord } from '@reqrun/contracts';
+import type { Buckets } from '@reqrun/messaging';
+import { startLayout, stopLayout, type NatsServer } from '@reqrun/testing';
 import { IdempotencyStore } from './idempotency.store.js';
 import { RequestStore } from './request.store.js';
 
@@ -16,15 +15,8 @@ const record = (id: string, tenant = 'a'): RequestRecord => ({
 });
 const id = (n: number) => `rr_01J0000000000000000000000${n}`;
 
-beforeAll(async () => {
-  nats = await startNats();
-  nc = await connect({ servers: nats.url });
-  buckets = await ensureLayout(nc, names('t'), { replicas: 1, idempotencyTtlMs: 60_000, eventsMaxAgeMs: 60_000, chunksMaxAgeMs: 3_600_000 });
-});
-afterAll(async () => {
-  await nc?.close();
-  await nats?.stop();
-});
+beforeAll(async () => ({ nats, nc, buckets } = await startLayout('t')));
+afterAll(() => stopLayout(nc, nats));
 
 describe('RequestStore', () => {
   const sut = () => new RequestStore(buckets.requests, { now: () => clock++ });
