@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
 import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
 import { connect as natsConnect } from '@nats-io/transport-node';
-import { names } from '@reqrun/contracts';
+import { ApiVerbs, names, type ApiVerb } from '@reqrun/contracts';
 import { startMesh, type Mesh } from '@reqrun/testing';
 import { parseJsonBody } from '../apps/ingress/src/security/json-body.js';
 
@@ -195,7 +195,9 @@ function makeCase(r: Rng, known: string[]): Case {
     const [useKnown, k, raw, junk, rawOne] = [r.chance(0.3), r.int(1e9), r.chance(0.2), junkId(r), rawId(r)];
     return useKnown && known.length ? known[k % known.length] : raw ? rawOne : junk;
   };
-  const kind = r.int(20);
+  const kind = r.int(22);
+  if (kind === 20) return { method: 'POST', path: '/v1/batches', headers: headersFor(r, '/v1/batches'), body: serialize(r, mutate(r, batchBase(r, id()))) };
+  if (kind === 21) return upload(r);
   if (kind < 12) {
     const path = CREATE[kind % 3] + (r.chance(0.05) ? r.pick(['?x=1', '?stream=true', '/', '?' + junkId(r)]) : '');
     const base = (kind % 3 === 0 ? bases.chat : kind % 3 === 1 ? bases.responses : bases.messages)();
@@ -209,12 +211,50 @@ function makeCase(r: Rng, known: string[]): Case {
     ['POST', `/v1/responses/${id()}/cancel`], ['DELETE', `/v1/responses/${id()}`], ['GET', `/v1/requests/${id()}`], ['POST', `/v1/requests/${id()}/cancel`],
     ['GET', `/v1/models/${id()}`], ['GET', `/v1/models${r.pick(['', '?limit=-1', '?after=' + junkId(r)])}`], ['GET', '/v1/requests'],
     ['GET', `/v1/requests?${listQuery(r, id())}`],
+    ['GET', `/v1/files?${pageQuery(r, id())}${r.chance(0.5) ? `&purpose=${r.pick(['batch', 'batch_output', 'fine-tune', '', junkId(r)])}` : ''}`],
+    ['GET', `/v1/files/${id()}`], ['GET', `/v1/files/${id()}/content`], ['DELETE', `/v1/files/${id()}`],
+    ['GET', `/v1/batches/${id()}`], ['POST', `/v1/batches/${id()}/cancel`], ['GET', `/v1/batches?${pageQuery(r, id())}`],
+    ['GET', '/v1/webhooks'], ['POST', `/v1/webhooks/${id()}/enable`],
     [r.pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']), r.pick(['/', '/v1', '/v2/chat', `/v1/${junkId(r)}`, '/v1/messages/count_tokens', '/v1/messages/' + junkId(r), '/v1/chat/completions/x', '/v1/files', '/v1/batches'])],
   ];
   const [method, path] = r.pick(idPaths);
   const headers = headersFor(r, path);
   const withBody = method === 'POST' || method === 'DELETE' || method === 'PUT' || method === 'PATCH' ? r.chance(0.5) : r.chance(0.05);
   return { method, path, headers, body: withBody ? serialize(r, weirdValue(r)) : undefined };
+}
+
+/** A list's paging query (files, batches): some parameters, each valid or not. */
+function pageQuery(r: Rng, after: string): string {
+  const q = new URLSearchParams();
+  if (r.chance(0.5)) q.set('limit', r.pick(['1', '20', '100', '0', '101', '10001', 'x', '-1', '1e2']));
+  if (r.chance(0.3)) q.set('order', r.pick(['asc', 'desc', 'up']));
+  if (r.chance(0.4)) q.set('after', after);
+  return q.toString();
+}
+
+/** `POST /v1/batches`' body before mutation: a file id (one the fuzz got, or junk) and valid fields. */
+const batchBase = (r: Rng, fileId: string): Record<string, unknown> => ({
+  input_file_id: r.chance(0.5) ? fileId : `file-${'a'.repeat(24)}`, endpoint: r.pick(['/v1/chat/completions', '/v1/responses', '/v1/embeddings']),
+  completion_window: r.pick(['24h', '24h', '1h']), metadata: { a: 'b' },
+});
+
+/** `POST /v1/files`: a multipart upload, well formed or not (boundary, parts, purpose, file name and content). */
+function upload(r: Rng): Case {
+  const boundary = `fz${r.int(1e9)}`;
+  const line = JSON.stringify({ custom_id: 'c', method: 'POST', url: '/v1/chat/completions', body: { model: 'mock-1', messages: msgs } });
+  const content = r.pick([`${line}\n`, '', weirdString(r), Buffer.from(Array.from({ length: r.int(3000) }, () => r.int(256))).toString('latin1')]);
+  const parts: string[] = [];
+  if (r.chance(0.85)) parts.push(`Content-Disposition: form-data; name="purpose"\r\n\r\n${r.pick(['batch', 'batch', 'fine-tune', '', weirdString(r).slice(0, 100)])}`);
+  if (r.chance(0.85)) {
+    const name = r.pick(['in.jsonl', '', '../../x', weirdString(r).slice(0, 50).replace(/["\r\n]/g, '')]);
+    parts.push(`Content-Disposition: form-data; name="${r.pick(['file', 'file', 'files', ''])}"; filename="${name}"\r\nContent-Type: ${r.pick(['application/jsonl', 'application/octet-stream', ''])}\r\n\r\n${content}`);
+  }
+  if (r.chance(0.1)) parts.push(`Content-Disposition: form-data; name="file"; filename="again.jsonl"\r\n\r\n${line}`);
+  let body = parts.map((p) => `--${boundary}\r\n${p}\r\n`).join('') + (r.chance(0.9) ? `--${boundary}--\r\n` : '');
+  if (r.chance(0.1)) body = body.slice(0, r.int(body.length));
+  const headers = headersFor(r, '/v1/files');
+  headers['content-type'] = r.chance(0.85) ? `multipart/form-data; boundary=${r.chance(0.9) ? boundary : 'other'}` : r.pick(CONTENT_TYPES);
+  return { method: 'POST', path: '/v1/files', headers, body: Buffer.from(body, 'latin1') };
 }
 
 /** `GET /v1/requests`' query: some parameters, each valid or not. */
@@ -231,10 +271,10 @@ function listQuery(r: Rng, after: string): string {
 }
 
 /** A NATS-native API request: a verb's envelope around a (mutated) body, or junk, with or without a key. */
-type NatsCase = { verb: 'submit' | 'get' | 'cancel' | 'list' | 'count_tokens'; key?: string; data: Buffer | string; anthropic: boolean };
+type NatsCase = { verb: ApiVerb; key?: string; data: Buffer | string; anthropic: boolean };
 
 function makeNatsCase(r: Rng, known: string[]): NatsCase {
-  const verb = r.pick(['submit', 'get', 'cancel', 'list', 'count_tokens'] as const);
+  const verb = r.pick(ApiVerbs);
   const key = r.chance(0.8) ? 'dev' : r.pick([undefined, '', 'nope', 'x'.repeat(300)]);
   const api = r.chance(0.9) ? r.pick(['chat', 'responses', 'messages'] as const) : weirdValue(r);
   let payload: unknown;
@@ -246,6 +286,8 @@ function makeNatsCase(r: Rng, known: string[]): NatsCase {
   } else if (verb === 'list') {
     payload = Object.fromEntries(new URLSearchParams(listQuery(r, r.chance(0.4) && known.length ? known[r.int(known.length)] : json(weirdValue(r)))));
     if (r.chance(0.3)) payload = { ...(payload as object), limit: weirdValue(r) };
+  } else if (verb === 'list_webhooks') {
+    payload = r.chance(0.7) ? {} : weirdValue(r);
   } else {
     payload = { id: r.chance(0.4) && known.length ? known[r.int(known.length)] : weirdValue(r) };
   }

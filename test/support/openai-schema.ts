@@ -10,7 +10,7 @@ const load = (name: string) => JSON.parse(readFileSync(new URL(`../spec/openai/$
 
 /** The schema's complaints about `body`, or [] when it conforms. */
 export function schemaErrors(
-  name: 'CreateChatCompletionResponse' | 'CreateChatCompletionStreamResponse' | 'ErrorResponse' | 'Response' | 'ListModelsResponse' | 'Model',
+  name: 'CreateChatCompletionResponse' | 'CreateChatCompletionStreamResponse' | 'ErrorResponse' | 'Response' | 'ListModelsResponse' | 'Model' | 'Batch' | 'OpenAIFile',
   body: unknown,
 ): string[] {
   const validate = ajv.getSchema(name) ?? (ajv.addSchema(load(name), name), ajv.getSchema(name)!);

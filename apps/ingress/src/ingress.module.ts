@@ -20,13 +20,19 @@ import { ChunkReader } from './streaming/chunk.reader.js';
 import { StreamResponder } from './streaming/stream.responder.js';
 import { WebhookEndpointsService } from './webhooks/webhook-endpoints.service.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
+import { FilesController } from './files/files.controller.js';
+import { FilesService } from './files/files.service.js';
+import { FileUploads } from './files/file.uploads.js';
+import { BatchesController } from './batches/batches.controller.js';
+import { batchProviders } from './batches/batches.providers.js';
 
 const unlisted = new Counter({ name: 'reqrun_ingress_unlisted_total', help: 'Requests stored and queued whose index entry could not be stored (GET /v1/requests does not list them)' });
 
 @Module({
-  controllers: [ChatController, ResponsesController, MessagesController, RequestsController, ModelsController, WebhooksController],
+  controllers: [ChatController, ResponsesController, MessagesController, RequestsController, ModelsController, WebhooksController, FilesController, BatchesController],
   providers: [SubmitService, Waiter, CreateHandler, ApiEdges, NatsApiServer, RequestsService, RequestListing, ResponsesService, QueueMetrics,
-    ChunkReader, StreamResponder, TokenCountService, WebhookEndpointsService,
+    ChunkReader, StreamResponder, TokenCountService, WebhookEndpointsService, FilesService, FileUploads,
+    ...batchProviders,
     { provide: RequestIndex, useFactory: (n: Nats, log: Logger) => new RequestIndex(n.nc, n.names, (subject, why) => {
       unlisted.inc();
       log.warn({ subject, why }, 'a request could not be added to the index: it runs, but GET /v1/requests does not list it');

@@ -115,6 +115,16 @@ export interface WebhookDeliveryConfig {
   concurrency: number;
 }
 
+/** How the Batch API runs batches (in the ingress). */
+export interface BatchesConfig {
+  /** How often a running batch looks at its unfinished lines at first, ms; the interval grows to a minute while nothing else happens. */
+  poll_ms: number;
+  /** A batch's completion window, seconds: what has not finished by then is cancelled and the batch expires (OpenAI's `24h`). */
+  window_s: number;
+  /** Lines of one batch submitted at once during its fan-out. */
+  submit_concurrency: number;
+}
+
 export interface TenantConfig {
   /** Letters, digits, '-' and '_': it is used in KV keys and subjects. */
   name: string;
@@ -161,6 +171,8 @@ export interface Config {
   idempotency: { ttl_s: number };
   /** How long a request record stays readable (GET by id) after its last change, seconds; 0 = for ever. */
   requests: { ttl_s: number };
+  /** Uploads (`POST /v1/files`): the largest file accepted, bytes (OpenAI's limit for a batch's input, 200 MiB). */
+  files: { max_bytes: number };
   windows: Record<'asap' | 'standard' | 'batch', WindowConfig>;
   providers: ProviderConfig[];
   models: Record<string, ModelConfig>;
@@ -170,6 +182,7 @@ export interface Config {
   /** None = development mode: one open tenant, and a loud warning. */
   tenants: TenantConfig[];
   webhooks: WebhookDeliveryConfig;
+  batches: BatchesConfig;
 }
 
 /** What a YAML file may say: every field optional, defaults fill the rest. */

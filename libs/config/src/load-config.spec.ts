@@ -13,6 +13,11 @@ describe('buildConfig', () => {
     expect(buildConfig({ requests: { ttl_s: 0 } }).requests).toEqual({ ttl_s: 0 });
   });
 
+  it("accepts uploads up to 200 MiB unless told (OpenAI's limit for a batch's input)", () => {
+    expect(buildConfig({}).files).toEqual({ max_bytes: 209_715_200 });
+    expect(buildConfig({ files: { max_bytes: 1024 } }).files).toEqual({ max_bytes: 1024 });
+  });
+
   it('reads provider limits', () => {
     const sut = buildConfig({ providers: [{ name: 'm', type: 'mock', limits: { rpm: 20, tpm: 1000, concurrency: 4, period_s: 1 } }] });
     expect(sut.providers[0].limits).toEqual({ rpm: 20, tpm: 1000, concurrency: 4, period_s: 1 });
@@ -31,6 +36,11 @@ describe('buildConfig', () => {
     expect(sut.models['mock-1'].targets).toEqual([{ provider: 'mock', model: 'mock-1', weight: 1, fallback: false }]);
     expect(sut.wait).toEqual({ default_s: 30, max_s: 600, sync_s: 600 });
     expect(sut.streaming).toEqual({ cancel_on_disconnect: false, keepalive_s: 15 });
+  });
+
+  it('batches: defaults (a 24 h window, polled from every 5 s), overridable', () => {
+    expect(buildConfig({}).batches).toEqual({ poll_ms: 5_000, window_s: 86_400, submit_concurrency: 32 });
+    expect(buildConfig({ batches: { poll_ms: 100, window_s: 5 } }).batches).toEqual({ poll_ms: 100, window_s: 5, submit_concurrency: 32 });
   });
 
   it('webhook delivery: defaults (24 h of retries, private addresses refused), overridable', () => {
@@ -108,6 +118,11 @@ describe('buildConfig', () => {
     [{ tenants: [{ name: 'a', webhooks: [{ url: 'ftp://x', secret_env: 'S' }] }] }, /webhooks\[0\].url/],
     [{ retry: { max_attempts: 'five' } }, /retry.max_attempts/],
     [{ webhooks: { max_age_s: 0 } }, /webhooks.max_age_s/],
+    [{ files: { max_bytes: 0 } }, /files.max_bytes must be a positive whole number/],
+    [{ files: { max_bytes: '1 GB' } }, /files.max_bytes must be a positive whole number/],
+    [{ batches: { poll_ms: 0 } }, /batches.poll_ms must be a positive number/],
+    [{ batches: { window_s: 'a day' } }, /batches.window_s must be a positive number/],
+    [{ requests: { ttl_s: 200_000 }, batches: { window_s: 300_000 } }, /requests.ttl_s \(200000\) must be longer than batches.window_s \(300000\)/],
     [{ webhooks: { allow_private: 'yes' } }, /webhooks.allow_private/],
     [{ tenants: [{ name: 'a', webhooks: [{ url: 'https://x', secret_env: 'S', events: ['request.done'] }] }] }, /webhooks\[0\].events: 'request.done' is not an event type/],
     [{ providers: [{ name: 'x', type: 'mock', limits: { rpm: -1 } }] }, /providers\[0\] \(x\).limits.rpm must be a positive number/],

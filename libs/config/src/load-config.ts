@@ -24,6 +24,7 @@ export const defaultConfig: Config = {
   streaming: { cancel_on_disconnect: false, keepalive_s: 15 },
   idempotency: { ttl_s: 86_400 },
   requests: { ttl_s: 30 * 86_400 },
+  files: { max_bytes: 200 * MiB },
   windows: {
     asap: { price: 1.0, target_s: 0, expire_s: 3600, promote_s: 0, share: 1 },
     standard: { price: 0.5, target_s: 300, expire_s: 600, promote_s: 30, share: 0.8 },
@@ -35,6 +36,7 @@ export const defaultConfig: Config = {
   retry: { max_attempts: 5, base_delay_ms: 500, max_delay_ms: 60_000 },
   breaker: { failures: 5, cooldown_ms: 30_000 },
   webhooks: { allow_private: false, max_age_s: 86_400, timeout_ms: 10_000, base_delay_ms: 5_000, max_delay_ms: 3_600_000, concurrency: 16 },
+  batches: { poll_ms: 5_000, window_s: 86_400, submit_concurrency: 32 },
 };
 
 const providerDefaults = { concurrency: 64, timeout_ms: 600_000 };
@@ -87,6 +89,7 @@ export function buildConfig(raw: Record<string, any>, env: NodeJS.ProcessEnv = {
     streaming: { ...d.streaming, ...raw.streaming },
     idempotency: { ...d.idempotency, ...raw.idempotency },
     requests: { ...d.requests, ...raw.requests },
+    files: { ...d.files, ...raw.files },
     windows: {
       asap: windowConfig(d.windows.asap, raw.windows?.asap),
       standard: windowConfig(d.windows.standard, raw.windows?.standard),
@@ -97,6 +100,7 @@ export function buildConfig(raw: Record<string, any>, env: NodeJS.ProcessEnv = {
     retry: { ...d.retry, ...raw.retry },
     breaker: { ...d.breaker, ...raw.breaker },
     webhooks: { ...d.webhooks, ...raw.webhooks },
+    batches: { ...d.batches, ...raw.batches },
     tenants: (raw.tenants ?? []).map((t: any, i: number) => tenant(t, i, new Set(Object.keys(models)))),
   };
   check(config);
@@ -230,6 +234,7 @@ function checkRequestsTtl(c: Config): void {
   if (ttl <= w.expire_s) throw new ConfigError(`requests.ttl_s (${ttl}) must be longer than windows.${window}.expire_s (${w.expire_s}): a queued request's record must outlive its window`);
   if (ttl < c.idempotency.ttl_s) throw new ConfigError(`requests.ttl_s (${ttl}) must be at least idempotency.ttl_s (${c.idempotency.ttl_s}): a key must not outlive its request`);
   if (ttl <= c.webhooks.max_age_s) throw new ConfigError(`requests.ttl_s (${ttl}) must be longer than webhooks.max_age_s (${c.webhooks.max_age_s}): a delivery's record must outlive its retries`);
+  if (ttl <= c.batches.window_s) throw new ConfigError(`requests.ttl_s (${ttl}) must be longer than batches.window_s (${c.batches.window_s}): a batch's requests must outlive it`);
 }
 
 function check(c: Config): void {
@@ -242,6 +247,7 @@ function check(c: Config): void {
   positive(c.streaming.keepalive_s, 'streaming.keepalive_s');
   if (typeof c.streaming.cancel_on_disconnect !== 'boolean') throw new ConfigError('streaming.cancel_on_disconnect must be true or false');
   positive(c.idempotency.ttl_s, 'idempotency.ttl_s');
+  if (!Number.isSafeInteger(c.files.max_bytes) || c.files.max_bytes <= 0) throw new ConfigError('files.max_bytes must be a positive whole number of bytes');
   positive(c.retry.max_attempts, 'retry.max_attempts');
   positive(c.retry.base_delay_ms, 'retry.base_delay_ms');
   positive(c.retry.max_delay_ms, 'retry.max_delay_ms');
@@ -249,6 +255,7 @@ function check(c: Config): void {
   positive(c.breaker.cooldown_ms, 'breaker.cooldown_ms');
   for (const f of ['max_age_s', 'timeout_ms', 'base_delay_ms', 'max_delay_ms', 'concurrency'] as const) positive(c.webhooks[f], `webhooks.${f}`);
   if (typeof c.webhooks.allow_private !== 'boolean') throw new ConfigError('webhooks.allow_private must be true or false');
+  for (const f of ['poll_ms', 'window_s', 'submit_concurrency'] as const) positive(c.batches[f], `batches.${f}`);
   for (const [name, w] of Object.entries(c.windows)) {
     for (const f of ['price', 'target_s', 'promote_s', 'share'] as const) {
       if (typeof w[f] !== 'number' || !(w[f] >= 0)) throw new ConfigError(`windows.${name}.${f} must be a number >= 0`);

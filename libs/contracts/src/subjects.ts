@@ -19,6 +19,16 @@ export interface Names {
   readonly limitsBucket: string;
   /** Webhook delivery state: `delivery.<event id>.<endpoint>` (every attempt) and `endpoint.<endpoint>` (disabled by a 410). */
   readonly webhooksBucket: string;
+  /** Files (the Batch API's input and output), one object each, named by file id (see FileStore). */
+  readonly filesBucket: string;
+  /** Batches (see BatchStore): `<tenant>.<batch id>` the batch, `<tenant>.<batch id>.ids.<n>` the request ids of its lines in chunks. */
+  readonly batchesBucket: string;
+  /** Batch work items, `rr.batch.<id>`, one per batch while it runs: a work queue, its redeliveries the batch's clock. */
+  readonly batchStream: string;
+  batch(id: string): string;
+  batchAll(): string;
+  /** The durable consumer on the batch stream, shared by every ingress replica. */
+  readonly batchConsumer: string;
   /** The durable consumer on the events stream that delivers webhooks. */
   readonly webhookConsumer: string;
   /** The one consumer on every window before windows had their own (removed at start: it overlaps theirs). */
@@ -79,6 +89,12 @@ export function names(prefix = 'rr'): Names {
     limitsBucket: `${prefix}-limits`,
     webhooksBucket: `${prefix}-webhooks`,
     webhookConsumer: `${prefix}-webhooks`,
+    filesBucket: `${prefix}-files`,
+    batchesBucket: `${prefix}-batches`,
+    batchStream: `${up}_BATCH`,
+    batch: (id) => `${prefix}.batch.${id}`,
+    batchAll: () => `${prefix}.batch.*`,
+    batchConsumer: `${prefix}-batches`,
     legacySchedulerConsumer: `${prefix}-scheduler`,
     schedulerConsumer: (window) => `${prefix}-scheduler-${window}`,
     submit: (window, tenant) => `${prefix}.submit.${window}.${tenant}`,

@@ -1,5 +1,6 @@
 import { jetstreamManager, RetentionPolicy, StorageType, type StreamConfig, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
+import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Names } from '@reqrun/contracts';
 
@@ -33,6 +34,8 @@ export interface Buckets {
   breakers: KV;
   limits: KV;
   webhooks: KV;
+  batches: KV;
+  files: ObjectStore;
 }
 
 const ms = (v: number) => v * 1_000_000; // JetStream durations are nanoseconds
@@ -73,7 +76,15 @@ export async function ensureLayout(nc: NatsConnection, n: Names, o: LayoutOption
   const limits = await kvm.create(n.limitsBucket, { history: 1, replicas: o.replicas, storage });
   const webhooks = await kvm.create(n.webhooksBucket, { history: 1, replicas: o.replicas, storage, ...(ttl > 0 ? { ttl } : {}) });
   await ensureBucketLimits(jsm, `KV_${n.webhooksBucket}`, { max_msgs_per_subject: 1, max_age: ms(ttl) });
-  return { requests, idempotency, breakers, limits, webhooks };
+  // Batches and their files live as long as the requests they hold.
+  const batches = await kvm.create(n.batchesBucket, { history: 1, replicas: o.replicas, storage, ...(ttl > 0 ? { ttl } : {}) });
+  await ensureBucketLimits(jsm, `KV_${n.batchesBucket}`, { max_msgs_per_subject: 1, max_age: ms(ttl) });
+  const files = await new Objm(nc).create(n.filesBucket, { replicas: o.replicas, storage, ...(ttl > 0 ? { ttl: ms(ttl) } : {}) });
+  await ensureStream(jsm, {
+    name: n.batchStream, subjects: [n.batchAll()], retention: RetentionPolicy.Workqueue, storage,
+    num_replicas: o.replicas, duplicate_window: ms(120_000),
+  });
+  return { requests, idempotency, breakers, limits, webhooks, batches, files };
 }
 
 /** `Kvm.create` leaves an existing bucket as it is: a bucket made with another history or age is updated here. */

@@ -37,7 +37,11 @@ export class Nats {
   async missingLayout(): Promise<string[]> {
     const jsm = await managerOf(this.nc);
     const n = this.names;
-    const wanted = [n.submitStream, n.dispatchStream, n.eventsStream, n.chunksStream, n.indexStream, ...[n.requestsBucket, n.idempotencyBucket, n.breakersBucket, n.limitsBucket, n.webhooksBucket].map((b) => `KV_${b}`)];
+    const wanted = [
+      n.submitStream, n.dispatchStream, n.eventsStream, n.chunksStream, n.indexStream, n.batchStream,
+      ...[n.requestsBucket, n.idempotencyBucket, n.breakersBucket, n.limitsBucket, n.webhooksBucket, n.batchesBucket].map((b) => `KV_${b}`),
+      `OBJ_${n.filesBucket}`,
+    ];
     const present = await Promise.all(wanted.map((s) => jsm.streams.info(s).then(() => true, () => false)));
     return wanted.filter((_, i) => !present[i]);
   }

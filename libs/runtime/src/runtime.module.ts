@@ -1,7 +1,7 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { Config } from '@reqrun/config';
 import { systemClock } from '@reqrun/contracts';
-import { BreakerStore, IdempotencyStore, RequestStore, WebhookEndpointStore } from '@reqrun/store';
+import { BreakerStore, FileStore, IdempotencyStore, RequestStore, WebhookEndpointStore } from '@reqrun/store';
 import type { Logger } from 'pino';
 import { HealthController } from './health.controller.js';
 import { Lifecycle } from './lifecycle.js';
@@ -33,11 +33,12 @@ export class RuntimeModule {
         { provide: IdempotencyStore, useFactory: (n: Nats) => new IdempotencyStore(n.buckets.idempotency), inject: [Nats] },
         { provide: BreakerStore, useFactory: (n: Nats) => new BreakerStore(n.buckets.breakers, systemClock, config.breaker), inject: [Nats] },
         { provide: WebhookEndpointStore, useFactory: (n: Nats) => new WebhookEndpointStore(n.buckets.webhooks), inject: [Nats] },
+        { provide: FileStore, useFactory: (n: Nats) => new FileStore(n.buckets.files), inject: [Nats] },
         NatsCloser,
         Lifecycle,
         NoRecord,
       ],
-      exports: [APP_NAME, CONFIG, LOGGER, Nats, RequestStore, IdempotencyStore, BreakerStore, WebhookEndpointStore, Lifecycle, NoRecord],
+      exports: [APP_NAME, CONFIG, LOGGER, Nats, RequestStore, IdempotencyStore, BreakerStore, WebhookEndpointStore, FileStore, Lifecycle, NoRecord],
     };
   }
 }

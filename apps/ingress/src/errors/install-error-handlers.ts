@@ -1,6 +1,7 @@
 import { badRequest, ErrorCode, ReqRunError } from '@reqrun/contracts';
 import type { Booted, FastifyOptions, Logger } from '@reqrun/runtime';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isUploadRoute } from '../files/upload.route.js';
 import { checkJsonDepth } from '../security/json-depth.js';
 import { ApiErrorFilter } from './api-error.filter.js';
 import { sendError } from './send-error.js';
@@ -16,6 +17,7 @@ export function installErrorHandlers({ app, config, log }: Booted): void {
   app.useGlobalFilters(new ApiErrorFilter(log));
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (req, reply) => {
+    if (isUploadRoute(req)) return; // a multipart upload: installUploads checks it instead
     // Answered before the body is read; Node then drains the body so the client can read the 413 (not a reset).
     if (Number(req.headers['content-length']) > limit) {
       sendError(new ReqRunError(ErrorCode.BodyTooLarge, `The request body is larger than this server accepts (${limit} bytes).`, 413), req, reply, log);

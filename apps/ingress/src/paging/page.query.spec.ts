@@ -6,6 +6,13 @@ describe('readPageQuery', () => {
     expect(readPageQuery({ after: 'msg_x', limit: '100', order: 'asc', 'include[]': 'x' })).toEqual({ after: 'msg_x', limit: 100, order: 'asc' });
   });
 
+  it("takes a list's own bounds (the Files API: up to 10,000, all by default)", () => {
+    const files = { max: 10_000, default: 10_000 };
+    expect(readPageQuery({}, files)).toEqual({ limit: 10_000, order: 'desc' });
+    expect(readPageQuery({ limit: '10000' }, files)).toEqual({ limit: 10_000, order: 'desc' });
+    expect(() => readPageQuery({ limit: '10001' }, files)).toThrow(expect.objectContaining({ status: 400, param: 'limit', message: "'limit' must be a whole number from 1 to 10000." }));
+  });
+
   it('takes a numeric limit (a JSON body)', () => {
     expect(readPageQuery({ limit: 5 })).toEqual({ limit: 5, order: 'desc' });
   });

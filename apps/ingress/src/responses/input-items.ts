@@ -1,17 +1,12 @@
 import { badRequest, type RequestRecord } from '@reqrun/contracts';
+import { pageOf, type ListPage } from '../paging/list.page.js';
 import type { PageQuery } from '../paging/page.query.js';
 import { inputItems, type ResponsesInputItem } from '@reqrun/translate';
 
 /** An input item as OpenAI lists it: an id, and message content as a list of parts. */
 type ListedItem = Record<string, unknown> & { id: string };
 
-export interface InputItemList {
-  object: 'list';
-  data: ListedItem[];
-  first_id: string | null;
-  last_id: string | null;
-  has_more: boolean;
-}
+export type InputItemList = ListPage<ListedItem>;
 
 /**
  * One page of the input a response was made from (for a chained response: the whole conversation it was given,
@@ -20,15 +15,8 @@ export interface InputItemList {
  */
 export function inputItemsPage(r: RequestRecord, q: PageQuery): InputItemList {
   const all = inputItems(r.body.input).map((item, i) => listed(item, `${r.id.replace(/^rr_/, 'msg_')}_${i}`));
-  const ordered = q.order === 'asc' ? all : all.reverse();
-  let start = 0;
-  if (q.after !== undefined) {
-    const at = ordered.findIndex((item) => item.id === q.after);
-    if (at < 0) throw badRequest(`No input item '${q.after}' in response ${r.id}; 'after' must be an item id from an earlier page.`, 'after');
-    start = at + 1;
-  }
-  const data = ordered.slice(start, start + q.limit);
-  return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: start + q.limit < ordered.length };
+  return pageOf(q.order === 'asc' ? all : all.reverse(), q,
+    (after) => badRequest(`No input item '${after}' in response ${r.id}; 'after' must be an item id from an earlier page.`, 'after'));
 }
 
 function listed(item: ResponsesInputItem, id: string): ListedItem {

@@ -63,6 +63,13 @@ export class ApiKeys {
   }
 }
 
+/** The tenant of this name as configured now (for work done later on its behalf, e.g. a batch's lines); undefined when it is gone. */
+export function tenantNamed(config: Config, name: string): Tenant | undefined {
+  if (config.tenants.length === 0) return name === DEV_TENANT.name ? DEV_TENANT : undefined;
+  const t = config.tenants.find((x) => x.name === name);
+  return t && tenantOf(t);
+}
+
 function tenantOf(t: TenantConfig): Tenant {
   return { name: t.name, ...(t.models ? { models: new Set(t.models) } : {}), ...(t.windows ? { windows: new Set(t.windows) } : {}) };
 }

@@ -1,0 +1,156 @@
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Config } from '@reqrun/config';
+import { whileNoRecord } from '@reqrun/contracts';
+import { ack, drop, retryIn, runConsumer, type Delivery, type Outcome, type RunningConsumer } from '@reqrun/messaging';
+import { CONFIG, LOGGER, logConsumerError, Nats, type Logger } from '@reqrun/runtime';
+import { BatchStore, FileStore, FINAL_BATCH_STATUSES, type BatchError, type BatchItem, type BatchRecord } from '@reqrun/store';
+import { Counter } from 'prom-client';
+import { tenantNamed } from '../security/api-keys.js';
+import { parseBatchInput, type ParsedInput } from './batch-input.js';
+import { BatchFanOut, fannedOut } from './batch.fanout.js';
+import { BatchOutput, type BatchEnding } from './batch.output.js';
+import { BatchProgress } from './batch.progress.js';
+
+const ended = new Counter({ name: 'reqrun_batches_total', help: 'Batches that reached a final status, by status', labelNames: ['status'] });
+
+/** Batches one ingress process works on at once (a waiting batch is not held: it comes back after its poll delay). */
+const CONCURRENCY = 4;
+/** The poll delay grows by this factor on each look that finds the batch unfinished, up to MAX_POLL_MS. */
+const POLL_GROWTH = 1.5;
+const MAX_POLL_MS = 60_000;
+
+/** The delay before a running batch's next look: `poll_ms`, growing with each look, to a minute (or `poll_ms` when longer). */
+export const pollDelay = (pollMs: number, looks: number): number => Math.min(Math.max(pollMs, MAX_POLL_MS), pollMs * POLL_GROWTH ** Math.min(Math.max(0, looks - 1), 40));
+
+/**
+ * Runs batches, in every ingress replica: one JetStream work item per batch, delivered to one replica at a time, is
+ * the batch's durable clock. Each delivery takes the batch as far as it can (validate the input file, make its lines
+ * requests, look at how they stand, write the output) and then either acks the item (the batch is final) or naks it
+ * with a delay to look again. Every step reads what the steps before stored, so a delivery after a crash resumes
+ * where the last one stopped, and redoes nothing twice (see BatchFanOut, BatchOutput).
+ */
+@Injectable()
+export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private consumer?: RunningConsumer;
+
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    @Inject(LOGGER) private readonly log: Logger,
+    private readonly nats: Nats,
+    private readonly batches: BatchStore,
+    private readonly files: FileStore,
+    private readonly fanOut: BatchFanOut,
+    private readonly progress: BatchProgress,
+    private readonly output: BatchOutput,
+  ) {}
+
+  async onApplicationBootstrap() {
+    const n = this.nats.names;
+    this.consumer = await runConsumer<BatchItem>(this.nats.nc, {
+      stream: n.batchStream,
+      durable: n.batchConsumer,
+      filter: n.batchAll(),
+      concurrency: CONCURRENCY,
+      maxAckPending: -1, // waiting batches are pending (naked with a delay): never a reason to stop delivering others
+      ackWaitMs: this.config.nats.ack_wait_ms,
+      maxWorkingMs: 60 * 60_000,
+      handler: (item, d) => this.handle(item, d),
+      onError: (err, where, raw) => logConsumerError(this.log, err, where, raw, { batch: true }),
+    });
+  }
+
+  async beforeApplicationShutdown() {
+    await this.consumer?.stop();
+  }
+
+  async handle(item: BatchItem, d: Delivery): Promise<Outcome> {
+    let b = await this.batches.get(item.tenant, item.id);
+    if (!b) return this.noRecord(item);
+    if (FINAL_BATCH_STATUSES.has(b.status)) return ack;
+    let input: Promise<ParsedInput> | undefined;
+    const readInput = () => (input ??= this.readInput(b!));
+
+    if (b.status === 'cancelling' && b.in_progress_at === undefined) return this.end(b, 'cancelled', null); // cancelled before it started
+    if (b.status === 'validating') {
+      const parsed = await readInput();
+      if (!parsed.ok) return this.fail(b, parsed.errors);
+      const total = parsed.lines.length;
+      b = (await this.batches.change(b.tenant, b.id, (cur) => ({
+        ...cur, ...(cur.status === 'validating' ? { status: 'in_progress' as const } : {}), in_progress_at: Date.now(), request_counts: { total, completed: 0, failed: 0 },
+      })))!;
+    }
+    if (b.status === 'in_progress' && !fannedOut(b)) {
+      const parsed = await readInput();
+      const tenant = tenantNamed(this.config, b.tenant);
+      if (!parsed.ok || !tenant) {
+        await this.progress.cancelUnfinished(b);
+        return this.fail(b, parsed.ok ? [{ code: 'tenant_not_found', message: `The tenant ${b.tenant} is no longer configured.`, param: null, line: null }] : parsed.errors);
+      }
+      const r = await this.fanOut.run(b, parsed.lines, tenant, d.signal);
+      b = r.b;
+      if (r.stop) return retryIn(r.stop.retryAfterMs);
+    }
+
+    const stopping = stoppedBy(b, Date.now());
+    if (stopping) await this.progress.cancelUnfinished(b);
+    const p = await this.progress.check(b);
+    b = p.b;
+    if (!stopping && !p.done && b.status !== 'finalizing') {
+      return retryIn(Math.min(pollDelay(this.config.batches.poll_ms, d.deliveryCount), Math.max(0, b.expires_at - Date.now())));
+    }
+    return this.finish(b, stopping ?? 'completed', readInput);
+  }
+
+  /** Every line has finished (or been stopped): `finalizing` (unless cancelled meanwhile), the files, then the final status. */
+  private async finish(b: BatchRecord, ending: BatchEnding, readInput: () => Promise<ParsedInput>): Promise<Outcome> {
+    if (ending === 'completed') {
+      b = (await this.batches.change(b.tenant, b.id, (cur) => (cur.status === 'in_progress' ? { ...cur, status: 'finalizing', finalizing_at: Date.now() } : undefined))) ?? b;
+      if (b.status === 'cancelling') ending = 'cancelled'; // a cancel came first: every line finished anyway, but it is what the caller asked
+    }
+    const files = await this.output.write(b, ending, async () => {
+      const parsed = await readInput();
+      return parsed.ok ? parsed.lines.map((l) => l.custom_id) : [];
+    });
+    return this.end(b, ending, files);
+  }
+
+  private async end(b: BatchRecord, status: BatchEnding | 'failed', set: Partial<BatchRecord> | null): Promise<Outcome> {
+    const now = Date.now();
+    const final = await this.batches.change(b.tenant, b.id, (cur) => (FINAL_BATCH_STATUSES.has(cur.status) ? undefined : { ...cur, ...set, status, [`${status}_at`]: now }));
+    if (final?.status === status) {
+      ended.inc({ status });
+      this.log.info({ batch: b.id, tenant: b.tenant, status, counts: final.request_counts }, 'batch ended');
+    }
+    return ack;
+  }
+
+  private fail(b: BatchRecord, errors: BatchError[]): Promise<Outcome> {
+    return this.end(b, 'failed', { errors: { object: 'list', data: errors } });
+  }
+
+  private async readInput(b: BatchRecord): Promise<ParsedInput> {
+    const bytes = await this.files.bytes(b.tenant, b.input_file_id);
+    if (!bytes) return { ok: false, errors: [{ code: 'input_file_not_found', message: `The input file ${b.input_file_id} was deleted.`, param: 'input_file_id', line: null }] };
+    return parseBatchInput(new TextDecoder().decode(bytes), b.endpoint);
+  }
+
+  /**
+   * The item is ahead of its record (the ingress writes the item first): wait for it; after twice the ack wait, its
+   * ingress died between the two writes and its caller never got the id: store the batch as failed in its place, so
+   * an ingress that comes back late cannot store a batch nothing runs.
+   */
+  private async noRecord(item: BatchItem): Promise<Outcome> {
+    const next = whileNoRecord(item.created_at, Date.now(), 2 * this.config.nats.ack_wait_ms);
+    if (next.kind === 'wait') return retryIn(next.ms);
+    const error: BatchError = { code: 'batch_not_stored', message: 'The batch was not stored when it was created.', param: null, line: null };
+    if (!(await this.batches.create({ ...item, status: 'failed', failed_at: Date.now(), errors: { object: 'list', data: [error] } }))) return retryIn(0);
+    return drop('abandoned: its record was never written');
+  }
+}
+
+/** Why a running batch stops before all its lines finished: cancelled by its caller, or past its expiry. */
+function stoppedBy(b: BatchRecord, now: number): 'cancelled' | 'expired' | null {
+  if (b.status === 'cancelling') return 'cancelled';
+  if (b.status === 'in_progress' && now >= b.expires_at) return 'expired';
+  return null;
+}

@@ -1,0 +1,13 @@
+import { Nats } from '@reqrun/runtime';
+import { BatchStore } from '@reqrun/store';
+import { BatchFanOut } from './batch.fanout.js';
+import { BatchOutput } from './batch.output.js';
+import { BatchProgress } from './batch.progress.js';
+import { BatchWorker } from './batch.worker.js';
+import { BatchesService } from './batches.service.js';
+
+/** The Batch API's parts, provided by the ingress module (they use its create path and cancels). */
+export const batchProviders = [
+  BatchesService, BatchFanOut, BatchProgress, BatchOutput, BatchWorker,
+  { provide: BatchStore, useFactory: (n: Nats) => new BatchStore(n.buckets.batches), inject: [Nats] },
+];

@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Config } from '@reqrun/config';
+import { badRequest, ErrorCode, notFound, ReqRunError, Window } from '@reqrun/contracts';
+import { CONFIG, Nats } from '@reqrun/runtime';
+import { BatchStore, FileStore, newBatchId, type BatchItem, type BatchRecord } from '@reqrun/store';
+import { unavailable } from '../errors/to-reqrun-error.js';
+import { readPageQuery } from '../paging/page.query.js';
+import { checkWindowAllowed, type Tenant } from '../security/api-keys.js';
+import { BATCH_ENDPOINTS, BATCH_WINDOW } from './batch-endpoints.js';
+import { batchView } from './batch.view.js';
+
+/** A batch may be cancelled while it has not started finishing; cancelling a cancelled one is a no-op. */
+const CANCELLABLE = new Set(['validating', 'in_progress']);
+
+/** The Batch API's routes: create (stored, then run by BatchWorker), read, list, cancel; each tenant sees its own only. */
+@Injectable()
+export class BatchesService {
+  constructor(
+    @Inject(CONFIG) private readonly config: Config,
+    private readonly nats: Nats,
+    private readonly batches: BatchStore,
+    private readonly files: FileStore,
+  ) {}
+
+  async create(tenant: Tenant, raw: unknown) {
+    const req = await this.readCreate(tenant, raw);
+    const now = Date.now();
+    const b: BatchRecord = {
+      id: newBatchId(now), tenant: tenant.name, endpoint: req.endpoint, input_file_id: req.input_file_id, completion_window: BATCH_WINDOW,
+      metadata: req.metadata, status: 'validating', created_at: now, expires_at: now + this.config.batches.window_s * 1000,
+      request_counts: { total: 0, completed: 0, failed: 0 }, chunks: 0, settled: [],
+    };
+    if (!this.nats.connected) throw unavailable();
+    // The work item first, then the record: a crash between the two leaves an item without a record, which the worker
+    // drops after a while (the caller never got the id); the other order could leave a batch that nothing runs.
+    await this.nats.bus.persist(this.nats.names.batch(b.id), b satisfies BatchItem, b.id);
+    if (!(await this.batches.create(b))) {
+      // This ingress stalled so long between the two writes that the worker gave the batch up (see BatchWorker).
+      throw new ReqRunError(ErrorCode.Unavailable, 'The batch could not be stored in time; create it again.', 503);
+    }
+    return batchView(b);
+  }
+
+  async get(tenant: Tenant, id: string) {
+    const b = await this.batches.get(tenant.name, id);
+    if (!b) throw notFound(id, 'batch');
+    return batchView(b);
+  }
+
+  async list(tenant: Tenant, query: Record<string, unknown>) {
+    const page = readPageQuery(query);
+    const { data, has_more } = await this.batches.list(tenant.name, page);
+    const views = data.map(batchView);
+    return { object: 'list', data: views, first_id: views[0]?.id ?? null, last_id: views.at(-1)?.id ?? null, has_more };
+  }
+
+  /** `cancelling` at once; the worker cancels the batch's unfinished requests and makes it `cancelled`. */
+  async cancel(tenant: Tenant, id: string) {
+    const b = await this.batches.change(tenant.name, id, (cur) => {
+      if (cur.status === 'cancelling' || cur.status === 'cancelled') return undefined;
+      if (!CANCELLABLE.has(cur.status)) {
+        throw new ReqRunError(ErrorCode.NotCancellable, `Batch ${id} is already ${cur.status} and cannot be cancelled.`, 409);
+      }
+      return { ...cur, status: 'cancelling', cancelling_at: Date.now() };
+    });
+    if (!b) throw notFound(id, 'batch');
+    return batchView(b);
+  }
+
+  private async readCreate(tenant: Tenant, raw: unknown) {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badRequest('The body must be a JSON object.');
+    const { input_file_id, endpoint, completion_window, metadata } = raw as Record<string, unknown>;
+    if (typeof input_file_id !== 'string' || input_file_id === '') throw badRequest("'input_file_id' is required: the id of a file uploaded with purpose 'batch'.", 'input_file_id');
+    const served = Object.keys(BATCH_ENDPOINTS);
+    if (typeof endpoint !== 'string' || !Object.hasOwn(BATCH_ENDPOINTS, endpoint)) {
+      throw badRequest(`'endpoint' must be one of ${served.map((e) => `'${e}'`).join(', ')}: the endpoints ReqRun runs batches for.`, 'endpoint');
+    }
+    if (completion_window !== BATCH_WINDOW) throw badRequest(`'completion_window' must be '${BATCH_WINDOW}'.`, 'completion_window');
+    checkWindowAllowed(tenant, Window.Batch);
+    const file = await this.files.get(tenant.name, input_file_id);
+    if (!file) throw notFound(input_file_id, 'file', 'input_file_id');
+    if (file.purpose !== 'batch') throw badRequest(`The file ${input_file_id} has purpose '${file.purpose}'; a batch's input file must have purpose 'batch'.`, 'input_file_id');
+    return { input_file_id, endpoint, metadata: readMetadata(metadata) };
+  }
+}
+
+/** OpenAI's metadata: up to 16 string values, keys up to 64 characters, values up to 512. */
+function readMetadata(v: unknown): Record<string, string> | null {
+  if (v === undefined || v === null) return null;
+  const bad = () => badRequest("'metadata' must be an object of at most 16 string values (keys up to 64 characters, values up to 512).", 'metadata');
+  if (typeof v !== 'object' || Array.isArray(v)) throw bad();
+  const entries = Object.entries(v);
+  if (entries.length > 16 || entries.some(([k, x]) => k.length > 64 || typeof x !== 'string' || x.length > 512)) throw bad();
+  return Object.fromEntries(entries) as Record<string, string>;
+}
