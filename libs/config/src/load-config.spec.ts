@@ -125,6 +125,7 @@ describe('buildConfig', () => {
     [{ requests: { ttl_s: 200_000 }, batches: { window_s: 300_000 } }, /requests.ttl_s \(200000\) must be longer than batches.window_s \(300000\)/],
     [{ webhooks: { allow_private: 'yes' } }, /webhooks.allow_private/],
     [{ tenants: [{ name: 'a', webhooks: [{ url: 'https://x', secret_env: 'S', events: ['request.done'] }] }] }, /webhooks\[0\].events: 'request.done' is not an event type/],
+    [{ tenants: [{ name: 'a', webhooks: [{ url: 'https://x', secret_env: 'S' }, { url: 'https://x', secret_env: 'T', events: ['request.failed'] }] }] }, /webhooks\[1\].url repeats an endpoint/],
     [{ providers: [{ name: 'x', type: 'mock', limits: { rpm: -1 } }] }, /providers\[0\] \(x\).limits.rpm must be a positive number/],
     [{ providers: [{ name: 'x', type: 'mock', limits: { rps: 5 } }] }, /limits.rps is not a limit/],
     [{ windows: { standard: { share: 1.5 } } }, /windows.standard.share must be between 0 and 1/],

@@ -186,6 +186,8 @@ function tenant(t: any, i: number, models: Set<string>): TenantConfig {
     for (const e of h.events ?? []) {
       if (!(WebhookEventTypes as readonly string[]).includes(e)) throw new ConfigError(`${at}.webhooks[${j}].events: '${e}' is not an event type (${WebhookEventTypes.join(', ')})`);
     }
+    // An endpoint is known by its tenant and URL (its id, its delivery records, its 410 mark): one entry per URL.
+    if (t.webhooks.findIndex((o: any) => o?.url === h.url) !== j) throw new ConfigError(`${at}.webhooks[${j}].url repeats an endpoint of this tenant: list each URL once`);
     return { url: h.url, secret_env: h.secret_env, ...(h.events ? { events: h.events } : {}) };
   });
   return { name: t.name, keys, limits, ...(t.models ? { models: t.models } : {}), ...(t.windows ? { windows: t.windows } : {}), webhooks };
