@@ -10,7 +10,8 @@ const load = (name: string) => JSON.parse(readFileSync(new URL(`../spec/openai/$
 
 /** The schema's complaints about `body`, or [] when it conforms. */
 export function schemaErrors(
-  name: 'CreateChatCompletionResponse' | 'CreateChatCompletionStreamResponse' | 'ErrorResponse' | 'Response' | 'ListModelsResponse' | 'Model' | 'Batch' | 'OpenAIFile',
+  name: 'CreateChatCompletionResponse' | 'CreateChatCompletionStreamResponse' | 'ErrorResponse' | 'Response' | 'ListModelsResponse' | 'Model' | 'Batch' | 'OpenAIFile'
+    | 'WebhookBatchCompleted' | 'WebhookBatchFailed' | 'WebhookBatchCancelled' | 'WebhookBatchExpired',
   body: unknown,
 ): string[] {
   const validate = ajv.getSchema(name) ?? (ajv.addSchema(load(name), name), ajv.getSchema(name)!);

@@ -61,6 +61,8 @@ export interface Names {
   indexTenant(tenant: string): string;
   indexAll(): string;
   event(kind: string, id: string): string;
+  /** A batch's end: `rr.event.batch_<status>.<batch id>` (its own kinds: not a request's event). */
+  batchEvent(status: string, id: string): string;
   /** The NATS-native API's request/reply subject for one verb. */
   api(verb: ApiVerb): string;
   /** The queue group every ingress replica serves the NATS-native API in (each request goes to one of them). */
@@ -69,7 +71,7 @@ export interface Names {
   tokens(provider: string): string;
   /** The queue group the adapters replicas count tokens in. */
   readonly tokensQueue: string;
-  /** The event subjects kept in the events stream: terminal kinds only (webhooks, audit); the rest are live-only. */
+  /** The event subjects kept in the events stream: requests' terminal kinds and batches' ends (webhooks, audit); the rest are live-only. */
   eventsStored(): string[];
   /** All of them, as one filter. */
   eventsAll(): string;
@@ -114,11 +116,12 @@ export function names(prefix = 'rr'): Names {
     indexTenant: (tenant) => `${prefix}.index.${tenant}.*`,
     indexAll: () => `${prefix}.index.*.*`,
     event: (kind, id) => `${prefix}.event.${kind}.${id}`,
+    batchEvent: (status, id) => `${prefix}.event.batch_${status}.${id}`,
     api: (verb) => `${prefix}.api.v1.${verb}`,
     apiQueue: `${prefix}-ingress`,
     tokens: (provider) => `${prefix}.tokens.${provider}`,
     tokensQueue: `${prefix}-adapters`,
     eventsAll: () => `${prefix}.event.>`,
-    eventsStored: () => ['completed', 'failed', 'cancelled', 'expired'].map((k) => `${prefix}.event.${k}.*`),
+    eventsStored: () => ['completed', 'failed', 'cancelled', 'expired'].flatMap((k) => [`${prefix}.event.${k}.*`, `${prefix}.event.batch_${k}.*`]),
   };
 }

@@ -1,4 +1,4 @@
-import { webhookEventId, webhookPayload, webhookRetryDelay, webhookTypeFor } from './webhooks.js';
+import { batchWebhookType, webhookEventId, webhookPayload, webhookRetryDelay, webhookSubject, webhookTypeFor } from './webhooks.js';
 
 describe('webhookTypeFor', () => {
   it.each([
@@ -35,6 +35,28 @@ describe('webhookPayload', () => {
     expect(webhookEventId('rr_1', 'completed')).toMatch(/^evt_[0-9a-f]{32}$/);
     expect(webhookEventId('rr_1', 'completed')).toBe(webhookEventId('rr_1', 'completed'));
     expect(webhookEventId('rr_1', 'failed')).not.toBe(webhookEventId('rr_1', 'completed'));
+  });
+});
+
+describe('batch events', () => {
+  const ev = { id: 'batch_1', object: 'batch', tenant: 't', status: 'cancelled', at: 1_795_440_080_999 } as const;
+  it.each([
+    ['completed', undefined, 'batch.completed'],
+    ['failed', undefined, 'batch.failed'],
+    ['cancelled', ['batch.cancelled', 'request.failed'], 'batch.cancelled'],
+    ['expired', ['batch.completed'], null],
+    ['completed', ['request.completed', 'response.completed'], null],
+  ] as const)('%s, wanted %j: %s', (status, wanted, want) => {
+    expect(batchWebhookType(status, wanted)).toBe(want);
+  });
+  it("OpenAI's shape: data is the batch id only", () => {
+    expect(webhookPayload('batch.cancelled', ev, undefined)).toEqual({
+      id: webhookEventId('batch_1', 'cancelled'), object: 'event', type: 'batch.cancelled', created_at: 1_795_440_080, data: { id: 'batch_1' },
+    });
+  });
+  it('a delivery record names a batch as batch_id, a request as request_id', () => {
+    expect(webhookSubject(ev)).toEqual({ batch_id: 'batch_1' });
+    expect(webhookSubject({ id: 'rr_1', tenant: 't', status: 'completed', attempts: 1, at: 0 })).toEqual({ request_id: 'rr_1' });
   });
 });
 

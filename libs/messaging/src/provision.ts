@@ -53,8 +53,9 @@ export async function ensureLayout(nc: NatsConnection, n: Names, o: LayoutOption
     num_replicas: o.replicas, duplicate_window: ms(120_000),
   });
   await ensureStream(jsm, {
+    // The duplicate window drops a batch's end published again (same Nats-Msg-Id) by a worker that found it final.
     name: n.eventsStream, subjects: n.eventsStored(), retention: RetentionPolicy.Limits, storage,
-    num_replicas: o.replicas, max_age: ms(o.eventsMaxAgeMs),
+    num_replicas: o.replicas, max_age: ms(o.eventsMaxAgeMs), duplicate_window: ms(Math.min(120_000, o.eventsMaxAgeMs)),
   });
   await ensureStream(jsm, {
     name: n.chunksStream, subjects: [n.chunksAll()], retention: RetentionPolicy.Limits, storage,

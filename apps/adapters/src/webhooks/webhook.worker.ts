@@ -2,7 +2,8 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import type { KV } from '@nats-io/kv';
 import { ConfigError, type Config, type WebhookConfig } from '@reqrun/config';
 import {
-  type Api, webhookEndpointKey, webhookEventId, webhookPayload, webhookRetryDelay, webhookTypeFor, type LifecycleEvent, type WebhookEventType,
+  type Api, batchWebhookType, isBatchEvent, webhookEndpointKey, webhookEventId, webhookPayload, webhookRetryDelay, webhookSubject, webhookTypeFor,
+  type LifecycleEvent, type WebhookEventType, type WebhookSource,
 } from '@reqrun/contracts';
 import { ack, isWrongLastSequence, retryIn, runConsumer, type Outcome, type RunningConsumer } from '@reqrun/messaging';
 import { CONFIG, LOGGER, logConsumerError, Nats, type Logger } from '@reqrun/runtime';
@@ -36,7 +37,9 @@ export interface WebhookAttempt {
 export interface WebhookDelivery {
   event_id: string;
   type: WebhookEventType;
-  request_id: string;
+  /** The request the event is about; `batch_id` instead for a batch's event. */
+  request_id?: string;
+  batch_id?: string;
   tenant: string;
   url: string;
   /** pending (retrying), delivered (2xx), failed (gave up after `webhooks.max_age_s`), disabled (the endpoint answered 410, now or before), refused (private address). */
@@ -51,6 +54,12 @@ export interface WebhookDelivery {
 /** How long past the send's own timeout a claimed attempt is left to its sender (it records the answer, or it died). */
 const CLAIM_MARGIN_MS = 5_000;
 
+/** The type an endpoint gets for one event, by its `events` filter; `api`: the request's, for the payload. */
+interface Typing {
+  api?: Api;
+  typeFor(wanted: readonly string[] | undefined): WebhookEventType | null;
+}
+
 interface Endpoint extends WebhookConfig {
   tenant: string;
   key: string;
@@ -58,7 +67,7 @@ interface Endpoint extends WebhookConfig {
 }
 
 /**
- * Delivers the terminal lifecycle events (stored in the events stream) to the tenants' webhook endpoints, signed per
+ * Delivers the terminal lifecycle events and batches' ends (stored in the events stream) to the tenants' webhook endpoints, signed per
  * Standard Webhooks. The message stays in the stream until every endpoint has its answer: a retry is a nak with the
  * delay, so it survives a restart; what each endpoint got (every attempt, the next one's time) is in `rr-webhooks`,
  * so a redelivered message resumes where it was instead of re-sending what was delivered.
@@ -90,10 +99,10 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
     }
     if (this.endpoints.size === 0) return; // no endpoint anywhere: no consumer, no cost per request
     const n = this.nats.names;
-    this.consumer = await runConsumer<LifecycleEvent>(this.nats.nc, {
+    this.consumer = await runConsumer<WebhookSource>(this.nats.nc, {
       stream: n.eventsStream,
       durable: n.webhookConsumer,
-      filter: n.eventsAll(),
+      filter: n.eventsAll(), // every subject the stream keeps: requests' terminal events and batches' ends
       deliverNew: true,
       ackWaitMs: Math.max(this.config.nats.ack_wait_ms, this.config.webhooks.timeout_ms * 2),
       concurrency: this.config.webhooks.concurrency,
@@ -107,29 +116,36 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /** Every endpoint of the event's tenant, each resumed where it was; the message comes back when the earliest retry is due. */
-  async handle(ev: LifecycleEvent): Promise<Outcome> {
+  async handle(ev: WebhookSource): Promise<Outcome> {
     const eps = this.endpoints.get(ev.tenant);
     if (!eps) return ack;
-    const record = await this.store.get(ev.tenant, ev.id); // null once deleted: told as request.<kind>
+    const typing: Typing = isBatchEvent(ev) ? { typeFor: (wanted) => batchWebhookType(ev.status, wanted) } : await this.requestTyping(ev);
     let next: number | null = null;
     for (const ep of eps) {
-      const type = webhookTypeFor(ev.status, record?.api, (record?.result as { status?: unknown } | undefined)?.status, ep.events);
+      const type = typing.typeFor(ep.events);
       if (!type) continue;
-      const wait = await this.deliver(ev, ep, type, record?.api);
+      const wait = await this.deliver(ev, ep, type, typing.api);
       if (wait !== null) next = Math.min(next ?? wait, wait);
     }
     return next === null ? ack : retryIn(next);
   }
 
+  /** A request's terminal event is typed by its record's api and result (see webhookTypeFor). */
+  private async requestTyping(ev: LifecycleEvent): Promise<Typing> {
+    const record = await this.store.get(ev.tenant, ev.id); // null once deleted: told as request.<kind>
+    const result = (record?.result as { status?: unknown } | undefined)?.status;
+    return { api: record?.api, typeFor: (wanted) => webhookTypeFor(ev.status, record?.api, result, wanted) };
+  }
+
   /** One attempt to one endpoint unless it is settled or not due; the ms until the next attempt, or null when settled. */
-  private async deliver(ev: LifecycleEvent, ep: Endpoint, type: WebhookEventType, api: Api | undefined): Promise<number | null> {
+  private async deliver(ev: WebhookSource, ep: Endpoint, type: WebhookEventType, api: Api | undefined): Promise<number | null> {
     const eventId = webhookEventId(ev.id, ev.status);
     const key = `delivery.${eventId}.${ep.key}`;
     const entry = await this.kv.get(key);
     const revision = entry?.operation === 'PUT' ? entry.revision : 0;
     const now = Date.now();
     let d: WebhookDelivery = revision ? entry!.json<WebhookDelivery>() : {
-      event_id: eventId, type, request_id: ev.id, tenant: ev.tenant, url: ep.url, state: 'pending', first_at: now, attempts: [],
+      event_id: eventId, type, ...webhookSubject(ev), tenant: ev.tenant, url: ep.url, state: 'pending', first_at: now, attempts: [],
     };
     if (d.state !== 'pending') return null;
     if (d.next_at !== undefined && d.next_at > now) return d.next_at - now;
@@ -159,7 +175,7 @@ export class WebhookWorker implements OnApplicationBootstrap, BeforeApplicationS
       if (res.status === 410) await this.disable(ep, eventId);
       attemptsTotal.inc({ tenant: ev.tenant, outcome: d.state === 'pending' ? 'retrying' : d.state });
       attemptSeconds.observe({ tenant: ev.tenant }, attempt.duration_ms / 1000);
-      this.log.info({ request_id: ev.id, event_id: eventId, type, tenant: ev.tenant, status: res.status, error: res.error, state: d.state }, 'webhook attempt');
+      this.log.info({ ...webhookSubject(ev), event_id: eventId, type, tenant: ev.tenant, status: res.status, error: res.error, state: d.state }, 'webhook attempt');
     }
     await this.write(key, d, rev);
     return d.state === 'pending' ? Math.max(0, d.next_at! - Date.now()) : null;

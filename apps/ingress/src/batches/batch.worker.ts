@@ -8,6 +8,7 @@ import { Counter } from 'prom-client';
 import { tenantNamed } from '../security/api-keys.js';
 import { parseBatchInput, type ParsedInput } from './batch-input.js';
 import { BatchFanOut, fannedOut } from './batch.fanout.js';
+import { BatchEvents } from './batch.events.js';
 import { BatchOutput, type BatchEnding } from './batch.output.js';
 import { BatchProgress } from './batch.progress.js';
 
@@ -42,6 +43,7 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly fanOut: BatchFanOut,
     private readonly progress: BatchProgress,
     private readonly output: BatchOutput,
+    private readonly events: BatchEvents,
   ) {}
 
   async onApplicationBootstrap() {
@@ -66,7 +68,7 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
   async handle(item: BatchItem, d: Delivery): Promise<Outcome> {
     let b = await this.batches.get(item.tenant, item.id);
     if (!b) return this.noRecord(item);
-    if (FINAL_BATCH_STATUSES.has(b.status)) return ack;
+    if (FINAL_BATCH_STATUSES.has(b.status)) return this.told(b); // the item came back: its end may not have been told
     let input: Promise<ParsedInput> | undefined;
     const readInput = () => (input ??= this.readInput(b!));
 
@@ -121,6 +123,12 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
       ended.inc({ status });
       this.log.info({ batch: b.id, tenant: b.tenant, status, counts: final.request_counts }, 'batch ended');
     }
+    return final ? this.told(final) : ack;
+  }
+
+  /** The final status is stored: its event is published (again, after a crash) before the item is acked. */
+  private async told(b: BatchRecord): Promise<Outcome> {
+    await this.events.told(b);
     return ack;
   }
 

@@ -1,5 +1,6 @@
 import { Nats } from '@reqrun/runtime';
 import { BatchStore } from '@reqrun/store';
+import { BatchEvents } from './batch.events.js';
 import { BatchFanOut } from './batch.fanout.js';
 import { BatchOutput } from './batch.output.js';
 import { BatchProgress } from './batch.progress.js';
@@ -8,6 +9,6 @@ import { BatchesService } from './batches.service.js';
 
 /** The Batch API's parts, provided by the ingress module (they use its create path and cancels). */
 export const batchProviders = [
-  BatchesService, BatchFanOut, BatchProgress, BatchOutput, BatchWorker,
+  BatchesService, BatchFanOut, BatchProgress, BatchOutput, BatchEvents, BatchWorker,
   { provide: BatchStore, useFactory: (n: Nats) => new BatchStore(n.buckets.batches), inject: [Nats] },
 ];
