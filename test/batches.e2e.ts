@@ -1,27 +1,18 @@
-import { createHash } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import OpenAI, { toFile } from 'openai';
 import { metricValue, startMesh, type Mesh } from '@reqrun/testing';
 import { schemaErrors } from './support/openai-schema.js';
+import { batchMeshConfig } from './support/batch-mesh.js';
 import { until } from './support/within.js';
 
 /**
  * OpenAI's Batch API through the running mesh, with the official SDK: upload a JSONL file, create a batch, poll it
  * to its end, read its output and error files. Lines run as batch-window requests on the mock provider.
  */
-const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const keyOf = (t: string) => `rr-e2e-batches-${t}-4f1a93c2`;
-const tenants = ['alpha', 'beta', 'nobatch'];
-const config = (window_s: number) => ({
-  nats: { ack_wait_ms: 2000 },
-  retry: { max_attempts: 2, base_delay_ms: 20, max_delay_ms: 100 },
-  providers: [{ name: 'mock', type: 'mock' }],
-  models: { 'mock-1': { targets: [{ provider: 'mock' }] } },
-  // One line at a time in the fan-out: slow enough for the kill test to land in the middle of it.
-  batches: { poll_ms: 100, window_s, submit_concurrency: 2 },
-  tenants: tenants.map((name) => ({ name, keys: [{ sha256: sha256(keyOf(name)) }], ...(name === 'nobatch' ? { windows: ['asap', 'standard'] } : {}) })),
-});
+// Two lines at a time in the fan-out: slow enough for the kill test to land in the middle of it.
+const config = (window_s: number) => batchMeshConfig(keyOf, window_s, { submit_concurrency: 2 });
 const FINAL = new Set(['completed', 'failed', 'cancelled', 'expired']);
 
 type Line = { custom_id: string; body: Record<string, unknown>; url?: string };

@@ -195,9 +195,13 @@ function makeCase(r: Rng, known: string[]): Case {
     const [useKnown, k, raw, junk, rawOne] = [r.chance(0.3), r.int(1e9), r.chance(0.2), junkId(r), rawId(r)];
     return useKnown && known.length ? known[k % known.length] : raw ? rawOne : junk;
   };
-  const kind = r.int(22);
+  const kind = r.int(23);
   if (kind === 20) return { method: 'POST', path: '/v1/batches', headers: headersFor(r, '/v1/batches'), body: serialize(r, mutate(r, batchBase(r, id()))) };
   if (kind === 21) return upload(r);
+  if (kind === 22) {
+    const body = { requests: [{ custom_id: r.pick(['a', 'a b', '', 'x'.repeat(65)]), params: bases.messages() }, { custom_id: 'b', params: bases.messages() }] };
+    return { method: 'POST', path: '/v1/messages/batches', headers: headersFor(r, '/v1/messages/batches'), body: serialize(r, mutate(r, body)) };
+  }
   if (kind < 12) {
     const path = CREATE[kind % 3] + (r.chance(0.05) ? r.pick(['?x=1', '?stream=true', '/', '?' + junkId(r)]) : '');
     const base = (kind % 3 === 0 ? bases.chat : kind % 3 === 1 ? bases.responses : bases.messages)();
@@ -215,6 +219,8 @@ function makeCase(r: Rng, known: string[]): Case {
     ['GET', `/v1/files/${id()}`], ['GET', `/v1/files/${id()}/content`], ['DELETE', `/v1/files/${id()}`],
     ['GET', `/v1/batches/${id()}`], ['POST', `/v1/batches/${id()}/cancel`], ['GET', `/v1/batches?${pageQuery(r, id())}`],
     ['GET', '/v1/webhooks'], ['POST', `/v1/webhooks/${id()}/enable`],
+    ['GET', `/v1/messages/batches/${id()}`], ['GET', `/v1/messages/batches/${id()}/results`], ['POST', `/v1/messages/batches/${id()}/cancel`],
+    ['DELETE', `/v1/messages/batches/${id()}`], ['GET', `/v1/messages/batches?${anthropicPageQuery(r, id())}`],
     [r.pick(['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']), r.pick(['/', '/v1', '/v2/chat', `/v1/${junkId(r)}`, '/v1/messages/count_tokens', '/v1/messages/' + junkId(r), '/v1/chat/completions/x', '/v1/files', '/v1/batches'])],
   ];
   const [method, path] = r.pick(idPaths);
@@ -229,6 +235,15 @@ function pageQuery(r: Rng, after: string): string {
   if (r.chance(0.5)) q.set('limit', r.pick(['1', '20', '100', '0', '101', '10001', 'x', '-1', '1e2']));
   if (r.chance(0.3)) q.set('order', r.pick(['asc', 'desc', 'up']));
   if (r.chance(0.4)) q.set('after', after);
+  return q.toString();
+}
+
+/** Anthropic's paging query (message batches): some parameters, each valid or not. */
+function anthropicPageQuery(r: Rng, id: string): string {
+  const q = new URLSearchParams();
+  if (r.chance(0.5)) q.set('limit', r.pick(['1', '20', '1000', '0', '1001', 'x', '-1']));
+  if (r.chance(0.3)) q.set('after_id', id);
+  if (r.chance(0.3)) q.set('before_id', id);
   return q.toString();
 }
 

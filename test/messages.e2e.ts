@@ -316,7 +316,7 @@ describe('bad input: Anthropic envelope, no 5xx, no record', () => {
   });
 
   it('an unknown route under /v1/messages is a 404 in Anthropic envelope', async () => {
-    const res = await post(`${url}/batches`, base);
+    const res = await post(`${url}/not-a-route`, base);
     expect(res.status).toBe(404);
     expect((await res.json()).error.type).toBe('not_found_error');
   });

@@ -24,12 +24,13 @@ import { FilesController } from './files/files.controller.js';
 import { FilesService } from './files/files.service.js';
 import { FileUploads } from './files/file.uploads.js';
 import { BatchesController } from './batches/batches.controller.js';
+import { MessageBatchesController } from './batches/message-batches.controller.js';
 import { batchProviders } from './batches/batches.providers.js';
 
 const unlisted = new Counter({ name: 'reqrun_ingress_unlisted_total', help: 'Requests stored and queued whose index entry could not be stored (GET /v1/requests does not list them)' });
 
 @Module({
-  controllers: [ChatController, ResponsesController, MessagesController, RequestsController, ModelsController, WebhooksController, FilesController, BatchesController],
+  controllers: [ChatController, ResponsesController, MessagesController, RequestsController, ModelsController, WebhooksController, FilesController, BatchesController, MessageBatchesController],
   providers: [SubmitService, Waiter, CreateHandler, ApiEdges, NatsApiServer, RequestsService, RequestListing, ResponsesService, QueueMetrics,
     ChunkReader, StreamResponder, TokenCountService, WebhookEndpointsService, FilesService, FileUploads,
     ...batchProviders,

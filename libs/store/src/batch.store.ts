@@ -41,6 +41,18 @@ export interface BatchRecord {
   chunks: number;
   /** Per chunk, once every one of its lines has finished: [completed, failed]; null while some still run. */
   settled: ([number, number] | null)[];
+  /** An Anthropic Message Batch, once ended: its results by Anthropic's kinds (`request_counts` has OpenAI's two). */
+  result_counts?: ResultCounts;
+  /** Deleted by its caller (Anthropic's DELETE): kept, final, so a late delivery of its work item finds it ended. */
+  deleted_at?: number;
+}
+
+/** An Anthropic Message Batch's ended lines by result type. */
+export interface ResultCounts {
+  succeeded: number;
+  errored: number;
+  canceled: number;
+  expired: number;
 }
 
 /** One line's fate, recorded at fan-out: its request (`id`), or the error the create path refused it with. */
@@ -62,11 +74,22 @@ export const CHUNK_LINES = 500;
 
 /** OpenAI's batch id shape: `batch_` and 24 alphanumerics; the first 10 are the creation time, so ids sort by age. */
 export const BATCH_ID_PATTERN = /^batch_[0-9A-Za-z]{24}$/;
+/** An Anthropic Message Batch's id: the same, after `msgbatch_`. Both kinds share the bucket; each API sees its own. */
+export const MESSAGE_BATCH_ID_PATTERN = /^msgbatch_[0-9A-Za-z]{24}$/;
+const isBatchId = (id: string) => BATCH_ID_PATTERN.test(id) || MESSAGE_BATCH_ID_PATTERN.test(id);
 
-export function newBatchId(now = Date.now()): string {
+export function newBatchId(now = Date.now(), prefix: 'batch_' | 'msgbatch_' = 'batch_'): string {
   const time = now.toString(36).padStart(10, '0');
   const rand = randomBytes(14).toString('base64').replace(/[^0-9A-Za-z]/g, '0').slice(0, 14);
-  return `batch_${time}${rand}`;
+  return `${prefix}${time}${rand}`;
+}
+
+/** A page of a tenant's batches of one kind (`pattern`), newest first: after the id `after`, or the ones just before `before`. */
+export interface BatchPageQuery {
+  pattern: RegExp;
+  limit: number;
+  after?: string;
+  before?: string;
 }
 
 /** A name derived from the batch id (24 hex characters): re-running a step writes the same file or line id again. */
@@ -95,25 +118,37 @@ export class BatchStore {
   }
 
   async get(tenant: string, id: string): Promise<BatchRecord | null> {
-    if (!BATCH_ID_PATTERN.test(id)) return null;
+    if (!isBatchId(id)) return null;
     const e = await this.kv.get(key(tenant, id));
     return e?.operation === 'PUT' ? e.json<BatchRecord>() : null;
   }
 
   /** Read-decide-write (see changeKey): `decide` returns the next record, or undefined to leave it. Null when there is no batch. */
   async change(tenant: string, id: string, decide: (b: BatchRecord) => BatchRecord | undefined): Promise<BatchRecord | null> {
-    if (!BATCH_ID_PATTERN.test(id)) return null;
+    if (!isBatchId(id)) return null;
     const { value } = await changeKey<BatchRecord | null>(this.kv, key(tenant, id), () => null, (b) => (b ? decide(b) : undefined));
     return value;
   }
 
-  /** The tenant's batches, newest first, after the batch `after` (exclusive), at most `limit`; `has_more` when more follow. */
-  async list(tenant: string, o: { after?: string; limit: number }): Promise<{ data: BatchRecord[]; has_more: boolean }> {
+  /**
+   * The tenant's batches of one kind, newest first, at most `limit`: those after the batch `after` (exclusive), or
+   * the `limit` just before `before` (exclusive); `has_more` when more follow in that direction. Deleted ones are skipped.
+   */
+  async list(tenant: string, o: BatchPageQuery): Promise<{ data: BatchRecord[]; has_more: boolean }> {
     const ids = await this.batchIds(tenant);
-    const newestFirst = ids.filter((id) => BATCH_ID_PATTERN.test(id) && (o.after === undefined || id < o.after)).sort().reverse();
-    const page = newestFirst.slice(0, o.limit);
-    const data = (await Promise.all(page.map((id) => this.get(tenant, id)))).filter((b): b is BatchRecord => b !== null);
-    return { data, has_more: newestFirst.length > o.limit };
+    const newestFirst = ids.filter((id) => o.pattern.test(id)).sort().reverse();
+    const backwards = o.after === undefined && o.before !== undefined;
+    // Walking away from the cursor: older ids after `after`, newer ids (nearest first) before `before`.
+    const walk = backwards ? newestFirst.filter((id) => id > o.before!).reverse() : newestFirst.filter((id) => o.after === undefined || id < o.after);
+    const data: BatchRecord[] = [];
+    let i = 0;
+    while (data.length <= o.limit && i < walk.length) {
+      const slice = walk.slice(i, i + o.limit + 1 - data.length);
+      i += slice.length;
+      for (const b of await Promise.all(slice.map((id) => this.get(tenant, id)))) if (b && b.deleted_at === undefined) data.push(b);
+    }
+    const page = data.slice(0, o.limit);
+    return { data: backwards ? page.reverse() : page, has_more: data.length > o.limit };
   }
 
   /**
@@ -130,6 +165,11 @@ export class BatchStore {
   /** Records a chunk's lines (written once per chunk; a re-run writes the same entries again). */
   async putChunk(tenant: string, id: string, n: number, lines: LineEntry[]): Promise<void> {
     await this.kv.put(chunkKey(tenant, id, n), JSON.stringify(lines));
+  }
+
+  /** Deletes the batch's line entries (its record stays, marked deleted: see `deleted_at`). */
+  async deleteChunks(tenant: string, id: string, chunks: number): Promise<void> {
+    for (let n = 0; n < chunks; n++) await this.kv.delete(chunkKey(tenant, id, n));
   }
 
   async chunk(tenant: string, id: string, n: number): Promise<LineEntry[] | null> {

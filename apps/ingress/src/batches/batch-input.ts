@@ -1,4 +1,5 @@
 import type { BatchError } from '@reqrun/store';
+import { MESSAGES_ENDPOINT } from './batch-endpoints.js';
 
 /** One request of a batch's input file. */
 export interface BatchLine {
@@ -12,6 +13,9 @@ export type ParsedInput = { ok: true; lines: BatchLine[] } | { ok: false; errors
 
 /** OpenAI's limit on requests per batch. */
 export const MAX_BATCH_LINES = 50_000;
+/** Anthropic's limit on requests per Message Batch. */
+export const MAX_MESSAGE_BATCH_REQUESTS = 100_000;
+const maxLines = (endpoint: string) => (endpoint === MESSAGES_ENDPOINT ? MAX_MESSAGE_BATCH_REQUESTS : MAX_BATCH_LINES);
 /** A broken file reports this many of its errors at most. */
 const MAX_ERRORS = 100;
 
@@ -54,6 +58,7 @@ export function parseBatchInput(text: string, endpoint: string): ParsedInput {
     if (errors.length === 0) lines.push({ line, custom_id: custom_id as string, body: body as Record<string, unknown> });
   }
   if (errors.length === 0 && lines.length === 0) fail('empty_file', 'The input file has no requests.', null, 'input_file_id');
-  if (lines.length > MAX_BATCH_LINES) fail('too_many_requests', `The input file has ${lines.length} requests; a batch holds at most ${MAX_BATCH_LINES}.`, null, 'input_file_id');
+  const max = maxLines(endpoint);
+  if (lines.length > max) fail('too_many_requests', `The input file has ${lines.length} requests; a batch holds at most ${max}.`, null, 'input_file_id');
   return errors.length > 0 ? { ok: false, errors } : { ok: true, lines };
 }

@@ -8,7 +8,7 @@ import type { Tenant } from '../security/api-keys.js';
 import type { ApiEdge } from '../submit/api-edge.js';
 import { ApiEdges } from '../submit/api-edges.js';
 import { CreateHandler } from '../submit/create.handler.js';
-import { BATCH_ENDPOINTS } from './batch-endpoints.js';
+import { apiOfEndpoint } from './batch-endpoints.js';
 import type { BatchLine } from './batch-input.js';
 import { mapPool } from './pool.js';
 
@@ -37,7 +37,7 @@ export class BatchFanOut {
   ) {}
 
   async run(start: BatchRecord, lines: BatchLine[], tenant: Tenant, signal: AbortSignal): Promise<{ b: BatchRecord; stop: FanOutStop }> {
-    const edge = this.edges.of(BATCH_ENDPOINTS[start.endpoint]);
+    const edge = this.edges.of(apiOfEndpoint(start.endpoint));
     let b = start;
     while (!fannedOut(b) && b.status === 'in_progress' && Date.now() < b.expires_at) {
       if (signal.aborted) return { b, stop: { retryAfterMs: 0 } };

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { ReqRunError, Status } from '@reqrun/contracts';
-import { derivedId, FileStore, CHUNK_LINES, type BatchRecord, type LineEntry } from '@reqrun/store';
-import { openAIErrorBody } from '@reqrun/translate';
+import { isTerminal, Status } from '@reqrun/contracts';
+import { derivedId, FileStore, CHUNK_LINES, type BatchRecord, type LineEntry, type ResultCounts } from '@reqrun/store';
 import { ApiEdges } from '../submit/api-edges.js';
-import { answerOf } from '../submit/answer.js';
-import { BATCH_ENDPOINTS } from './batch-endpoints.js';
+import { apiOfEndpoint, MESSAGE_BATCH_PURPOSE, MESSAGES_ENDPOINT } from './batch-endpoints.js';
+import { jsonl, type EndedLine, type LineOutcome } from './batch.lines.js';
 import { BatchProgress } from './batch.progress.js';
+import { messageBatchRows } from './message-batch.results.js';
+import { openAIBatchRows } from './openai-batch.output.js';
 
 /** How a batch ends once nothing of it runs any more. */
 export type BatchEnding = 'completed' | 'cancelled' | 'expired';
@@ -14,16 +15,15 @@ export interface WrittenFiles {
   output_file_id: string | null;
   error_file_id: string | null;
   request_counts: { total: number; completed: number; failed: number };
+  /** An Anthropic Message Batch's: its results by kind. */
+  result_counts?: ResultCounts;
 }
 
-const encoder = new TextEncoder();
-const jsonl = (lines: unknown[]) => encoder.encode(lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
-
 /**
- * Writes a finished batch's output file (its completed lines, in input order, each with the answer exactly as the
- * endpoint returns it) and error file (the rest: the error answer of a failed or refused line, or `error` alone for
- * a line the batch's cancel or expiry stopped). Both have ids derived from the batch id, so writing again after a
- * crash replaces them instead of adding files.
+ * Writes a finished batch's answers, in input order: for OpenAI's Batch API its output and error files (see
+ * openAIBatchRows), for an Anthropic Message Batch its one results file (see messageBatchRows, whose id is the
+ * `output_file_id`). The files have ids derived from the batch id, so writing again after a crash replaces them
+ * instead of adding files.
  */
 @Injectable()
 export class BatchOutput {
@@ -35,43 +35,43 @@ export class BatchOutput {
 
   /** `neverRun`: the custom ids of the lines the fan-out did not reach (asked only when there are some). */
   async write(b: BatchRecord, ending: BatchEnding, neverRun: () => Promise<string[]>): Promise<WrittenFiles> {
-    const edge = this.edges.of(BATCH_ENDPOINTS[b.endpoint]);
-    const out: unknown[] = [];
-    const errors: unknown[] = [];
-    const stopped = { code: `batch_${ending}`, message: ending === 'expired' ? 'The batch expired before this request finished.' : 'The batch was cancelled before this request finished.' };
-    const lineId = (i: number) => `batch_req_${derivedId(b.id, `line:${i}`, 32)}`;
+    const edge = this.edges.of(apiOfEndpoint(b.endpoint));
+    const lines = await this.endedLines(b, ending, neverRun);
+    const put = async (what: string, purpose: string, rows: unknown[]) =>
+      rows.length === 0 ? null : (await this.files.put(b.tenant, { id: `file-${derivedId(b.id, what)}`, filename: `${b.id}_${what}.jsonl`, purpose, data: jsonl(rows) })).id;
+    const total = b.request_counts.total;
+    if (b.endpoint === MESSAGES_ENDPOINT) {
+      const { rows, counts } = messageBatchRows(lines, ending, edge);
+      return { output_file_id: await put('results', MESSAGE_BATCH_PURPOSE, rows), error_file_id: null, request_counts: { total, completed: counts.succeeded, failed: total - counts.succeeded }, result_counts: counts };
+    }
+    const { out, errors } = openAIBatchRows(b.id, lines, ending, edge);
+    return {
+      output_file_id: await put('output', 'batch_output', out),
+      error_file_id: await put('error', 'batch_output', errors),
+      request_counts: { total, completed: out.length, failed: errors.length },
+    };
+  }
+
+  /** Every line and what became of it: a request still unfinished (or cancelled by the batch) when it ends was stopped by it. */
+  private async endedLines(b: BatchRecord, ending: BatchEnding, neverRun: () => Promise<string[]>): Promise<EndedLine[]> {
+    const lines: EndedLine[] = [];
     for (let n = 0; n < b.chunks; n++) {
       const entries: LineEntry[] = await this.progress.entries(b, n);
       const states = await this.progress.states(b.tenant, entries);
       entries.forEach((e, j) => {
-        const base = { id: lineId(n * CHUNK_LINES + j), custom_id: e.c };
         const r = states[j];
-        if (e.error) {
-          errors.push({ ...base, response: { status_code: e.error.status, request_id: null, body: openAIErrorBody(e.error) }, error: null });
-        } else if (!r) {
-          errors.push({ ...base, response: null, error: { code: 'request_not_found', message: `The request ${e.id} of this line is gone.` } });
-        } else if (r.status === Status.Cancelled && ending !== 'completed') {
-          errors.push({ ...base, response: null, error: stopped });
-        } else {
-          try {
-            out.push({ ...base, response: { status_code: 200, request_id: r.id, body: answerOf(r, edge).body }, error: null });
-          } catch (err) {
-            const x = err as ReqRunError;
-            errors.push({ ...base, response: { status_code: x.status, request_id: r.id, body: openAIErrorBody(x) }, error: null });
-          }
-        }
+        let outcome: LineOutcome;
+        if (e.error) outcome = { kind: 'refused', error: e.error };
+        else if (!r) outcome = { kind: 'gone', requestId: e.id! };
+        else if (!isTerminal(r.status) || (r.status === Status.Cancelled && ending !== 'completed')) outcome = { kind: 'stopped' };
+        else outcome = { kind: 'finished', record: r };
+        lines.push({ index: n * CHUNK_LINES + j, custom_id: e.c, outcome });
       });
     }
     const reached = b.chunks * CHUNK_LINES;
     if (reached < b.request_counts.total) {
-      (await neverRun()).slice(reached).forEach((c, k) => errors.push({ id: lineId(reached + k), custom_id: c, response: null, error: stopped }));
+      (await neverRun()).slice(reached).forEach((c, k) => lines.push({ index: reached + k, custom_id: c, outcome: { kind: 'stopped' } }));
     }
-    const put = async (what: string, lines: unknown[]) =>
-      lines.length === 0 ? null : (await this.files.put(b.tenant, { id: `file-${derivedId(b.id, what)}`, filename: `${b.id}_${what}.jsonl`, purpose: 'batch_output', data: jsonl(lines) })).id;
-    return {
-      output_file_id: await put('output', out),
-      error_file_id: await put('error', errors),
-      request_counts: { total: b.request_counts.total, completed: out.length, failed: errors.length },
-    };
+    return lines;
   }
 }

@@ -72,7 +72,8 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
     let input: Promise<ParsedInput> | undefined;
     const readInput = () => (input ??= this.readInput(b!));
 
-    if (b.status === 'cancelling' && b.in_progress_at === undefined) return this.end(b, 'cancelled', null); // cancelled before it started
+    // Cancelled before it started: no lines ran (an Anthropic batch, whose count is known at once, still writes each one's result).
+    if (b.status === 'cancelling' && b.in_progress_at === undefined) return this.finish(b, 'cancelled', readInput);
     if (b.status === 'validating') {
       const parsed = await readInput();
       if (!parsed.ok) return this.fail(b, parsed.errors);

@@ -1,23 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Config } from '@reqrun/config';
 import { badRequest, ErrorCode, notFound, ReqRunError, Window } from '@reqrun/contracts';
-import { CONFIG, Nats } from '@reqrun/runtime';
-import { BatchStore, FileStore, newBatchId, type BatchItem, type BatchRecord } from '@reqrun/store';
-import { unavailable } from '../errors/to-reqrun-error.js';
+import { CONFIG } from '@reqrun/runtime';
+import { BATCH_ID_PATTERN, BatchStore, FileStore, newBatchId, type BatchRecord } from '@reqrun/store';
 import { readPageQuery } from '../paging/page.query.js';
 import { checkWindowAllowed, type Tenant } from '../security/api-keys.js';
 import { BATCH_ENDPOINTS, BATCH_WINDOW } from './batch-endpoints.js';
+import { BatchControl } from './batch.control.js';
 import { batchView } from './batch.view.js';
-
-/** A batch may be cancelled while it has not started finishing; cancelling a cancelled one is a no-op. */
-const CANCELLABLE = new Set(['validating', 'in_progress']);
 
 /** The Batch API's routes: create (stored, then run by BatchWorker), read, list, cancel; each tenant sees its own only. */
 @Injectable()
 export class BatchesService {
   constructor(
     @Inject(CONFIG) private readonly config: Config,
-    private readonly nats: Nats,
+    private readonly control: BatchControl,
     private readonly batches: BatchStore,
     private readonly files: FileStore,
   ) {}
@@ -30,39 +27,27 @@ export class BatchesService {
       metadata: req.metadata, status: 'validating', created_at: now, expires_at: now + this.config.batches.window_s * 1000,
       request_counts: { total: 0, completed: 0, failed: 0 }, chunks: 0, settled: [],
     };
-    if (!this.nats.connected) throw unavailable();
-    // The work item first, then the record: a crash between the two leaves an item without a record, which the worker
-    // drops after a while (the caller never got the id); the other order could leave a batch that nothing runs.
-    await this.nats.bus.persist(this.nats.names.batch(b.id), b satisfies BatchItem, b.id);
-    if (!(await this.batches.create(b))) {
-      // This ingress stalled so long between the two writes that the worker gave the batch up (see BatchWorker).
-      throw new ReqRunError(ErrorCode.Unavailable, 'The batch could not be stored in time; create it again.', 503);
-    }
+    await this.control.start(b);
     return batchView(b);
   }
 
   async get(tenant: Tenant, id: string) {
-    const b = await this.batches.get(tenant.name, id);
+    const b = BATCH_ID_PATTERN.test(id) ? await this.batches.get(tenant.name, id) : null;
     if (!b) throw notFound(id, 'batch');
     return batchView(b);
   }
 
   async list(tenant: Tenant, query: Record<string, unknown>) {
     const page = readPageQuery(query);
-    const { data, has_more } = await this.batches.list(tenant.name, page);
+    const { data, has_more } = await this.batches.list(tenant.name, { pattern: BATCH_ID_PATTERN, limit: page.limit, after: page.after });
     const views = data.map(batchView);
     return { object: 'list', data: views, first_id: views[0]?.id ?? null, last_id: views.at(-1)?.id ?? null, has_more };
   }
 
   /** `cancelling` at once; the worker cancels the batch's unfinished requests and makes it `cancelled`. */
   async cancel(tenant: Tenant, id: string) {
-    const b = await this.batches.change(tenant.name, id, (cur) => {
-      if (cur.status === 'cancelling' || cur.status === 'cancelled') return undefined;
-      if (!CANCELLABLE.has(cur.status)) {
-        throw new ReqRunError(ErrorCode.NotCancellable, `Batch ${id} is already ${cur.status} and cannot be cancelled.`, 409);
-      }
-      return { ...cur, status: 'cancelling', cancelling_at: Date.now() };
-    });
+    const refusal = (cur: BatchRecord) => new ReqRunError(ErrorCode.NotCancellable, `Batch ${id} is already ${cur.status} and cannot be cancelled.`, 409);
+    const b = BATCH_ID_PATTERN.test(id) ? await this.control.cancel(tenant.name, id, refusal) : null;
     if (!b) throw notFound(id, 'batch');
     return batchView(b);
   }

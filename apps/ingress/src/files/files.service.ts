@@ -10,6 +10,10 @@ import { fileView, type FileView } from './file.view.js';
 /** OpenAI's answer for an unknown file id (also a malformed one, or another tenant's). */
 const noSuchFile = (id: string) => new ReqRunError(ErrorCode.NotFound, `No such File object: ${id}`, 404, 'id');
 
+/** The purposes of the files the Files API shows: a Message Batch's own files (purpose `message_batch`) are its batch's. */
+const SHOWN = new Set(['batch', 'batch_output']);
+const shown = (f: FileObject | null): f is FileObject => f !== null && SHOWN.has(f.purpose);
+
 /** A tenant's files, read, listed and deleted; another tenant's file is the same 404 as an unknown one. */
 @Injectable()
 export class FilesService {
@@ -25,7 +29,7 @@ export class FilesService {
 
   async get(tenant: string, id: string): Promise<FileView> {
     const f = await this.store.get(tenant, id);
-    if (!f) throw noSuchFile(id);
+    if (!shown(f)) throw noSuchFile(id);
     return this.view(f);
   }
 
@@ -38,13 +42,13 @@ export class FilesService {
   }
 
   async delete(tenant: string, id: string): Promise<{ id: string; object: 'file'; deleted: true }> {
-    if (!(await this.store.delete(tenant, id))) throw noSuchFile(id);
+    if (!shown(await this.store.get(tenant, id)) || !(await this.store.delete(tenant, id))) throw noSuchFile(id);
     return { id, object: 'file', deleted: true };
   }
 
   /** Newest first unless `order=asc` (by `created_at`, then id); `after` must be one of the caller's files. */
   async list(tenant: string, q: FileListQuery): Promise<ListPage<FileView>> {
-    const newestFirst = (await this.store.list(tenant, q.purpose)).map((f) => this.view(f));
+    const newestFirst = (await this.store.list(tenant, q.purpose)).filter(shown).map((f) => this.view(f));
     return pageOf(q.order === 'asc' ? newestFirst.reverse() : newestFirst, q,
       (after) => badRequest(`'after' must be the id of one of your files from an earlier page; ${after} is not.`, 'after'));
   }

@@ -4,6 +4,7 @@ import { ErrorCode, ReqRunError } from '@reqrun/contracts';
 import { CONFIG } from '@reqrun/runtime';
 import { mayUse, type Tenant } from '../security/api-keys.js';
 import { CallerTenant } from '../security/tenant.hook.js';
+import { anthropicList, readAnthropicPageQuery } from '../paging/anthropic-page.js';
 
 /**
  * The configured models the caller may use, in OpenAI's shape, or in Anthropic's when the caller sends
@@ -17,23 +18,19 @@ const anthropicView = (id: string) => ({
   capabilities: null, deprecated_at: null, lifecycle: 'active' as const, line: null, max_input_tokens: null, max_tokens: null, retires_at: null,
 });
 
-/** Anthropic's page of a list: `limit` (1–1000, 20 unless told) ids after `after_id`, or before `before_id`. */
-function anthropicPage(ids: string[], q: { limit?: string; after_id?: string; before_id?: string }) {
-  const limit = q.limit === undefined ? 20 : Number(q.limit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
-    throw new ReqRunError(ErrorCode.InvalidRequest, 'limit: expected an integer from 1 to 1000.', 400, 'limit');
-  }
+/** Anthropic's page of the model ids: `limit` ids after `after_id`, or before `before_id`. */
+function anthropicPage(ids: string[], query: Record<string, unknown>) {
+  const q = readAnthropicPageQuery(query);
   const at = (id: string, name: string) => {
     const i = ids.indexOf(id);
     if (i < 0) throw new ReqRunError(ErrorCode.InvalidRequest, `${name}: no model '${id}' in this list.`, 400, name);
     return i;
   };
   const before = q.before_id !== undefined ? at(q.before_id, 'before_id') : undefined;
-  const start = before !== undefined ? Math.max(0, before - limit) : q.after_id !== undefined ? at(q.after_id, 'after_id') + 1 : 0;
-  const end = before ?? Math.min(ids.length, start + limit);
+  const start = before !== undefined ? Math.max(0, before - q.limit) : q.after_id !== undefined ? at(q.after_id, 'after_id') + 1 : 0;
+  const end = before ?? Math.min(ids.length, start + q.limit);
   const page = ids.slice(start, end);
-  const more = page.length > 0 && (before !== undefined ? start > 0 : end < ids.length);
-  return { data: page.map(anthropicView), has_more: more, first_id: page[0] ?? null, last_id: page.at(-1) ?? null };
+  return anthropicList(page.map(anthropicView), page.length > 0 && (before !== undefined ? start > 0 : end < ids.length));
 }
 
 @Controller('v1/models')
