@@ -1,5 +1,5 @@
 // Batch benchmark: what the Batch API costs over sending the same requests one by one.
-// Usage: npm run build && node bench/batch.mjs [--n 10000] [--connections 64] [--json bench/results/batch.json]
+// Usage: npm run build && node bench/batch.mjs [--n 10000] [--connections 64] [--pad BYTES] [--only batch] [--json bench/results/batch.json]
 //
 // One mesh, two runs of the same N chat requests in the `batch` window (mock provider at 0 ms):
 //   1. baseline: N `wait: false` requests posted over HTTP (`--connections` at once), then until every one is done;
@@ -19,18 +19,24 @@ const { values: args } = parseArgs({
   options: {
     n: { type: 'string', default: '10000' },
     connections: { type: 'string', default: '64' },
+    // Characters added to each message: a larger file (OpenAI allows 200 MB) and what holding it costs the ingress.
+    pad: { type: 'string', default: '0' },
+    // `batch`: skip the one-by-one baseline (a memory run with a large file).
+    only: { type: 'string' },
     json: { type: 'string', default: resolve(here, 'results', 'batch.json') },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (args.help) {
-  console.log('node bench/batch.mjs [--n 10000] [--connections 64] [--json bench/results/batch.json]');
+  console.log('node bench/batch.mjs [--n 10000] [--connections 64] [--pad BYTES] [--only batch] [--json bench/results/batch.json]');
   process.exit(0);
 }
 const N = Number(args.n);
 const C = Number(args.connections);
 const log = (m) => console.log(`[batch ${new Date().toISOString().slice(11, 19)}] ${m}`);
-const body = (i) => ({ model: 'mock-1', messages: [{ role: 'user', content: `line ${i}` }] });
+const PAD = 'x'.repeat(Number(args.pad));
+const body = (i) => ({ model: 'mock-1', messages: [{ role: 'user', content: `line ${i} ${PAD}` }] });
+const baselineToo = args.only !== 'batch';
 
 const mesh = await startMesh({
   env: { REQRUN_LOG_LEVEL: 'warn' },
@@ -72,22 +78,26 @@ const untilCalls = async (target) => {
 };
 
 // ---------- 1. baseline: the same requests one by one ----------
-log(`baseline: ${N} wait:false batch-window requests over ${C} connections`);
-const calls0 = await calls();
+let acceptedMs = 0;
+let baselineMs = 0;
 const u0 = await usage();
-const t0 = performance.now();
-let next = 0;
-await Promise.all(Array.from({ length: C }, async () => {
-  while (next < N) {
-    const i = next++;
-    await post('/v1/chat/completions', { ...body(i), wait: false, completion_window: 'batch' });
-  }
-}));
-const acceptedMs = performance.now() - t0;
-await untilCalls(calls0 + N);
-const baselineMs = performance.now() - t0;
+if (baselineToo) {
+  log(`baseline: ${N} wait:false batch-window requests over ${C} connections`);
+  const calls0 = await calls();
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: C }, async () => {
+    while (next < N) {
+      const i = next++;
+      await post('/v1/chat/completions', { ...body(i), wait: false, completion_window: 'batch' });
+    }
+  }));
+  acceptedMs = performance.now() - t0;
+  await untilCalls(calls0 + N);
+  baselineMs = performance.now() - t0;
+  log(`baseline: accepted in ${(acceptedMs / 1000).toFixed(1)} s, all done in ${(baselineMs / 1000).toFixed(1)} s (${Math.round(N / (baselineMs / 1000))} req/s)`);
+}
 const u1 = await usage();
-log(`baseline: accepted in ${(acceptedMs / 1000).toFixed(1)} s, all done in ${(baselineMs / 1000).toFixed(1)} s (${Math.round(N / (baselineMs / 1000))} req/s)`);
 
 // ---------- 2. the same requests as one batch ----------
 const jsonl = Array.from({ length: N }, (_, i) => JSON.stringify({ custom_id: `c${i}`, method: 'POST', url: '/v1/chat/completions', body: body(i) })).join('\n') + '\n';
@@ -119,19 +129,19 @@ log(`batch: upload ${(uploadMs / 1000).toFixed(2)} s, in_progress at ${((inProgr
 
 const report = {
   at: new Date().toISOString(), n: N, connections: C,
-  baseline: { accepted_s: acceptedMs / 1000, done_s: baselineMs / 1000, requests_per_s: N / (baselineMs / 1000), cpu_s: cpuDelta(u0, u1) },
+  baseline: baselineToo ? { accepted_s: acceptedMs / 1000, done_s: baselineMs / 1000, requests_per_s: N / (baselineMs / 1000), cpu_s: cpuDelta(u0, u1) } : null,
   batch: {
     upload_s: uploadMs / 1000, in_progress_s: (inProgressMs ?? 0) / 1000, completed_s: completedMs / 1000, with_download_s: batchMs / 1000,
     lines_per_s: N / (batchMs / 1000), output_lines: lines, provider_calls: batchCalls, input_mib: jsonl.length / 1048576, output_mib: out.length / 1048576, cpu_s: cpuDelta(u1, u2),
   },
-  ratio_batch_to_baseline: (N / (batchMs / 1000)) / (N / (baselineMs / 1000)),
+  ratio_batch_to_baseline: baselineToo ? (N / (batchMs / 1000)) / (N / (baselineMs / 1000)) : null,
   peak_rss_mib: Object.fromEntries(Object.entries(u2).map(([k, v]) => [k, v?.peak_rss_mib ?? null])),
 };
 console.log('');
 console.log(`ReqRun batch bench — ${N} chat requests, batch window, mock at 0 ms`);
-console.log(`  one by one (wait:false, ${C} connections): ${report.baseline.requests_per_s.toFixed(0)} req/s (accepted in ${report.baseline.accepted_s.toFixed(1)} s, done in ${report.baseline.done_s.toFixed(1)} s)`);
-console.log(`  as one batch: ${report.batch.lines_per_s.toFixed(0)} lines/s (upload ${report.batch.upload_s.toFixed(2)} s, done ${report.batch.completed_s.toFixed(1)} s, output read ${report.batch.with_download_s.toFixed(1)} s) = x${report.ratio_batch_to_baseline.toFixed(2)}`);
-console.log(`  CPU seconds, one by one: ${JSON.stringify(report.baseline.cpu_s)}`);
+if (baselineToo) console.log(`  one by one (wait:false, ${C} connections): ${report.baseline.requests_per_s.toFixed(0)} req/s (accepted in ${report.baseline.accepted_s.toFixed(1)} s, done in ${report.baseline.done_s.toFixed(1)} s)`);
+console.log(`  as one batch: ${report.batch.lines_per_s.toFixed(0)} lines/s (upload ${report.batch.upload_s.toFixed(2)} s, done ${report.batch.completed_s.toFixed(1)} s, output read ${report.batch.with_download_s.toFixed(1)} s)${baselineToo ? ` = x${report.ratio_batch_to_baseline.toFixed(2)}` : ''}`);
+if (baselineToo) console.log(`  CPU seconds, one by one: ${JSON.stringify(report.baseline.cpu_s)}`);
 console.log(`  CPU seconds, as a batch: ${JSON.stringify(report.batch.cpu_s)}`);
 console.log(`  peak RSS (MiB): ${JSON.stringify(report.peak_rss_mib)}`);
 await mkdir(dirname(resolve(args.json)), { recursive: true });
