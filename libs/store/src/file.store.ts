@@ -1,5 +1,6 @@
+import type { JetStreamClient, JsMsg } from '@nats-io/jetstream';
 import type { ObjectInfo, ObjectStore } from '@nats-io/obj';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** A stored file as OpenAI's Files API shows it (`GET /v1/files/{id}`), less `expires_at` (the bucket's TTL, which the store does not know). */
 export interface FileObject {
@@ -25,6 +26,9 @@ export interface NewFile {
 /** OpenAI's file id shape: `file-` and 24 characters. */
 export const FILE_ID_PATTERN = /^file-[0-9A-Za-z]{24}$/;
 
+/** Chunks (128 KiB each) `content` reads ahead of its reader, so a reader that works between reads seldom waits. */
+const READ_AHEAD = 16;
+
 const newFileId = (): string => `file-${randomBytes(18).toString('base64url').replace(/[-_]/g, 'x')}`;
 
 /**
@@ -49,11 +53,49 @@ export class FileStore {
     return view(await this.os.info(id), tenant);
   }
 
-  /** The file's bytes as a stream, or null as for `get`. */
+  /**
+   * The file's bytes as a stream, or null as for `get`. Fetched a few chunks at a time as the reader takes them
+   * (READ_AHEAD ahead), so a slow reader holds a few chunks whatever the file's size (the object store's own `get`
+   * pushes every chunk into the stream as fast as they arrive); its digest checked at the end, as `get` does.
+   */
   async content(tenant: string, id: string): Promise<ReadableStream<Uint8Array> | null> {
-    if (!(await this.get(tenant, id))) return null;
-    const r = await this.os.get(id);
-    return r?.data ?? null;
+    if (!FILE_ID_PATTERN.test(id)) return null;
+    const info = await this.os.info(id);
+    if (!view(info, tenant)) return null;
+    if (info!.options?.link) return (await this.os.get(id))?.data ?? null; // never written by this store; read as the object store does
+    const { js, stream, name } = this.os as ObjectStore & { js: JetStreamClient; stream: string; name: string };
+    // An ordered consumer, fetched from as the reader asks: nothing runs between fetches (one left unread is removed by the server when idle).
+    const consumer = await js.consumers.get(stream, { filter_subjects: `$O.${name}.C.${info!.nuid}` });
+    const sha = createHash('sha256');
+    let read = 0;
+    let batch: AsyncIterator<JsMsg> | null = null;
+    const next = async (): Promise<Uint8Array | null> => {
+      for (let fetches = 0; fetches < 2; fetches++) {
+        batch ??= (await consumer.fetch({ max_messages: Math.min(READ_AHEAD, info!.chunks - read), expires: 10_000 }))[Symbol.asyncIterator]();
+        const m = await batch.next();
+        if (!m.done) return m.value.data;
+        batch = null;
+      }
+      return null;
+    };
+    return new ReadableStream<Uint8Array>({
+      async pull(c) {
+        if (read >= info!.chunks) {
+          void consumer.delete().catch(() => undefined);
+          if (!sha.digest().equals(Buffer.from(info!.digest.replace(/^SHA-256=/, ''), 'base64url'))) c.error(new Error(`file ${id}: corrupt, its digest does not match`));
+          else c.close();
+          return;
+        }
+        const data = await next();
+        if (!data) return c.error(new Error(`file ${id}: chunk ${read + 1} of ${info!.chunks} is missing`));
+        read++;
+        sha.update(data);
+        c.enqueue(data);
+      },
+      async cancel() {
+        await consumer.delete().catch(() => undefined);
+      },
+    }, { highWaterMark: READ_AHEAD });
   }
 
   /** The file's bytes, whole, or null as for `get`. */

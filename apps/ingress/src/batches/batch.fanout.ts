@@ -9,7 +9,8 @@ import type { ApiEdge } from '../submit/api-edge.js';
 import { ApiEdges } from '../submit/api-edges.js';
 import { CreateHandler } from '../submit/create.handler.js';
 import { apiOfEndpoint } from './batch-endpoints.js';
-import type { BatchLine } from './batch-input.js';
+import { batchLine, type BatchLine } from './batch-input.js';
+import type { RawLine } from './batch.line-reader.js';
 import { mapPool } from './pool.js';
 
 /** A line whose request was abandoned unstored this often keeps the last one (a process that keeps dying mid-write). */
@@ -25,7 +26,8 @@ export const fannedOut = (b: BatchRecord): boolean => b.chunks * CHUNK_LINES >= 
  * Makes each line of a batch a request through the create path every API shares, CHUNK_LINES at a time: the
  * chunk's request ids (or the errors its refused lines got) are stored, then the record's `chunks` moves past it.
  * Each line's idempotency key is `<batch id>:<line>`, so a chunk submitted again after a crash gets the requests it
- * made the first time, not new ones. Stops between chunks once the batch is cancelled or past its expiry.
+ * made the first time, not new ones. Stops between chunks once the batch is cancelled or past its expiry. Holds one
+ * chunk's lines at a time.
  */
 @Injectable()
 export class BatchFanOut {
@@ -36,14 +38,27 @@ export class BatchFanOut {
     private readonly batches: BatchStore,
   ) {}
 
-  async run(start: BatchRecord, lines: BatchLine[], tenant: Tenant, signal: AbortSignal): Promise<{ b: BatchRecord; stop: FanOutStop }> {
+  /** `input`: the checked input file's lines as they are read, from the first; read once, up to the last chunk made. */
+  async run(start: BatchRecord, input: AsyncIterable<RawLine>, tenant: Tenant, signal: AbortSignal): Promise<{ b: BatchRecord; stop: FanOutStop }> {
     const edge = this.edges.of(apiOfEndpoint(start.endpoint));
+    const lines = input[Symbol.asyncIterator]();
+    let read = 0;
+    /** Chunk n's requests: the lines before it (chunks already made) skipped unparsed, its own read. */
+    const chunkLines = async (n: number): Promise<BatchLine[]> => {
+      const part: BatchLine[] = [];
+      while (read < (n + 1) * CHUNK_LINES) {
+        const r = await lines.next();
+        if (r.done) break;
+        if (read++ >= n * CHUNK_LINES) part.push(batchLine(r.value));
+      }
+      return part;
+    };
     let b = start;
     while (!fannedOut(b) && b.status === 'in_progress' && Date.now() < b.expires_at) {
       if (signal.aborted) return { b, stop: { retryAfterMs: 0 } };
       const n = b.chunks;
       if (!(await this.batches.chunk(b.tenant, b.id, n))) {
-        const part = lines.slice(n * CHUNK_LINES, (n + 1) * CHUNK_LINES);
+        const part = await chunkLines(n);
         let entries: LineEntry[];
         try {
           entries = await mapPool(part, this.config.batches.submit_concurrency, (l) => this.submit(edge, tenant, b.id, l));

@@ -6,12 +6,12 @@ import { CONFIG, LOGGER, logConsumerError, Nats, type Logger } from '@reqrun/run
 import { BatchStore, FileStore, FINAL_BATCH_STATUSES, type BatchError, type BatchItem, type BatchRecord } from '@reqrun/store';
 import { Counter } from 'prom-client';
 import { tenantNamed } from '../security/api-keys.js';
-import { parseBatchInput, type ParsedInput } from './batch-input.js';
+import { checkBatchInput, type CheckedInput } from './batch-input.js';
 import { BatchFanOut, fannedOut } from './batch.fanout.js';
 import { BatchEvents } from './batch.events.js';
+import { readLines, type RawLine } from './batch.line-reader.js';
 import { BatchOutput, type BatchEnding } from './batch.output.js';
 import { BatchProgress } from './batch.progress.js';
-import { Serial } from './pool.js';
 
 const ended = new Counter({ name: 'reqrun_batches_total', help: 'Batches that reached a final status, by status', labelNames: ['status'] });
 
@@ -29,17 +29,12 @@ export const pollDelay = (pollMs: number, looks: number): number => Math.min(Mat
  * the batch's durable clock. Each delivery takes the batch as far as it can (validate the input file, make its lines
  * requests, look at how they stand, write the output) and then either acks the item (the batch is final) or naks it
  * with a delay to look again. Every step reads what the steps before stored, so a delivery after a crash resumes
- * where the last one stopped, and redoes nothing twice (see BatchFanOut, BatchOutput).
+ * where the last one stopped, and redoes nothing twice (see BatchFanOut, BatchOutput). The input file is read as a
+ * stream each time a step needs it and the output files written as streams: no step holds a whole file.
  */
 @Injectable()
 export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private consumer?: RunningConsumer;
-  /**
-   * The steps that hold a batch's whole input or output in memory (validating and making the lines requests; writing
-   * the files), one batch at a time in this process: a 200 MiB input takes ~2 GiB while it is held (bench/batch.mjs).
-   * Looking at how the lines stand, the step a running batch mostly repeats, needs neither and is not held up.
-   */
-  private readonly holdingInput = new Serial();
 
   constructor(
     @Inject(CONFIG) private readonly config: Config,
@@ -76,14 +71,11 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
     let b = await this.batches.get(item.tenant, item.id);
     if (!b) return this.noRecord(item);
     if (FINAL_BATCH_STATUSES.has(b.status)) return this.told(b); // the item came back: its end may not have been told
-    let input: Promise<ParsedInput> | undefined;
-    const readInput = () => (input ??= this.readInput(b!));
 
     if (b.status === 'validating' || (b.status === 'cancelling' && b.in_progress_at === undefined) || (b.status === 'in_progress' && !fannedOut(b))) {
-      const started = await this.holdingInput.run(() => this.start(b!, d, readInput));
+      const started = await this.start(b, d);
       if ('outcome' in started) return started.outcome;
       b = started.b;
-      input = undefined; // not held while the lines run (read again if the batch ends before they were all made)
     }
 
     const stopping = stoppedBy(b, Date.now());
@@ -94,45 +86,47 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
       return retryIn(Math.min(pollDelay(this.config.batches.poll_ms, d.deliveryCount), Math.max(0, b.expires_at - Date.now())));
     }
     const ending = stopping ?? 'completed';
-    return this.holdingInput.run(() => this.finish(b, ending, readInput));
+    return this.finish(b, ending);
   }
 
   /** Validates the input file and makes its lines requests (or ends a batch cancelled before it started). */
-  private async start(b: BatchRecord, d: Delivery, readInput: () => Promise<ParsedInput>): Promise<{ b: BatchRecord } | { outcome: Outcome }> {
+  private async start(b: BatchRecord, d: Delivery): Promise<{ b: BatchRecord } | { outcome: Outcome }> {
     // Cancelled before it started: no lines ran (an Anthropic batch, whose count is known at once, still writes each one's result).
-    if (b.status === 'cancelling' && b.in_progress_at === undefined) return { outcome: await this.finish(b, 'cancelled', readInput) };
+    if (b.status === 'cancelling' && b.in_progress_at === undefined) return { outcome: await this.finish(b, 'cancelled') };
     if (b.status === 'validating') {
-      const parsed = await readInput();
-      if (!parsed.ok) return { outcome: await this.fail(b, parsed.errors) };
-      const total = parsed.lines.length;
+      const checked = await this.check(b);
+      if (!checked.ok) return { outcome: await this.fail(b, checked.errors) };
+      const { total } = checked;
       b = (await this.batches.change(b.tenant, b.id, (cur) => ({
         ...cur, ...(cur.status === 'validating' ? { status: 'in_progress' as const } : {}), in_progress_at: Date.now(), request_counts: { total, completed: 0, failed: 0 },
       })))!;
     }
     if (b.status === 'in_progress' && !fannedOut(b)) {
-      const parsed = await readInput();
+      const lines = await this.inputLines(b);
       const tenant = tenantNamed(this.config, b.tenant);
-      if (!parsed.ok || !tenant) {
+      if (!lines || !tenant) {
+        await lines?.return();
         await this.progress.cancelUnfinished(b);
-        return { outcome: await this.fail(b, parsed.ok ? [{ code: 'tenant_not_found', message: `The tenant ${b.tenant} is no longer configured.`, param: null, line: null }] : parsed.errors) };
+        return { outcome: await this.fail(b, [lines ? { code: 'tenant_not_found', message: `The tenant ${b.tenant} is no longer configured.`, param: null, line: null } : inputGone(b)]) };
       }
-      const r = await this.fanOut.run(b, parsed.lines, tenant, d.signal);
-      if (r.stop) return { outcome: retryIn(r.stop.retryAfterMs) };
-      b = r.b;
+      try {
+        const r = await this.fanOut.run(b, lines, tenant, d.signal);
+        if (r.stop) return { outcome: retryIn(r.stop.retryAfterMs) };
+        b = r.b;
+      } finally {
+        await lines.return();
+      }
     }
     return { b };
   }
 
   /** Every line has finished (or been stopped): `finalizing` (unless cancelled meanwhile), the files, then the final status. */
-  private async finish(b: BatchRecord, ending: BatchEnding, readInput: () => Promise<ParsedInput>): Promise<Outcome> {
+  private async finish(b: BatchRecord, ending: BatchEnding): Promise<Outcome> {
     if (ending === 'completed') {
       b = (await this.batches.change(b.tenant, b.id, (cur) => (cur.status === 'in_progress' ? { ...cur, status: 'finalizing', finalizing_at: Date.now() } : undefined))) ?? b;
       if (b.status === 'cancelling') ending = 'cancelled'; // a cancel came first: every line finished anyway, but it is what the caller asked
     }
-    const files = await this.output.write(b, ending, async () => {
-      const parsed = await readInput();
-      return parsed.ok ? parsed.lines.map((l) => l.custom_id) : [];
-    });
+    const files = await this.output.write(b, ending, () => this.inputLines(b));
     return this.end(b, ending, files);
   }
 
@@ -156,10 +150,16 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
     return this.end(b, 'failed', { errors: { object: 'list', data: errors } });
   }
 
-  private async readInput(b: BatchRecord): Promise<ParsedInput> {
-    const bytes = await this.files.bytes(b.tenant, b.input_file_id);
-    if (!bytes) return { ok: false, errors: [{ code: 'input_file_not_found', message: `The input file ${b.input_file_id} was deleted.`, param: 'input_file_id', line: null }] };
-    return parseBatchInput(new TextDecoder().decode(bytes), b.endpoint);
+  /** Reads the input file through, checking it (see InputCheck). */
+  private async check(b: BatchRecord): Promise<CheckedInput> {
+    const lines = await this.inputLines(b);
+    return lines ? checkBatchInput(lines, b.endpoint) : { ok: false, errors: [inputGone(b)] };
+  }
+
+  /** The input file's lines as they are read (a chunk of the file at a time), or null when it was deleted. */
+  private async inputLines(b: BatchRecord): Promise<AsyncGenerator<RawLine, void, undefined> | null> {
+    const stream = await this.files.content(b.tenant, b.input_file_id);
+    return stream && readLines(stream);
   }
 
   /**
@@ -175,6 +175,8 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
     return drop('abandoned: its record was never written');
   }
 }
+
+const inputGone = (b: BatchRecord): BatchError => ({ code: 'input_file_not_found', message: `The input file ${b.input_file_id} was deleted.`, param: 'input_file_id', line: null });
 
 /** Why a running batch stops before all its lines finished: cancelled by its caller, or past its expiry. */
 function stoppedBy(b: BatchRecord, now: number): 'cancelled' | 'expired' | null {

@@ -13,14 +13,3 @@ export async function mapPool<T, R>(items: readonly T[], concurrency: number, fn
   if (failed) throw failed.reason;
   return out;
 }
-
-/** Runs the tasks given to it one at a time, in the order given (a task that fails does not stop the next). */
-export class Serial {
-  private tail: Promise<unknown> = Promise.resolve();
-
-  run<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task);
-    this.tail = result.catch(() => undefined);
-    return result;
-  }
-}
