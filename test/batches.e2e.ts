@@ -199,7 +199,8 @@ describe('batches', () => {
 describe('batch expiry', () => {
   let short: Mesh;
   beforeAll(async () => {
-    short = await startMesh({ config: config(2) });
+    // 5 s: the quick line must finish inside the window even on a busy machine; the slow one (30 s) never does.
+    short = await startMesh({ config: config(5) });
   });
   afterAll(() => short?.stop());
 
