@@ -54,15 +54,19 @@ export class FileStore {
   }
 
   /**
-   * The file's bytes as a stream, or null as for `get`. Fetched a few chunks at a time as the reader takes them
+   * The file, with its bytes as a stream; null as for `get`. Fetched a few chunks at a time as the reader takes them
    * (READ_AHEAD ahead), so a slow reader holds a few chunks whatever the file's size (the object store's own `get`
    * pushes every chunk into the stream as fast as they arrive); its digest checked at the end, as `get` does.
    */
-  async content(tenant: string, id: string): Promise<ReadableStream<Uint8Array> | null> {
+  async content(tenant: string, id: string): Promise<{ file: FileObject; data: ReadableStream<Uint8Array> } | null> {
     if (!FILE_ID_PATTERN.test(id)) return null;
     const info = await this.os.info(id);
-    if (!view(info, tenant)) return null;
-    if (info!.options?.link) return (await this.os.get(id))?.data ?? null; // never written by this store; read as the object store does
+    const file = view(info, tenant);
+    if (!file) return null;
+    if (info!.options?.link) { // never written by this store; read as the object store does
+      const data = (await this.os.get(id))?.data;
+      return data ? { file, data } : null;
+    }
     const { js, stream, name } = this.os as ObjectStore & { js: JetStreamClient; stream: string; name: string };
     // An ordered consumer, fetched from as the reader asks: nothing runs between fetches (one left unread is removed by the server when idle).
     const consumer = await js.consumers.get(stream, { filter_subjects: `$O.${name}.C.${info!.nuid}` });
@@ -78,7 +82,7 @@ export class FileStore {
       }
       return null;
     };
-    return new ReadableStream<Uint8Array>({
+    const data = new ReadableStream<Uint8Array>({
       async pull(c) {
         if (read >= info!.chunks) {
           void consumer.delete().catch(() => undefined);
@@ -96,12 +100,7 @@ export class FileStore {
         await consumer.delete().catch(() => undefined);
       },
     }, { highWaterMark: READ_AHEAD });
-  }
-
-  /** The file's bytes, whole, or null as for `get`. */
-  async bytes(tenant: string, id: string): Promise<Uint8Array | null> {
-    if (!(await this.get(tenant, id))) return null;
-    return this.os.getBlob(id);
+    return { file, data };
   }
 
   /** Deletes the file: false when there was none to delete (or it is another tenant's). */

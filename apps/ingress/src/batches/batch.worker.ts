@@ -158,8 +158,8 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** The input file's lines as they are read (a chunk of the file at a time), or null when it was deleted. */
   private async inputLines(b: BatchRecord): Promise<AsyncGenerator<RawLine, void, undefined> | null> {
-    const stream = await this.files.content(b.tenant, b.input_file_id);
-    return stream && readLines(stream);
+    const input = await this.files.content(b.tenant, b.input_file_id);
+    return input && readLines(input.data);
   }
 
   /**

@@ -1,8 +1,7 @@
-import { Readable } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
-import { Body, Controller, createParamDecorator, Delete, Get, HttpCode, Param, Post, Query, StreamableFile, type ExecutionContext } from '@nestjs/common';
+import { Body, Controller, createParamDecorator, Delete, Get, HttpCode, Param, Post, Query, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Tenant } from '../security/api-keys.js';
+import { streamedFile } from '../files/streamed-file.js';
 import { CallerTenant } from '../security/tenant.hook.js';
 import { MessageBatchesService } from './message-batches.service.js';
 
@@ -54,6 +53,6 @@ export class MessageBatchesController {
   @Get(':id/results')
   async results(@Param('id') id: string, @CallerTenant() tenant: Tenant) {
     const { bytes, data } = await this.batches.results(tenant, id);
-    return new StreamableFile(Readable.fromWeb(data as NodeReadableStream<Uint8Array>), { type: 'application/x-jsonl', length: bytes });
+    return streamedFile(data, 'application/x-jsonl', bytes);
   }
 }

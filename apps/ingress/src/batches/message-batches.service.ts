@@ -89,9 +89,9 @@ export class MessageBatchesService {
     if (!FINAL_BATCH_STATUSES.has(b.status) || !b.output_file_id) {
       throw conflict(`Message batch ${id} has not ended yet: its results are available once its processing_status is 'ended'.`);
     }
-    const [file, data] = [await this.files.get(tenant.name, b.output_file_id), await this.files.content(tenant.name, b.output_file_id)];
-    if (!file || !data) throw notFound(id, 'results for message batch');
-    return { bytes: file.bytes, data };
+    const results = await this.files.content(tenant.name, b.output_file_id);
+    if (!results) throw notFound(id, 'results for message batch');
+    return { bytes: results.file.bytes, data: results.data };
   }
 
   /** The caller's batch: another tenant's, a deleted one, an OpenAI batch's id or a malformed one is a 404. */

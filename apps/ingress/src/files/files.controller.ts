@@ -1,11 +1,11 @@
-import { Readable } from 'node:stream';
-import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, StreamableFile } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Tenant } from '../security/api-keys.js';
 import { CallerTenant } from '../security/tenant.hook.js';
 import { FileUploads } from './file.uploads.js';
 import { readFileListQuery } from './file.query.js';
 import { FilesService } from './files.service.js';
+import { streamedFile } from './streamed-file.js';
 import { UploadRoute } from './upload.route.js';
 
 /** OpenAI's Files API, for the Batch API's input: upload (multipart), read, list, download, delete. */
@@ -34,7 +34,7 @@ export class FilesController {
   @Get(':id/content')
   async content(@Param('id') id: string, @CallerTenant() tenant: Tenant) {
     const { bytes, data } = await this.files.content(tenant.name, id);
-    return new StreamableFile(Readable.fromWeb(data as import('node:stream/web').ReadableStream<Uint8Array>), { type: 'application/octet-stream', length: bytes });
+    return streamedFile(data, 'application/octet-stream', bytes);
   }
 
   @Delete(':id')

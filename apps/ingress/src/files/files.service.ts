@@ -35,10 +35,12 @@ export class FilesService {
 
   /** The file's size and its bytes as stored, streamed. */
   async content(tenant: string, id: string): Promise<{ bytes: number; data: ReadableStream<Uint8Array> }> {
-    const f = await this.get(tenant, id);
-    const data = await this.store.content(tenant, id);
-    if (!data) throw noSuchFile(id);
-    return { bytes: f.bytes, data };
+    const c = await this.store.content(tenant, id);
+    if (!c || !shown(c.file)) {
+      await c?.data.cancel();
+      throw noSuchFile(id);
+    }
+    return { bytes: c.file.bytes, data: c.data };
   }
 
   async delete(tenant: string, id: string): Promise<{ id: string; object: 'file'; deleted: true }> {
