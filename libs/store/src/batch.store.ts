@@ -1,10 +1,11 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { createHash, randomBytes } from 'node:crypto';
+import { BatchFinalStatuses } from '@reqrun/contracts';
 import { changeKey } from './compare-and-set.js';
 
 export type BatchStatus = 'validating' | 'failed' | 'in_progress' | 'finalizing' | 'completed' | 'expired' | 'cancelling' | 'cancelled';
-export const FINAL_BATCH_STATUSES: ReadonlySet<BatchStatus> = new Set(['failed', 'completed', 'expired', 'cancelled']);
+export const FINAL_BATCH_STATUSES: ReadonlySet<BatchStatus> = new Set(BatchFinalStatuses);
 
 /** A format error of the input file, as OpenAI lists them in `errors.data`. */
 export interface BatchError {

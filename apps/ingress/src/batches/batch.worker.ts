@@ -72,11 +72,9 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
     if (!b) return this.noRecord(item);
     if (FINAL_BATCH_STATUSES.has(b.status)) return this.told(b); // the item came back: its end may not have been told
 
-    if (b.status === 'validating' || (b.status === 'cancelling' && b.in_progress_at === undefined) || (b.status === 'in_progress' && !fannedOut(b))) {
-      const started = await this.start(b, d);
-      if ('outcome' in started) return started.outcome;
-      b = started.b;
-    }
+    const started = await this.start(b, d);
+    if ('outcome' in started) return started.outcome;
+    b = started.b;
 
     const stopping = stoppedBy(b, Date.now());
     if (stopping) await this.progress.cancelUnfinished(b);
@@ -89,7 +87,7 @@ export class BatchWorker implements OnApplicationBootstrap, BeforeApplicationShu
     return this.finish(b, ending);
   }
 
-  /** Validates the input file and makes its lines requests (or ends a batch cancelled before it started). */
+  /** Validates the input file and makes its lines requests, or ends a batch cancelled before it started; as it is, a batch past those. */
   private async start(b: BatchRecord, d: Delivery): Promise<{ b: BatchRecord } | { outcome: Outcome }> {
     // Cancelled before it started: no lines ran (an Anthropic batch, whose count is known at once, still writes each one's result).
     if (b.status === 'cancelling' && b.in_progress_at === undefined) return { outcome: await this.finish(b, 'cancelled') };

@@ -1,8 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { Config } from '@reqrun/config';
+import { Injectable } from '@nestjs/common';
 import { badRequest, ErrorCode, notFound, ReqRunError, Window } from '@reqrun/contracts';
-import { CONFIG } from '@reqrun/runtime';
 import { BATCH_ID_PATTERN, BatchStore, FileStore, newBatchId, type BatchRecord } from '@reqrun/store';
+import { openAIList } from '../paging/list.page.js';
 import { readPageQuery } from '../paging/page.query.js';
 import { checkWindowAllowed, type Tenant } from '../security/api-keys.js';
 import { BATCH_ENDPOINTS, BATCH_WINDOW } from './batch-endpoints.js';
@@ -13,7 +12,6 @@ import { batchView } from './batch.view.js';
 @Injectable()
 export class BatchesService {
   constructor(
-    @Inject(CONFIG) private readonly config: Config,
     private readonly control: BatchControl,
     private readonly batches: BatchStore,
     private readonly files: FileStore,
@@ -22,12 +20,7 @@ export class BatchesService {
   async create(tenant: Tenant, raw: unknown) {
     const req = await this.readCreate(tenant, raw);
     const now = Date.now();
-    const b: BatchRecord = {
-      id: newBatchId(now), tenant: tenant.name, endpoint: req.endpoint, input_file_id: req.input_file_id, completion_window: BATCH_WINDOW,
-      metadata: req.metadata, status: 'validating', created_at: now, expires_at: now + this.config.batches.window_s * 1000,
-      request_counts: { total: 0, completed: 0, failed: 0 }, chunks: 0, settled: [],
-    };
-    await this.control.start(b);
+    const b = await this.control.start({ id: newBatchId(now), tenant: tenant.name, ...req, created_at: now, total: 0 });
     return batchView(b);
   }
 
@@ -40,8 +33,7 @@ export class BatchesService {
   async list(tenant: Tenant, query: Record<string, unknown>) {
     const page = readPageQuery(query);
     const { data, has_more } = await this.batches.list(tenant.name, { pattern: BATCH_ID_PATTERN, limit: page.limit, after: page.after });
-    const views = data.map(batchView);
-    return { object: 'list', data: views, first_id: views[0]?.id ?? null, last_id: views.at(-1)?.id ?? null, has_more };
+    return openAIList(data.map(batchView), has_more);
   }
 
   /** `cancelling` at once; the worker cancels the batch's unfinished requests and makes it `cancelled`. */

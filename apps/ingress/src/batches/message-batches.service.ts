@@ -1,11 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { Config } from '@reqrun/config';
+import { Injectable } from '@nestjs/common';
 import { ErrorCode, notFound, ReqRunError, Window } from '@reqrun/contracts';
-import { CONFIG } from '@reqrun/runtime';
 import { BatchStore, derivedId, FileStore, FINAL_BATCH_STATUSES, MESSAGE_BATCH_ID_PATTERN, newBatchId, type BatchRecord } from '@reqrun/store';
 import { anthropicList, readAnthropicPageQuery } from '../paging/anthropic-page.js';
 import { checkWindowAllowed, type Tenant } from '../security/api-keys.js';
-import { BATCH_WINDOW, MESSAGE_BATCH_PURPOSE, MESSAGES_ENDPOINT } from './batch-endpoints.js';
+import { MESSAGE_BATCH_PURPOSE, MESSAGES_ENDPOINT } from './batch-endpoints.js';
 import { BatchControl } from './batch.control.js';
 import { jsonl } from './batch.lines.js';
 import { readMessageBatchRequests } from './message-batch.input.js';
@@ -22,7 +20,6 @@ const conflict = (message: string) => new ReqRunError(ErrorCode.NotCancellable, 
 @Injectable()
 export class MessageBatchesService {
   constructor(
-    @Inject(CONFIG) private readonly config: Config,
     private readonly control: BatchControl,
     private readonly batches: BatchStore,
     private readonly files: FileStore,
@@ -36,13 +33,8 @@ export class MessageBatchesService {
     const lines = requests.map((r) => ({ custom_id: r.custom_id, method: 'POST', url: MESSAGES_ENDPOINT, body: r.params }));
     // The input before the batch: a crash in between leaves a file nothing names, which expires with the bucket.
     const input = await this.files.put(tenant.name, { id: `file-${derivedId(id, 'requests')}`, filename: `${id}_requests.jsonl`, purpose: MESSAGE_BATCH_PURPOSE, data: jsonl(lines) });
-    const b: BatchRecord = {
-      id, tenant: tenant.name, endpoint: MESSAGES_ENDPOINT, input_file_id: input.id, completion_window: BATCH_WINDOW, metadata: null,
-      status: 'validating', created_at: now, expires_at: now + this.config.batches.window_s * 1000,
-      // Known now, so a batch not yet validated shows every request as processing.
-      request_counts: { total: requests.length, completed: 0, failed: 0 }, chunks: 0, settled: [],
-    };
-    await this.control.start(b);
+    // The number of requests is known now, so a batch not yet validated shows every request as processing.
+    const b = await this.control.start({ id, tenant: tenant.name, endpoint: MESSAGES_ENDPOINT, input_file_id: input.id, metadata: null, created_at: now, total: requests.length });
     return messageBatchView(b, origin);
   }
 

@@ -9,6 +9,10 @@ export interface ListPage<T> {
   has_more: boolean;
 }
 
+/** A page in OpenAI's list shape: its items, the ids they start and end at, and whether more follow. */
+export const openAIList = <T extends { id: string }>(data: T[], has_more: boolean): ListPage<T> =>
+  ({ object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more });
+
 /**
  * One page of a list held whole: `ordered` is already in the order asked for (`q.order`), the page starts after the
  * item `q.after` names; an `after` that is not in the list is refused with `unknownAfter`'s error.
@@ -20,6 +24,5 @@ export function pageOf<T extends { id: string }>(ordered: readonly T[], q: PageQ
     if (at < 0) throw unknownAfter(q.after);
     start = at + 1;
   }
-  const data = ordered.slice(start, start + q.limit);
-  return { object: 'list', data, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null, has_more: start + q.limit < ordered.length };
+  return openAIList(ordered.slice(start, start + q.limit), start + q.limit < ordered.length);
 }
