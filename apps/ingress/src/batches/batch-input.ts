@@ -1,6 +1,6 @@
 import type { BatchError } from '@reqrun/store';
 import { MESSAGES_ENDPOINT } from './batch-endpoints.js';
-import { LineSplitter, type RawLine } from './batch.line-reader.js';
+import type { RawLine } from './batch.line-reader.js';
 
 /** One request of a batch's input file. */
 export interface BatchLine {
@@ -10,7 +10,6 @@ export interface BatchLine {
   body: Record<string, unknown>;
 }
 
-export type ParsedInput = { ok: true; lines: BatchLine[] } | { ok: false; errors: BatchError[] };
 /** A checked file: its number of requests, or its errors. */
 export type CheckedInput = { ok: true; total: number } | { ok: false; errors: BatchError[] };
 
@@ -89,19 +88,6 @@ export async function checkBatchInput(lines: AsyncIterable<RawLine>, endpoint: s
     if (check.full) break;
   }
   return check.result();
-}
-
-/** A whole file's text at once, its requests kept (see InputCheck). */
-export function parseBatchInput(text: string, endpoint: string): ParsedInput {
-  const check = new InputCheck(endpoint);
-  const split = new LineSplitter();
-  const lines: BatchLine[] = [];
-  for (const l of [...split.push(text), ...split.end()]) {
-    const ok = check.add(l);
-    if (ok) lines.push(ok);
-  }
-  const r = check.result();
-  return r.ok ? { ok: true, lines } : r;
 }
 
 /** A line of a file already checked, as the request it holds. */
