@@ -21,7 +21,7 @@ export class WebhookEndpointStore {
   constructor(private readonly kv: KV) {}
 
   async isDisabled(id: string): Promise<boolean> {
-    return (await this.kv.get(disabledEndpointKey(id)))?.operation === 'PUT';
+    return (await this.disabled(id)) !== null;
   }
 
   /** The endpoint's mark, or null while it is enabled. */
