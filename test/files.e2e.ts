@@ -203,6 +203,13 @@ describe('bad input: a 4xx, never a 5xx, and nothing stored', () => {
     await expectRefused(await fetch(`${mesh.url}/v1/files`, { method: 'POST', headers: { ...auth('alpha'), 'content-type': 'multipart/form-data' }, body: broken }), 400, null);
   });
 
+  it('refuses a form whose part headers never end (a bare CR in a file name, then a long body): the parser stops reading, the caller still gets an answer', async () => {
+    // Found by the fuzz (seed 1557019337): busboy waits for ever on such a part, and the request went unanswered.
+    const stuck = `--xyz\r\ncontent-disposition: form-data; name="purpose"\r\n\r\nbatch\r\n--xyz\r\ncontent-disposition: form-data; name="file"; filename="a\rb"\r\n\r\n${'x'.repeat(100_000)}\r\n--xyz--\r\n`;
+    const res = await fetch(`${mesh.url}/v1/files`, { method: 'POST', headers: { ...auth('alpha'), 'content-type': 'multipart/form-data; boundary=xyz' }, body: stuck, signal: AbortSignal.timeout(15_000) });
+    await expectRefused(res, 400, null);
+  });
+
   it('refuses a file over files.max_bytes with a 413, read as it streams or by its declared length', async () => {
     await expectSdkRefused(upload('alpha', Buffer.alloc(MAX_BYTES + 1, 'x'), 'over.jsonl'), 413, 'file');
     const res = await postForm([['purpose', 'batch'], ['file', new Blob([Buffer.alloc(MAX_BYTES + MiB, 'x')]), 'over.jsonl']]);

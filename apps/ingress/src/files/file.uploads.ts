@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Config } from '@reqrun/config';
@@ -8,6 +9,10 @@ import { CONFIG, LOGGER, type Logger } from '@reqrun/runtime';
 import { FileStore, type FileObject } from '@reqrun/store';
 import type { FastifyRequest } from 'fastify';
 import { formError, notMultipart, tooLarge } from './upload.errors.js';
+
+/** How long the parser may wait for the next part while no byte of the body comes. */
+const STUCK_MS = 5_000;
+const STUCK = Symbol('the parser never settled the next part');
 
 /** The one purpose a file is uploaded for: ReqRun keeps files for its Batch API. */
 export const UPLOAD_PURPOSE = 'batch';
@@ -52,12 +57,36 @@ export class FileUploads {
     }
   }
 
-  /** The form's parts; the parser's errors (a broken form, a limit) become the caller's 400 or 413. */
+  /**
+   * The form's parts; the parser's errors (a broken form, a limit) become the caller's 400 or 413. A parser that
+   * settles no next part while no byte of the body has come for STUCK_MS is stuck on a broken form too: busboy stops
+   * reading, for ever, at a part whose headers never end (a bare CR in them, then a long body), and the caller would
+   * get no answer.
+   */
   private async *parts(req: FastifyRequest) {
+    const parts = req.parts()[Symbol.asyncIterator]();
+    let lastData = Date.now();
+    const onData = () => (lastData = Date.now());
+    req.raw.on('data', onData);
+    /** STUCK once no data has come for STUCK_MS; stops watching when `settled` aborts (the race is decided then). */
+    const stuck = async (settled: AbortSignal): Promise<typeof STUCK> => {
+      while (!settled.aborted && Date.now() - lastData < STUCK_MS) {
+        await sleep(Math.max(50, lastData + STUCK_MS - Date.now()), undefined, { signal: settled }).catch(() => undefined);
+      }
+      return STUCK;
+    };
     try {
-      yield* req.parts();
+      for (;;) {
+        const settled = new AbortController();
+        const next = await Promise.race([parts.next(), stuck(settled.signal)]).finally(() => settled.abort());
+        if (next === STUCK) throw formError(new Error('no next part, and no more of the body, came'), this.maxBytes);
+        if (next.done) return;
+        yield next.value;
+      }
     } catch (e) {
       throw formError(e, this.maxBytes);
+    } finally {
+      req.raw.off('data', onData);
     }
   }
 
